@@ -1,0 +1,53 @@
+import { defaultProbeContext, type PingResult, type ProbeContext, type ProbeMode, probeModes, probers } from '../probe/index.js';
+import { runRound } from '../scheduler/round.js';
+import { UsageError } from '../util/errors.js';
+import { formatHostPort, parseHostPort } from '../util/hostport.js';
+import { header, jsonReport, pingLine, summaryLines } from './client-format.js';
+import { type Io, numberArg, parse } from './io.js';
+
+/**
+ * `tcpping client HOST[:PORT]`: the seed's client with ping's layout and exit codes
+ * (0 if any reply, 1 if none, 2 on usage or other errors).
+ */
+export async function runClient(args: string[], io: Io, probeContext: ProbeContext = defaultProbeContext): Promise<number> {
+  const { values, positionals } = parse(
+    'client',
+    args,
+    {
+      count: { type: 'string', short: 'c', default: '20' },
+      interval: { type: 'string', short: 'i', default: '1' },
+      timeout: { type: 'string', short: 'W', default: '1' },
+      mode: { type: 'string', default: 'echo' },
+      reuse: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
+  if (positionals.length !== 1) throw new UsageError('tcpping client: expected one target HOST[:PORT]');
+  const parsed = parseHostPort(positionals[0] as string, 11000);
+  if (typeof parsed === 'string') throw new UsageError(`tcpping client: target: ${parsed}`);
+  const mode = values.mode as ProbeMode;
+  if (!probeModes.includes(mode)) throw new UsageError(`tcpping client: --mode must be echo or connect, not "${values.mode}"`);
+  const count = numberArg('client', '-c', values.count, 1, 1_000_000) as number;
+  if (!Number.isInteger(count)) throw new UsageError(`tcpping client: -c must be a whole number, not "${values.count}"`);
+  const intervalSeconds = numberArg('client', '-i', values.interval, 0, 3600) as number;
+  const timeoutSeconds = numberArg('client', '-W', values.timeout, 0.001, 600) as number;
+
+  const target = formatHostPort(parsed);
+  const timeoutMs = Math.round(timeoutSeconds * 1000);
+  const clock = probeContext.clock;
+  if (!values.json) io.out(header(target, mode, count, timeoutMs));
+  const startedMs = clock.nowMs();
+  const outcome = await runRound(
+    { ...parsed, mode, count, pingIntervalMs: Math.round(intervalSeconds * 1000), timeoutMs, reuseConnection: values.reuse },
+    { clock, probers, probeContext },
+    { pingFinished: (result: PingResult) => values.json || io.out(pingLine(target, result)) },
+    { plannedStartMs: startedMs, ...(io.interrupt ? { stopping: io.interrupt } : {}) },
+  );
+  if (values.json) io.out(JSON.stringify(jsonReport(target, mode, outcome.summary, outcome.results), null, 2));
+  else {
+    io.out('');
+    for (const line of summaryLines(target, outcome.summary, clock.nowMs() - startedMs)) io.out(line);
+  }
+  return outcome.summary.received > 0 ? 0 : 1;
+}

@@ -1,0 +1,23 @@
+import { defaultConfig, loadConfigFile } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { Service } from '../service.js';
+import { type Io, parse } from './io.js';
+
+/** `tcpping serve [--config FILE]`: runs until interrupted, then stops in order and returns 0. */
+export async function runServe(args: string[], io: Io): Promise<number> {
+  const { values } = parse('serve', args, { config: { type: 'string' } });
+  const config = values.config === undefined ? defaultConfig() : loadConfigFile(values.config);
+  const log = createLogger(config.log.level);
+  const service = await Service.start(config, { logger: log });
+  const onHup = () => log.warn('SIGHUP received: live reload is not implemented yet; restart the service to apply a new configuration');
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    if (io.interrupt?.aborted) resolve();
+    io.interrupt?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  process.off('SIGHUP', onHup);
+  log.info('shutting down');
+  await service.stop();
+  log.info('stopped');
+  return 0;
+}

@@ -1,0 +1,56 @@
+import { probeModes } from '../probe/types.js';
+import { parseHostPort } from '../util/hostport.js';
+
+/**
+ * Value checks shared by the convict schema and the per-target overrides. Each throws an Error whose
+ * message completes "KEY: ..." and convict appends ": value was X".
+ */
+export type Check = (value: unknown) => void;
+
+export function integer(min: number, max: number): Check {
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`must be an integer from ${min} to ${max}`);
+    }
+  };
+}
+
+export function number(min: number, max: number): Check {
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      throw new Error(`must be a number from ${min} to ${max}`);
+    }
+  };
+}
+
+export const boolean: Check = (value) => {
+  if (typeof value !== 'boolean') throw new Error('must be true or false');
+};
+
+export function oneOf(options: readonly string[]): Check {
+  return (value) => {
+    if (typeof value !== 'string' || !options.includes(value)) {
+      throw new Error(`must be one of ${options.map((o) => `"${o}"`).join(', ')}`);
+    }
+  };
+}
+
+/** A listen address; port 0 asks the kernel for any free port. */
+export const listenAddress: Check = (value) => {
+  if (typeof value !== 'string') throw new Error('must be a string HOST:PORT');
+  const parsed = parseHostPort(value, undefined, true);
+  if (typeof parsed === 'string') throw new Error(`must be HOST:PORT (${parsed})`);
+};
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const captureModes = ['auto', 'on', 'off'] as const;
+
+/** The settings a target may override, with the check each value must pass. */
+export const targetSettingChecks = {
+  mode: oneOf(probeModes),
+  count: integer(1, 100_000),
+  intervalMs: integer(100, 86_400_000),
+  pingIntervalMs: integer(0, 3_600_000),
+  timeoutMs: integer(1, 600_000),
+  reuseConnection: boolean,
+} satisfies Record<string, Check>;

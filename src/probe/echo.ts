@@ -1,0 +1,98 @@
+import type { Socket } from 'node:net';
+import { encodePing, expectedReply } from '../protocol/line.js';
+import { type Attempt, attempt, discard, secondsSince } from './attempt.js';
+import type { KeptConnection, Prober } from './types.js';
+
+/**
+ * Echo mode: send `ping <seq> <time>\n`, wait for the upper-cased line. A new connection per ping
+ * by default (a fresh source port each time, so ECMP path problems show); with `kept`, one
+ * connection is reused across pings and replaced after any failure.
+ */
+export const echoProbe: Prober = (request, context) =>
+  attempt(request, context, (a) => {
+    const reused = usable(request.kept);
+    const socket = reused ?? context.connect({ host: request.host, port: request.port, noDelay: true });
+    const line = encodePing(request.seq, context.clock.wallSeconds());
+    const expected = expectedReply(line.slice(0, -1));
+    let received = '';
+    let sentAt = 0n;
+
+    const send = () => {
+      sentAt = process.hrtime.bigint();
+      socket.write(line);
+    };
+    const onData = (chunk: Buffer) => {
+      const at = process.hrtime.bigint();
+      received += chunk.toString('latin1');
+      checkReply(a, received, expected, Number(at - sentAt) / 1e9);
+    };
+    const onEnd = () => a.fail('closed', received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`);
+    const onError = (error: Error) => a.failWith(error);
+
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+    socket.once('close', onEnd);
+    socket.on('error', onError);
+    if (reused) {
+      send();
+    } else {
+      const start = process.hrtime.bigint();
+      socket.once('connect', () => {
+        a.connectSeconds = secondsSince(start);
+        send();
+      });
+    }
+
+    return (ok) => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      if (ok && request.kept) {
+        socket.off('error', onError);
+        keep(request.kept, socket);
+      } else {
+        // onError stays attached: an error after the end must not become an uncaught exception.
+        if (request.kept?.socket === socket) request.kept.socket = undefined;
+        discard(socket);
+      }
+    };
+  });
+
+function checkReply(a: Attempt, received: string, expected: string, rttSeconds: number): void {
+  const newline = received.indexOf('\n');
+  if (newline === -1) {
+    // A classic server may answer without a newline: accept the exact reply as soon as it is whole.
+    if (received === expected) a.succeed(rttSeconds, received);
+    else if (received.length > expected.length) a.fail('mismatch', `reply "${printable(received)}" is not "${expected}"`);
+    return;
+  }
+  const reply = received.slice(0, newline).replace(/\r$/, '');
+  if (reply === expected && newline === received.length - 1) a.succeed(rttSeconds, reply);
+  else if (reply === expected) a.fail('mismatch', `extra bytes after the reply "${expected}"`);
+  else a.fail('mismatch', `reply "${printable(reply)}" is not "${expected}"`);
+}
+
+function printable(text: string): string {
+  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return shown.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function usable(kept: KeptConnection | undefined): Socket | undefined {
+  const socket = kept?.socket;
+  return socket && !socket.destroyed && socket.writable && !socket.connecting ? socket : undefined;
+}
+
+/** Between pings a kept socket needs its own handlers so an idle close or error is not fatal. */
+function keep(kept: KeptConnection, socket: Socket): void {
+  if (kept.socket === socket) return;
+  kept.socket = socket;
+  socket.on('error', () => {});
+  socket.once('close', () => {
+    if (kept.socket === socket) kept.socket = undefined;
+  });
+}
+
+export function closeKept(kept: KeptConnection): void {
+  if (kept.socket) discard(kept.socket);
+  kept.socket = undefined;
+}

@@ -1,0 +1,36 @@
+import { getSystemErrorMap } from 'node:util';
+import type { LossReason } from './types.js';
+
+/** Maps the errno of a failed connection to the loss reason users see. */
+const reasonByCode: Record<string, LossReason> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EHOSTDOWN: 'unreachable',
+  ENETDOWN: 'unreachable',
+  EACCES: 'unreachable',
+  EPERM: 'unreachable',
+  ETIMEDOUT: 'timeout',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_NODATA: 'dns',
+};
+
+/** The OS's own words for an errno, as the seed prints them: number and text. */
+function describeErrno(err: NodeJS.ErrnoException): string | undefined {
+  if (typeof err.errno !== 'number') return undefined;
+  const entry = getSystemErrorMap().get(err.errno);
+  return entry ? `${entry[0]} (errno ${Math.abs(err.errno)}): ${entry[1]}` : undefined;
+}
+
+export function reasonForError(error: unknown): { reason: LossReason; errno?: string; detail: string } {
+  const err = error as NodeJS.ErrnoException;
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  const reason = (code && reasonByCode[code]) || 'error';
+  const detail = (err instanceof Error && describeErrno(err)) || (err instanceof Error ? err.message : String(error));
+  return code ? { reason, errno: code, detail } : { reason, detail };
+}

@@ -1,0 +1,73 @@
+import type { NetConnectOpts, Socket } from 'node:net';
+import type { Clock } from '../util/clock.js';
+
+export const probeModes = ['echo', 'connect'] as const;
+export type ProbeMode = (typeof probeModes)[number];
+
+/** Why a ping got no valid reply. A closed set: it is the `reason` label of the loss counter. */
+export const lossReasons = [
+  'timeout',
+  'refused',
+  'reset',
+  'closed',
+  'unreachable',
+  'mismatch',
+  'dns',
+  'error',
+] as const;
+export type LossReason = (typeof lossReasons)[number];
+
+/** An ICMP error matched to a ping (filled in by the ICMP capture). */
+export interface IcmpReport {
+  readonly family: 4 | 6;
+  readonly type: number;
+  readonly code: number;
+  /** The router or host that sent the error. */
+  readonly reporter: string;
+}
+
+export type PingResult =
+  | {
+      readonly ok: true;
+      readonly seq: number;
+      readonly rttSeconds: number;
+      /** Handshake time; absent when a kept connection was reused. */
+      readonly connectSeconds?: number;
+      /** The reply line as received (echo mode), without its newline. */
+      readonly reply?: string;
+    }
+  | {
+      readonly ok: false;
+      readonly seq: number;
+      readonly reason: LossReason;
+      /** Human-readable detail: errno and text, or what was wrong with the reply. */
+      readonly detail: string;
+      readonly errno?: string;
+      readonly connectSeconds?: number;
+      readonly icmp?: IcmpReport;
+    };
+
+/** Holds one connection across pings when a target reuses its connection (persistent mode). */
+export interface KeptConnection {
+  socket?: Socket;
+}
+
+export interface ProbeRequest {
+  readonly host: string;
+  readonly port: number;
+  readonly seq: number;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly kept?: KeptConnection;
+}
+
+export type ConnectFn = (options: NetConnectOpts) => Socket;
+
+export interface ProbeContext {
+  readonly clock: Clock;
+  /** Socket factory (node:net's `connect` unless a test swaps it). */
+  readonly connect: ConnectFn;
+}
+
+/** Every probe mode has this signature; the probers table dispatches on the mode. */
+export type Prober = (request: ProbeRequest, context: ProbeContext) => Promise<PingResult>;

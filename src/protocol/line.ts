@@ -1,0 +1,70 @@
+/**
+ * The echo wire protocol: the client sends `ping <seq> <unix-time-seconds>\n`, the server answers
+ * with the same line upper-cased. Pure functions only; sockets live in responder/ and probe/.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 1024;
+
+export function encodePing(seq: number, unixSeconds: number): string {
+  return `ping ${seq} ${unixSeconds.toFixed(6)}\n`;
+}
+
+/** ASCII-only upper-casing: the reply must be byte-for-byte predictable for any input. */
+export function upperAscii(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    out[i] = b >= 0x61 && b <= 0x7a ? b - 0x20 : b;
+  }
+  return out;
+}
+
+export function expectedReply(request: string): string {
+  return request.toUpperCase();
+}
+
+/** Printable ASCII plus tab and CR; anything else in a request is binary garbage. */
+function isTextByte(b: number): boolean {
+  return (b >= 0x20 && b <= 0x7e) || b === 0x09 || b === 0x0d;
+}
+
+export const badRequestReasons = ['line_too_long', 'binary', 'idle_timeout', 'too_many_connections'] as const;
+export type BadRequestReason = (typeof badRequestReasons)[number];
+
+export type FrameResult =
+  | { ok: true; messages: Buffer[]; rest: Buffer }
+  | { ok: false; reason: Extract<BadRequestReason, 'line_too_long' | 'binary'> };
+
+/**
+ * Splits received bytes into messages. Each `\n`-terminated line is one message (newline kept, so
+ * the reply ends in one too). A trailing chunk without a newline is answered as it stands when
+ * `answerPartial` is set: a classic pinger sends one message without a newline and waits for its
+ * reply, the way a `recv()`-and-answer server treats it. Our own client always ends lines in `\n`,
+ * and a 30-byte line is never split across TCP segments in practice.
+ */
+export function frameMessages(
+  pending: Buffer,
+  chunk: Buffer,
+  maxLineBytes: number,
+  answerPartial: boolean,
+): FrameResult {
+  const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+  const messages: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i] as number;
+    if (b === 0x0a) {
+      if (i - start > maxLineBytes) return { ok: false, reason: 'line_too_long' };
+      messages.push(data.subarray(start, i + 1));
+      start = i + 1;
+    } else if (!isTextByte(b)) {
+      return { ok: false, reason: 'binary' };
+    }
+  }
+  const rest = data.subarray(start);
+  if (rest.length > maxLineBytes) return { ok: false, reason: 'line_too_long' };
+  if (answerPartial && rest.length > 0) {
+    messages.push(rest);
+    return { ok: true, messages, rest: Buffer.alloc(0) };
+  }
+  return { ok: true, messages, rest };
+}

@@ -1,0 +1,87 @@
+import { closeKept, type KeptConnection, type PingResult, type ProbeContext, type ProbeMode, type Prober } from '../probe/index.js';
+import { type RoundSummary, summarizeRound } from '../stats/round.js';
+import type { Clock } from '../util/clock.js';
+
+/** What one round needs to know about its target. */
+export interface RoundSpec {
+  readonly host: string;
+  readonly port: number;
+  readonly mode: ProbeMode;
+  readonly count: number;
+  /** Pause between ping starts inside a round; 0 sends each ping as soon as the last one ended. */
+  readonly pingIntervalMs: number;
+  readonly timeoutMs: number;
+  /** Echo mode: one connection for the whole round instead of one per ping. */
+  readonly reuseConnection: boolean;
+}
+
+export interface RoundHooks {
+  /** `lagSeconds`: how late the ping started against its planned time. */
+  pingStarted?(seq: number, lagSeconds: number): void;
+  pingFinished?(result: PingResult): void;
+}
+
+export interface RoundDeps {
+  readonly clock: Clock;
+  readonly probers: Record<ProbeMode, Prober>;
+  readonly probeContext: ProbeContext;
+}
+
+export interface RoundOutcome {
+  /** False when the round was stopped before all its pings were sent. */
+  readonly complete: boolean;
+  readonly results: readonly PingResult[];
+  readonly summary: RoundSummary;
+}
+
+/**
+ * Sends `count` pings one after another, like ping: ping k is planned at start + k·interval, and
+ * never starts before ping k-1 has ended. Shared by the service's scheduler and the CLI client.
+ * `stopping` ends the round after the ping in flight; `signal` aborts that ping too.
+ */
+export async function runRound(
+  spec: RoundSpec,
+  deps: RoundDeps,
+  hooks: RoundHooks,
+  control: { plannedStartMs: number; stopping?: AbortSignal; signal?: AbortSignal },
+): Promise<RoundOutcome> {
+  const { clock } = deps;
+  const prober = deps.probers[spec.mode];
+  const kept: KeptConnection | undefined = spec.reuseConnection && spec.mode === 'echo' ? {} : undefined;
+  const results: PingResult[] = [];
+  const rtts: number[] = [];
+  try {
+    for (let seq = 1; seq <= spec.count; seq++) {
+      const plannedMs = Math.max(control.plannedStartMs + (seq - 1) * spec.pingIntervalMs, clock.nowMs());
+      if (seq > 1 && !(await sleepUntil(clock, plannedMs, control.stopping))) break;
+      if (control.stopping?.aborted) break;
+      hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - (seq === 1 ? control.plannedStartMs : plannedMs)) / 1000);
+      const request = { host: spec.host, port: spec.port, seq, timeoutMs: spec.timeoutMs, signal: control.signal, kept };
+      const result = await prober(request, deps.probeContext);
+      results.push(result);
+      if (result.ok) rtts.push(result.rttSeconds);
+      hooks.pingFinished?.(result);
+    }
+  } finally {
+    if (kept) closeKept(kept);
+  }
+  return { complete: results.length === spec.count, results, summary: summarizeRound(results.length, rtts) };
+}
+
+/** Resolves true at `atMs` on the clock, or false as soon as `stopping` fires. */
+export function sleepUntil(clock: Clock, atMs: number, stopping?: AbortSignal): Promise<boolean> {
+  if (stopping?.aborted) return Promise.resolve(false);
+  const waitMs = atMs - clock.nowMs();
+  if (waitMs <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onStop = () => {
+      clock.clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = clock.setTimeout(() => {
+      stopping?.removeEventListener('abort', onStop);
+      resolve(true);
+    }, waitMs);
+    stopping?.addEventListener('abort', onStop, { once: true });
+  });
+}

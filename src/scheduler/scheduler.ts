@@ -1,0 +1,112 @@
+import type { PingResult } from '../probe/index.js';
+import type { RoundSummary } from '../stats/round.js';
+import type { TimerHandle } from '../util/clock.js';
+import { type RoundDeps, type RoundSpec, runRound } from './round.js';
+
+export interface TargetSpec extends RoundSpec {
+  readonly name: string;
+  /** Between round starts. */
+  readonly intervalMs: number;
+}
+
+/** Everything the scheduler reports; metrics and the targets API subscribe. */
+export interface SchedulerObserver {
+  pingStarted?(target: string, lagSeconds: number): void;
+  pingFinished?(target: string, result: PingResult): void;
+  roundFinished?(target: string, summary: RoundSummary, results: readonly PingResult[]): void;
+  roundSkipped?(target: string): void;
+}
+
+/** First rounds are spread evenly over the interval so N targets do not all fire at once. */
+export function startOffsetMs(index: number, total: number, intervalMs: number): number {
+  return total <= 1 ? 0 : Math.floor((index * intervalMs) / total);
+}
+
+/**
+ * Runs rounds per target at a fixed rate. A target's rounds never overlap: a round due while the
+ * previous one still runs is skipped and reported, not queued.
+ */
+export class Scheduler {
+  private readonly runners = new Map<string, TargetRunner>();
+
+  constructor(
+    private readonly deps: RoundDeps,
+    private readonly observer: SchedulerObserver,
+  ) {}
+
+  start(targets: readonly TargetSpec[]): void {
+    const now = this.deps.clock.nowMs();
+    targets.forEach((spec, index) => {
+      const runner = new TargetRunner(spec, this.deps, this.observer);
+      this.runners.set(spec.name, runner);
+      runner.schedule(now + startOffsetMs(index, targets.length, spec.intervalMs));
+    });
+  }
+
+  get targetNames(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  /** Stops scheduling and waits for pings in flight; after `abortAfterMs` they are aborted. */
+  async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const runners = [...this.runners.values()];
+    this.runners.clear();
+    await Promise.all(runners.map((runner) => runner.stop(abortAfterMs)));
+  }
+}
+
+class TargetRunner {
+  private timer: TimerHandle | undefined;
+  private running: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
+  private readonly aborting = new AbortController();
+
+  constructor(
+    private readonly spec: TargetSpec,
+    private readonly deps: RoundDeps,
+    private readonly observer: SchedulerObserver,
+  ) {}
+
+  schedule(plannedMs: number): void {
+    if (this.stopping.signal.aborted) return;
+    this.timer = this.deps.clock.setTimeout(() => this.tick(plannedMs), plannedMs - this.deps.clock.nowMs());
+  }
+
+  private tick(plannedMs: number): void {
+    const { clock } = this.deps;
+    const { name, intervalMs } = this.spec;
+    if (this.running) this.observer.roundSkipped?.(name);
+    else this.running = this.round(plannedMs).finally(() => (this.running = undefined));
+    // If the process fell behind by whole intervals, those rounds are skipped rather than bunched.
+    let next = plannedMs + intervalMs;
+    while (next <= clock.nowMs()) {
+      this.observer.roundSkipped?.(name);
+      next += intervalMs;
+    }
+    this.schedule(next);
+  }
+
+  private async round(plannedStartMs: number): Promise<void> {
+    const name = this.spec.name;
+    const outcome = await runRound(
+      this.spec,
+      this.deps,
+      {
+        pingStarted: (_seq, lag) => this.observer.pingStarted?.(name, lag),
+        pingFinished: (result) => this.observer.pingFinished?.(name, result),
+      },
+      { plannedStartMs, stopping: this.stopping.signal, signal: this.aborting.signal },
+    );
+    if (outcome.complete) this.observer.roundFinished?.(name, outcome.summary, outcome.results);
+  }
+
+  async stop(abortAfterMs: number): Promise<void> {
+    this.stopping.abort();
+    this.deps.clock.clearTimeout(this.timer);
+    if (!this.running) return;
+    if (!Number.isFinite(abortAfterMs)) return this.running;
+    const timer = this.deps.clock.setTimeout(() => this.aborting.abort(), abortAfterMs);
+    await this.running;
+    this.deps.clock.clearTimeout(timer);
+  }
+}
