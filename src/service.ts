@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
@@ -58,7 +58,13 @@ export class Service {
       const { dropRate, delayMs, jitterMs, maxLineBytes, idleTimeoutMs, maxConnections } = config.responder;
       const pingLog = log.child({ component: 'responder' });
       this.responder = new Responder({
-        dropRate, delayMs, jitterMs, maxLineBytes, idleTimeoutMs, maxConnections, clock,
+        dropRate,
+        delayMs,
+        jitterMs,
+        maxLineBytes,
+        idleTimeoutMs,
+        maxConnections,
+        clock,
         ...(options.random ? { random: options.random } : {}),
         events: {
           ...this.metrics.responderEvents,
@@ -111,7 +117,10 @@ export class Service {
     const { responder, web, targets } = this.config;
     if (this.responder) {
       this.responderAddress = await this.responder.listen(responder.listen.host, responder.listen.port);
-      this.log.info({ address: formatHostPort({ host: this.responderAddress.address, port: this.responderAddress.port }) }, 'ping responder listening');
+      this.log.info(
+        { address: formatHostPort({ host: this.responderAddress.address, port: this.responderAddress.port }) },
+        'ping responder listening',
+      );
     }
     this.http = await listenHttp(this.app, web.listenAddress.host, web.listenAddress.port);
     this.httpAddress = this.http.address() as AddressInfo;
@@ -154,18 +163,28 @@ async function listenHttp(app: ReturnType<typeof createApp>, host: string, port:
 
 function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
   return {
-    pingStarted: (t, lag) => { for (const o of observers) o.pingStarted?.(t, lag); },
-    pingFinished: (t, r) => { for (const o of observers) o.pingFinished?.(t, r); },
-    roundFinished: (t, s, rs) => { for (const o of observers) o.roundFinished?.(t, s, rs); },
-    roundSkipped: (t) => { for (const o of observers) o.roundSkipped?.(t); },
+    pingStarted: (t, lag) => {
+      for (const o of observers) o.pingStarted?.(t, lag);
+    },
+    pingFinished: (t, r) => {
+      for (const o of observers) o.pingFinished?.(t, r);
+    },
+    roundFinished: (t, s, rs) => {
+      for (const o of observers) o.roundFinished?.(t, s, rs);
+    },
+    roundSkipped: (t) => {
+      for (const o of observers) o.roundSkipped?.(t);
+    },
   };
 }
 
 function lossLogger(log: Logger): SchedulerObserver {
   return {
     roundFinished: (target, summary) =>
-      log.debug({ target, sent: summary.sent, received: summary.received, lossRatio: summary.lossRatio, rtt: summary.rtt }, 'round finished'),
+      log.debug(
+        { target, sent: summary.sent, received: summary.received, lossRatio: summary.lossRatio, rtt: summary.rtt },
+        'round finished',
+      ),
     roundSkipped: (target) => log.warn({ target }, 'round skipped: the previous round was still running'),
   };
 }
-

@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
 import { UsageError } from '../util/errors.js';
 
 /** Where a command writes; tests pass their own. */

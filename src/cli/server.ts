@@ -18,7 +18,9 @@ export async function runServer(args: string[], io: Io): Promise<number> {
   const jitterMs = numberArg('server', '--jitter-ms', values['jitter-ms'], 0, 60_000) ?? 0;
 
   const responder = new Responder({
-    dropRate, delayMs, jitterMs,
+    dropRate,
+    delayMs,
+    jitterMs,
     events: {
       ping: (remote, dropped) => io.out(`Ping received from ${remote}${dropped ? ' (dropped: simulated loss)' : ''}`),
       badRequest: (reason, remote) => io.err(`Cut off ${remote}: ${reason.replace(/_/g, ' ')}`),

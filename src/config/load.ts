@@ -56,9 +56,7 @@ export function loadConfig(document: unknown, source: string, env: Env = process
   const problems = unknownKeyProblems(document, schema as unknown as Record<string, unknown>, '');
   const config = convict(typedSchema, { env, args: [] });
   // Sections that are not mappings were reported above; convict cannot merge them.
-  const loadable = Object.fromEntries(
-    Object.entries(document).filter(([k, v]) => k in schema && (k === 'targets' || isMapping(v))),
-  );
+  const loadable = Object.fromEntries(Object.entries(document).filter(([k, v]) => k in schema && (k === 'targets' || isMapping(v))));
   try {
     config.load(loadable);
     config.validate({ allowed: 'warn', output: () => {} });

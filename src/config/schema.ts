@@ -1,6 +1,6 @@
 import convict, { type Schema } from 'convict';
 import { DEFAULT_MAX_LINE_BYTES } from '../protocol/line.js';
-import { boolean, captureModes, type Check, listenAddress, integer, logLevels, number, oneOf, targetSettingChecks } from './formats.js';
+import { boolean, type Check, captureModes, integer, listenAddress, logLevels, number, oneOf, targetSettingChecks } from './formats.js';
 
 let formats = 0;
 
@@ -23,32 +23,82 @@ function coerceLike(example: string | number | boolean): (text: string) => unkno
 /** Every configuration key, its meaning, default, check and environment override. */
 export const schema = {
   log: {
-    level: key('Log level: fatal, error, warn, info, debug (one line per ping received), trace, silent.', 'info', oneOf(logLevels), 'TCPPING_LOG_LEVEL'),
+    level: key(
+      'Log level: fatal, error, warn, info, debug (one line per ping received), trace, silent.',
+      'info',
+      oneOf(logLevels),
+      'TCPPING_LOG_LEVEL',
+    ),
   },
   responder: {
     enabled: key('Run the embedded TCP ping server.', true, boolean, 'TCPPING_RESPONDER_ENABLED'),
     listen: key('HOST:PORT the ping server listens on.', '127.0.0.1:11000', listenAddress, 'TCPPING_RESPONDER_LISTEN'),
-    dropRate: key("Share of pings left unanswered on purpose, 0..1 (the seed's simulated loss).", 0.2, number(0, 1), 'TCPPING_RESPONDER_DROP_RATE'),
+    dropRate: key(
+      "Share of pings left unanswered on purpose, 0..1 (the seed's simulated loss).",
+      0.2,
+      number(0, 1),
+      'TCPPING_RESPONDER_DROP_RATE',
+    ),
     delayMs: key('Added latency before each answer, in milliseconds.', 0, integer(0, 60_000), 'TCPPING_RESPONDER_DELAY_MS'),
     jitterMs: key('Random extra latency, uniform from 0 to this, in milliseconds.', 0, integer(0, 60_000), 'TCPPING_RESPONDER_JITTER_MS'),
-    maxLineBytes: key('Longest request line accepted; a longer one cuts the client off.', DEFAULT_MAX_LINE_BYTES, integer(16, 65_536), 'TCPPING_RESPONDER_MAX_LINE_BYTES'),
+    maxLineBytes: key(
+      'Longest request line accepted; a longer one cuts the client off.',
+      DEFAULT_MAX_LINE_BYTES,
+      integer(16, 65_536),
+      'TCPPING_RESPONDER_MAX_LINE_BYTES',
+    ),
     idleTimeoutMs: key('A connection silent this long is closed.', 60_000, integer(100, 3_600_000), 'TCPPING_RESPONDER_IDLE_TIMEOUT_MS'),
-    maxConnections: key('Connections open at once; one more is refused and counted.', 4096, integer(1, 1_000_000), 'TCPPING_RESPONDER_MAX_CONNECTIONS'),
+    maxConnections: key(
+      'Connections open at once; one more is refused and counted.',
+      4096,
+      integer(1, 1_000_000),
+      'TCPPING_RESPONDER_MAX_CONNECTIONS',
+    ),
   },
   web: {
-    listenAddress: key('HOST:PORT of the HTTP server (/metrics, /-/healthy, /-/ready, /api/v1/targets, /).', '0.0.0.0:11001', listenAddress, 'TCPPING_WEB_LISTEN_ADDRESS'),
+    listenAddress: key(
+      'HOST:PORT of the HTTP server (/metrics, /-/healthy, /-/ready, /api/v1/targets, /).',
+      '0.0.0.0:11001',
+      listenAddress,
+      'TCPPING_WEB_LISTEN_ADDRESS',
+    ),
     enableLifecycle: key('Allow POST /-/reload.', false, boolean, 'TCPPING_WEB_ENABLE_LIFECYCLE'),
   },
   icmp: {
-    capture: key('ICMP error capture: auto (on when permitted), on (refuse to start without CAP_NET_RAW), off.', 'auto', oneOf(captureModes), 'TCPPING_ICMP_CAPTURE'),
+    capture: key(
+      'ICMP error capture: auto (on when permitted), on (refuse to start without CAP_NET_RAW), off.',
+      'auto',
+      oneOf(captureModes),
+      'TCPPING_ICMP_CAPTURE',
+    ),
   },
   defaults: {
-    mode: key('Probe mode: echo (send a line, wait for it upper-cased) or connect (TCP handshake only).', 'echo', targetSettingChecks.mode, 'TCPPING_DEFAULTS_MODE'),
+    mode: key(
+      'Probe mode: echo (send a line, wait for it upper-cased) or connect (TCP handshake only).',
+      'echo',
+      targetSettingChecks.mode,
+      'TCPPING_DEFAULTS_MODE',
+    ),
     count: key('Pings per round.', 20, targetSettingChecks.count, 'TCPPING_DEFAULTS_COUNT'),
     intervalMs: key('Milliseconds between round starts.', 30_000, targetSettingChecks.intervalMs, 'TCPPING_DEFAULTS_INTERVAL_MS'),
-    pingIntervalMs: key('Milliseconds between ping starts inside a round (0: as soon as the last one ended).', 0, targetSettingChecks.pingIntervalMs, 'TCPPING_DEFAULTS_PING_INTERVAL_MS'),
-    timeoutMs: key('Milliseconds a ping waits for its reply before it counts as lost.', 1000, targetSettingChecks.timeoutMs, 'TCPPING_DEFAULTS_TIMEOUT_MS'),
-    reuseConnection: key('Echo mode: one connection per round instead of one per ping.', false, targetSettingChecks.reuseConnection, 'TCPPING_DEFAULTS_REUSE_CONNECTION'),
+    pingIntervalMs: key(
+      'Milliseconds between ping starts inside a round (0: as soon as the last one ended).',
+      0,
+      targetSettingChecks.pingIntervalMs,
+      'TCPPING_DEFAULTS_PING_INTERVAL_MS',
+    ),
+    timeoutMs: key(
+      'Milliseconds a ping waits for its reply before it counts as lost.',
+      1000,
+      targetSettingChecks.timeoutMs,
+      'TCPPING_DEFAULTS_TIMEOUT_MS',
+    ),
+    reuseConnection: key(
+      'Echo mode: one connection per round instead of one per ping.',
+      false,
+      targetSettingChecks.reuseConnection,
+      'TCPPING_DEFAULTS_REUSE_CONNECTION',
+    ),
   },
   targets: {
     doc: 'Targets to ping: each has a name and an address (HOST:PORT), and may override any key of defaults.',
@@ -59,7 +109,16 @@ export const schema = {
 
 export type RawConfig = {
   log: { level: string };
-  responder: { enabled: boolean; listen: string; dropRate: number; delayMs: number; jitterMs: number; maxLineBytes: number; idleTimeoutMs: number; maxConnections: number };
+  responder: {
+    enabled: boolean;
+    listen: string;
+    dropRate: number;
+    delayMs: number;
+    jitterMs: number;
+    maxLineBytes: number;
+    idleTimeoutMs: number;
+    maxConnections: number;
+  };
   web: { listenAddress: string; enableLifecycle: boolean };
   icmp: { capture: string };
   defaults: { mode: string; count: number; intervalMs: number; pingIntervalMs: number; timeoutMs: number; reuseConnection: boolean };

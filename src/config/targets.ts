@@ -23,10 +23,7 @@ export interface TargetConfig extends TargetSettings {
 const targetKeys = ['name', 'address', ...Object.keys(targetSettingChecks)] as const;
 
 /** Checks every target entry; returns the targets with defaults applied, or the problems found. */
-export function validateTargets(
-  entries: readonly unknown[],
-  defaults: TargetSettings,
-): { targets: TargetConfig[]; problems: string[] } {
+export function validateTargets(entries: readonly unknown[], defaults: TargetSettings): { targets: TargetConfig[]; problems: string[] } {
   const problems: string[] = [];
   const targets: TargetConfig[] = [];
   const seen = new Map<string, number>();

@@ -48,7 +48,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     deps.onError?.(error, req);
-    res.status(500).type('text/plain').send(`Internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    res
+      .status(500)
+      .type('text/plain')
+      .send(`Internal error: ${error instanceof Error ? error.message : String(error)}\n`);
   });
   return app;
 }

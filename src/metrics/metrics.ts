@@ -1,15 +1,13 @@
-import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
-import { type BadRequestReason, badRequestReasons } from '../protocol/line.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { estimateSynRetransmits } from '../probe/retransmits.js';
 import { lossReasons, type PingResult } from '../probe/types.js';
+import { type BadRequestReason, badRequestReasons } from '../protocol/line.js';
 import type { ResponderEvents } from '../responder/responder.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
 import type { RoundSummary } from '../stats/round.js';
 
 /** From 100 µs (loopback) to 10 s (retransmitted handshakes at 1, 3 and 7 s land in their own buckets). */
-export const RTT_BUCKETS_SECONDS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
+export const RTT_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const LAG_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 export interface TargetLabels {
@@ -48,7 +46,10 @@ export class Metrics {
   /** ICMP series are created on first sight (type/code are open-ended); remembered for removal. */
   private readonly icmpSeen = new Map<string, Map<string, [string, string]>>();
 
-  constructor(readonly registry: Registry, version: string) {
+  constructor(
+    readonly registry: Registry,
+    version: string,
+  ) {
     const registers = [registry];
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Counter<L>({ name, help, labelNames, registers });
@@ -103,11 +104,9 @@ export class Metrics {
     });
     this.responderPings = counter('tcpping_responder_pings_total', 'Pings received by the responder.', []);
     this.responderPingsDropped = counter('tcpping_responder_pings_dropped_total', 'Pings the responder dropped on purpose (dropRate).', []);
-    this.responderBadRequests = counter(
-      'tcpping_responder_bad_requests_total',
-      'Clients cut off for breaking a limit, by reason.',
-      ['reason'],
-    );
+    this.responderBadRequests = counter('tcpping_responder_bad_requests_total', 'Clients cut off for breaking a limit, by reason.', [
+      'reason',
+    ]);
     this.icmpCaptureEnabled = gauge('tcpping_icmp_capture_enabled', '1 if ICMP errors are being captured.', []);
     this.configReloadSuccessful = gauge(
       'tcpping_config_last_reload_successful',
@@ -164,7 +163,8 @@ export class Metrics {
     for (const reason of lossReasons) this.pingsLost.remove({ target, reason });
     for (const m of [this.pingsSent, this.rtt, this.connect, this.connectRetransmits, this.roundsSkipped]) m.remove({ target });
     for (const g of [this.roundLossRatio, this.targetUp, ...Object.values(this.roundRtt)]) g.remove({ target });
-    for (const [icmp_type, icmp_code] of this.icmpSeen.get(target)?.values() ?? []) this.icmpErrors.remove({ target, icmp_type, icmp_code });
+    for (const [icmp_type, icmp_code] of this.icmpSeen.get(target)?.values() ?? [])
+      this.icmpErrors.remove({ target, icmp_type, icmp_code });
     this.icmpSeen.delete(target);
   }
 
@@ -179,8 +179,8 @@ export class Metrics {
       const icmp_type = String(result.icmp.type);
       const icmp_code = String(result.icmp.code);
       this.icmpErrors.inc({ target, icmp_type, icmp_code });
-      let seen = this.icmpSeen.get(target);
-      if (!seen) this.icmpSeen.set(target, (seen = new Map()));
+      const seen = this.icmpSeen.get(target) ?? new Map<string, [string, string]>();
+      this.icmpSeen.set(target, seen);
       seen.set(`${icmp_type}/${icmp_code}`, [icmp_type, icmp_code]);
     }
   }

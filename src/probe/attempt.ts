@@ -35,10 +35,7 @@ export class Attempt {
     private readonly resolve: (result: PingResult) => void,
     private readonly cleanup: (ok: boolean) => void,
   ) {
-    this.timer = context.clock.setTimeout(
-      () => this.fail('timeout', `no reply within ${request.timeoutMs} ms`),
-      request.timeoutMs,
-    );
+    this.timer = context.clock.setTimeout(() => this.fail('timeout', `no reply within ${request.timeoutMs} ms`), request.timeoutMs);
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 

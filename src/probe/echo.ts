@@ -26,7 +26,8 @@ export const echoProbe: Prober = (request, context) =>
       received += chunk.toString('latin1');
       checkReply(a, received, expected, Number(at - sentAt) / 1e9);
     };
-    const onEnd = () => a.fail('closed', received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`);
+    const onEnd = () =>
+      a.fail('closed', received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`);
     const onError = (error: Error) => a.failWith(error);
 
     socket.on('data', onData);

@@ -5,16 +5,7 @@ export const probeModes = ['echo', 'connect'] as const;
 export type ProbeMode = (typeof probeModes)[number];
 
 /** Why a ping got no valid reply. A closed set: it is the `reason` label of the loss counter. */
-export const lossReasons = [
-  'timeout',
-  'refused',
-  'reset',
-  'closed',
-  'unreachable',
-  'mismatch',
-  'dns',
-  'error',
-] as const;
+export const lossReasons = ['timeout', 'refused', 'reset', 'closed', 'unreachable', 'mismatch', 'dns', 'error'] as const;
 export type LossReason = (typeof lossReasons)[number];
 
 /** An ICMP error matched to a ping (filled in by the ICMP capture). */

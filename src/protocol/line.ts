@@ -41,12 +41,7 @@ export type FrameResult =
  * reply, the way a `recv()`-and-answer server treats it. Our own client always ends lines in `\n`,
  * and a 30-byte line is never split across TCP segments in practice.
  */
-export function frameMessages(
-  pending: Buffer,
-  chunk: Buffer,
-  maxLineBytes: number,
-  answerPartial: boolean,
-): FrameResult {
+export function frameMessages(pending: Buffer, chunk: Buffer, maxLineBytes: number, answerPartial: boolean): FrameResult {
   const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
   const messages: Buffer[] = [];
   let start = 0;

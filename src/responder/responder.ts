@@ -1,4 +1,4 @@
-import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type BadRequestReason, DEFAULT_MAX_LINE_BYTES, frameMessages, upperAscii } from '../protocol/line.js';
 import { type Clock, type Random, systemClock } from '../util/clock.js';
 import { ListenError } from '../util/errors.js';

@@ -26,7 +26,10 @@ export interface TargetStatus {
 
 /** The targets' latest state for the API and the status page, fed by the scheduler's reports. */
 export class StatusBoard {
-  private readonly targets = new Map<string, { config: TargetConfig; rounds: number; lastRound: TargetStatus['lastRound']; lastLoss: LastLoss | null }>();
+  private readonly targets = new Map<
+    string,
+    { config: TargetConfig; rounds: number; lastRound: TargetStatus['lastRound']; lastLoss: LastLoss | null }
+  >();
 
   constructor(private readonly clock: Clock) {}
 
