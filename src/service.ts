@@ -3,14 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
+import type { IcmpCapture, OpenRawSocket } from './icmp/capture.js';
+import type { PingOwner } from './icmp/match.js';
+import { openIcmpSocket } from './icmp/raw.js';
+import { setUpCapture } from './icmp/setup.js';
 import { type Logger, silentLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
-import { defaultProbeContext, type ProbeContext, probers } from './probe/index.js';
+import { defaultProbeContext, type IcmpReport, type ProbeContext, probers } from './probe/index.js';
 import { Responder } from './responder/responder.js';
 import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
 import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
-import { ListenError, TcppingError } from './util/errors.js';
+import { ListenError } from './util/errors.js';
 import { formatHostPort } from './util/hostport.js';
 import { version } from './version.js';
 
@@ -20,6 +24,8 @@ export interface ServiceOptions {
   readonly registry?: Registry;
   readonly logger?: Logger;
   readonly probeContext?: ProbeContext;
+  /** Raw-socket factory for ICMP capture (tests inject one). */
+  readonly openRawSocket?: OpenRawSocket;
 }
 
 /** How long shutdown waits for pings in flight before aborting them. */
@@ -38,6 +44,7 @@ export class Service {
   httpAddress: AddressInfo | undefined;
   private readonly responder: Responder | undefined;
   private readonly scheduler: Scheduler;
+  private readonly capture: IcmpCapture | undefined;
   private http: Server | undefined;
   private ready = false;
 
@@ -53,6 +60,16 @@ export class Service {
     this.status = new StatusBoard(clock);
     this.status.setTargets(config.targets);
     for (const t of config.targets) this.metrics.addTarget({ name: t.name, address: t.address, mode: t.mode });
+
+    // Throws for icmp.capture "on" without CAP_NET_RAW, before anything listens.
+    const icmp = setUpCapture(config.icmp.capture, options.openRawSocket ?? openIcmpSocket, clock, `${config.source}: icmp.capture`);
+    for (const warning of icmp.warnings) log.warn(warning);
+    this.capture = icmp.capture;
+    this.metrics.icmpCaptureEnabled.set(this.capture ? 1 : 0);
+    if (this.capture) {
+      this.capture.onLate = (owner, report) => this.countLateIcmp(owner, report);
+      log.info({ families: this.capture.families }, 'ICMP capture on');
+    }
 
     if (config.responder.enabled) {
       const { dropRate, delayMs, jitterMs, maxLineBytes, idleTimeoutMs, maxConnections } = config.responder;
@@ -83,7 +100,11 @@ export class Service {
     }
 
     this.scheduler = new Scheduler(
-      { clock, probers, probeContext: options.probeContext ?? defaultProbeContext },
+      {
+        clock,
+        probers,
+        probeContext: { ...(options.probeContext ?? defaultProbeContext), ...(this.capture ? { icmp: this.capture } : {}) },
+      },
       fanOut(this.metrics.schedulerObserver, this.status.observer, lossLogger(log)),
     );
     this.app = createApp({
@@ -97,12 +118,6 @@ export class Service {
 
   static async start(config: Config, options: ServiceOptions = {}): Promise<Service> {
     const log = options.logger ?? silentLogger;
-    if (config.icmp.capture === 'on') {
-      throw new TcppingError(
-        'ERR_ICMP_CAPTURE',
-        `${config.source}: icmp.capture is "on", but ICMP capture is not part of this build yet; use "auto" or "off"`,
-      );
-    }
     const service = new Service(config, log, options);
     try {
       await service.listen();
@@ -136,6 +151,7 @@ export class Service {
   async stop(): Promise<void> {
     this.ready = false;
     await this.scheduler.stop(STOP_GRACE_MS);
+    this.capture?.stop();
     await this.responder?.stop();
     const http = this.http;
     if (http?.listening) {
@@ -144,6 +160,18 @@ export class Service {
         http.closeAllConnections();
       });
     }
+  }
+
+  /**
+   * An ICMP error that came after its ping had already ended still counts for the target. The
+   * probe knows the host and port it pinged, not the target's name; with two targets on the same
+   * address the first one gets it.
+   */
+  private countLateIcmp(owner: PingOwner, report: IcmpReport): void {
+    const target = this.config.targets.find((t) => t.host === owner.host && t.port === owner.port);
+    if (!target) return;
+    // TODO(metrics owner): a Metrics.recordIcmp(target, report) would also remember the series for removeTarget.
+    this.metrics.icmpErrors.inc({ target: target.name, icmp_type: String(report.type), icmp_code: String(report.code) });
   }
 }
 

@@ -1,3 +1,4 @@
+import { describeIcmp, icmpInWords } from '../icmp/words.js';
 import type { LossReason, PingResult } from '../probe/types.js';
 import type { RoundSummary } from '../stats/round.js';
 
@@ -26,6 +27,14 @@ export function pingLine(target: string, result: PingResult): string {
   return `no reply from ${target}: seq=${result.seq} ${lossWords[result.reason]}: ${result.detail}`;
 }
 
+/** Under each lost ping, as the seed's client does: the ICMP error in words, or that none came. */
+export function icmpLine(result: PingResult, capturing: boolean): string | undefined {
+  if (result.ok) return undefined;
+  if (result.icmp) return `  ${icmpInWords(result.icmp)}`;
+  if (!capturing) return `  ICMP capture unavailable: cannot tell whether an ICMP error came for seq=${result.seq}`;
+  return `  No ICMP error message for seq=${result.seq}`;
+}
+
 export function header(target: string, mode: string, count: number, timeoutMs: number): string {
   return `TCPPING ${target} (${mode} mode): ${count} pings, timeout ${timeoutMs} ms`;
 }
@@ -43,10 +52,11 @@ export function summaryLines(target: string, summary: RoundSummary, elapsedMs: n
   return lines;
 }
 
-export function jsonReport(target: string, mode: string, summary: RoundSummary, results: readonly PingResult[]) {
+export function jsonReport(target: string, mode: string, summary: RoundSummary, results: readonly PingResult[], icmpCapture = false) {
   return {
     target,
     mode,
+    icmpCapture,
     sent: summary.sent,
     received: summary.received,
     lossRatio: summary.lossRatio,
@@ -54,7 +64,14 @@ export function jsonReport(target: string, mode: string, summary: RoundSummary, 
     pings: results.map((r) =>
       r.ok
         ? { seq: r.seq, ok: true, rttSeconds: r.rttSeconds, connectSeconds: r.connectSeconds ?? null }
-        : { seq: r.seq, ok: false, reason: r.reason, detail: r.detail, errno: r.errno ?? null, icmp: r.icmp ?? null },
+        : {
+            seq: r.seq,
+            ok: false,
+            reason: r.reason,
+            detail: r.detail,
+            errno: r.errno ?? null,
+            icmp: r.icmp ? { ...r.icmp, description: describeIcmp(r.icmp) } : null,
+          },
     ),
   };
 }

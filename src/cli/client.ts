@@ -1,15 +1,23 @@
+import type { OpenRawSocket } from '../icmp/capture.js';
+import { openIcmpSocket } from '../icmp/raw.js';
+import { setUpCapture } from '../icmp/setup.js';
 import { defaultProbeContext, type PingResult, type ProbeContext, type ProbeMode, probeModes, probers } from '../probe/index.js';
 import { runRound } from '../scheduler/round.js';
 import { UsageError } from '../util/errors.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
-import { header, jsonReport, pingLine, summaryLines } from './client-format.js';
+import { header, icmpLine, jsonReport, pingLine, summaryLines } from './client-format.js';
 import { type Io, numberArg, parse } from './io.js';
 
 /**
  * `tcpping client HOST[:PORT]`: the seed's client with ping's layout and exit codes
  * (0 if any reply, 1 if none, 2 on usage or other errors).
  */
-export async function runClient(args: string[], io: Io, probeContext: ProbeContext = defaultProbeContext): Promise<number> {
+export async function runClient(
+  args: string[],
+  io: Io,
+  probeContext: ProbeContext = defaultProbeContext,
+  openRawSocket: OpenRawSocket = openIcmpSocket,
+): Promise<number> {
   const { values, positionals } = parse(
     'client',
     args,
@@ -36,15 +44,25 @@ export async function runClient(args: string[], io: Io, probeContext: ProbeConte
   const target = formatHostPort(parsed);
   const timeoutMs = Math.round(timeoutSeconds * 1000);
   const clock = probeContext.clock;
+  // Like the seed's client: capture ICMP errors when permitted, say so and go on when not.
+  const { capture, warnings } = setUpCapture('auto', openRawSocket, clock, 'tcpping client');
+  for (const warning of warnings) io.err(`tcpping client: ${warning}`);
+  const context = capture ? { ...probeContext, icmp: capture } : probeContext;
+  const onPing = (result: PingResult) => {
+    if (values.json) return;
+    io.out(pingLine(target, result));
+    const icmp = icmpLine(result, capture !== undefined);
+    if (icmp) io.out(icmp);
+  };
   if (!values.json) io.out(header(target, mode, count, timeoutMs));
   const startedMs = clock.nowMs();
   const outcome = await runRound(
     { ...parsed, mode, count, pingIntervalMs: Math.round(intervalSeconds * 1000), timeoutMs, reuseConnection: values.reuse },
-    { clock, probers, probeContext },
-    { pingFinished: (result: PingResult) => values.json || io.out(pingLine(target, result)) },
+    { clock, probers, probeContext: context },
+    { pingFinished: onPing },
     { plannedStartMs: startedMs, ...(io.interrupt ? { stopping: io.interrupt } : {}) },
-  );
-  if (values.json) io.out(JSON.stringify(jsonReport(target, mode, outcome.summary, outcome.results), null, 2));
+  ).finally(() => capture?.stop());
+  if (values.json) io.out(JSON.stringify(jsonReport(target, mode, outcome.summary, outcome.results, capture !== undefined), null, 2));
   else {
     io.out('');
     for (const line of summaryLines(target, outcome.summary, clock.nowMs() - startedMs)) io.out(line);

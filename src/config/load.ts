@@ -45,7 +45,7 @@ export function parseConfigText(text: string, source: string): unknown {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${source}: not valid YAML: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(doc.errors.map((e) => `${source}: not valid YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`));
   }
   return doc.toJS() ?? {};
 }

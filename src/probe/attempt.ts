@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
+import { lossReasonWithIcmp } from '../icmp/words.js';
 import { reasonForError } from './errors.js';
-import type { LossReason, PingResult, ProbeContext, ProbeRequest } from './types.js';
+import type { IcmpWatch, LossReason, PingResult, ProbeContext, ProbeRequest } from './types.js';
 
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -20,6 +21,24 @@ export function discard(socket: Socket): void {
 type Loss = Extract<PingResult, { ok: false }>;
 
 /**
+ * In SYN_SENT, Linux aborts the connect as soon as an ICMP unreachable (or time exceeded) arrives,
+ * and the raw socket's copy of that packet races the connect error through the event loop. The
+ * kernel queues the raw copy first, so it is normally read in the same loop turn; this bounds the
+ * wait for the rare case where it is not. Only errors an ICMP can cause wait; a timeout does not
+ * (an ICMP error comes within a round trip, long before the timeout).
+ */
+export const ICMP_GRACE_MS = 50;
+const icmpCaused: ReadonlySet<LossReason> = new Set(['unreachable', 'refused']);
+
+/** Node's socket.localPort is empty while connecting; the handle knows the port once connect(2) is issued. */
+function boundLocalPort(socket: Socket): number | undefined {
+  const handle = (socket as unknown as { _handle?: { getsockname?: (out: { port?: number }) => number } })._handle;
+  const out: { port?: number } = {};
+  if (handle?.getsockname?.(out) === 0 && out.port) return out.port;
+  return socket.localPort || undefined;
+}
+
+/**
  * One ping's lifetime: a timeout on the injected clock, an abort signal, and a single
  * resolution. Probes call `succeed`/`fail`; whichever comes first wins and cleans up.
  */
@@ -28,6 +47,7 @@ export class Attempt {
   private readonly timer;
   private readonly onAbort = () => this.fail('error', 'aborted (shutting down)');
   connectSeconds: number | undefined;
+  private readonly watch: IcmpWatch | undefined;
 
   constructor(
     private readonly request: ProbeRequest,
@@ -37,6 +57,27 @@ export class Attempt {
   ) {
     this.timer = context.clock.setTimeout(() => this.fail('timeout', `no reply within ${request.timeoutMs} ms`), request.timeoutMs);
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.watch = context.icmp?.watch(request.host, request.port);
+  }
+
+  /**
+   * Tells the ICMP capture which source port this ping's SYNs leave from. Node emits
+   * 'connectionAttempt' (once per address tried) just before it issues connect(2) in the same
+   * tick, so a microtask queued there runs right after the kernel picked the port.
+   */
+  track(socket: Socket): void {
+    const watch = this.watch;
+    if (!watch) return;
+    if (!socket.connecting && socket.remoteAddress && socket.localPort) {
+      watch.bound(socket.remoteAddress, socket.remotePort ?? this.request.port, socket.localPort);
+      return;
+    }
+    socket.on('connectionAttempt', (address: string, port: number) =>
+      queueMicrotask(() => {
+        const localPort = boundLocalPort(socket);
+        if (localPort) watch.bound(address, port, localPort);
+      }),
+    );
   }
 
   get done(): boolean {
@@ -49,13 +90,22 @@ export class Attempt {
     const base = { ok: true as const, seq, rttSeconds };
     const withConnect = this.connectSeconds === undefined ? base : { ...base, connectSeconds: this.connectSeconds };
     this.resolve(reply === undefined ? withConnect : { ...withConnect, reply });
+    // Errors that still come for this ping (a retransmitted SYN's) count for the target as late ones.
+    void this.watch?.end(0);
   }
 
   fail(reason: LossReason, detail: string, errno?: string): void {
     if (!this.finish(false)) return;
     const loss: Loss = { ok: false, seq: this.request.seq, reason, detail };
     const withErrno = errno === undefined ? loss : { ...loss, errno };
-    this.resolve(this.connectSeconds === undefined ? withErrno : { ...withErrno, connectSeconds: this.connectSeconds });
+    const result = this.connectSeconds === undefined ? withErrno : { ...withErrno, connectSeconds: this.connectSeconds };
+    if (!this.watch) {
+      this.resolve(result);
+      return;
+    }
+    void this.watch
+      .end(icmpCaused.has(reason) ? ICMP_GRACE_MS : 0)
+      .then((icmp) => this.resolve(icmp ? { ...result, reason: lossReasonWithIcmp(reason, icmp), icmp } : result));
   }
 
   failWith(error: unknown): void {

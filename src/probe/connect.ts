@@ -6,6 +6,7 @@ export const connectProbe: Prober = (request, context) =>
   attempt(request, context, (a) => {
     const start = process.hrtime.bigint();
     const socket = context.connect({ host: request.host, port: request.port, noDelay: true });
+    a.track(socket);
     socket.once('connect', () => {
       a.connectSeconds = secondsSince(start);
       a.succeed(a.connectSeconds);

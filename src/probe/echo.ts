@@ -12,6 +12,7 @@ export const echoProbe: Prober = (request, context) =>
   attempt(request, context, (a) => {
     const reused = usable(request.kept);
     const socket = reused ?? context.connect({ host: request.host, port: request.port, noDelay: true });
+    a.track(socket);
     const line = encodePing(request.seq, context.clock.wallSeconds());
     const expected = expectedReply(line.slice(0, -1));
     let received = '';

@@ -54,10 +54,24 @@ export interface ProbeRequest {
 
 export type ConnectFn = (options: NetConnectOpts) => Socket;
 
+/** ICMP errors about one ping, from the ICMP capture (src/icmp/) when it runs. */
+export interface IcmpWatch {
+  /** The connect was issued from `localPort` to `address:port`: errors quoting that are this ping's. */
+  bound(address: string, port: number, localPort: number): void;
+  /** The ping is over: its ICMP error, waiting up to `graceMs` for one still on its way. */
+  end(graceMs: number): Promise<IcmpReport | undefined>;
+}
+
+export interface IcmpWatcher {
+  watch(host: string, port: number): IcmpWatch;
+}
+
 export interface ProbeContext {
   readonly clock: Clock;
   /** Socket factory (node:net's `connect` unless a test swaps it). */
   readonly connect: ConnectFn;
+  /** Present when ICMP capture runs; lost pings then carry the ICMP error that explains them. */
+  readonly icmp?: IcmpWatcher;
 }
 
 /** Every probe mode has this signature; the probers table dispatches on the mode. */

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { endianness } from 'node:os';
+import { describe, test } from 'node:test';
+import { IcmpCapture, type IpFamily, type OpenRawSocket, type RawSocket } from '../../src/icmp/capture.js';
+import { icmpFilter4, icmpFilter6 } from '../../src/icmp/raw.js';
+import { setUpCapture } from '../../src/icmp/setup.js';
+import { connectProbe } from '../../src/probe/connect.js';
+import type { IcmpReport, IcmpWatch, PingResult } from '../../src/probe/types.js';
+import { systemClock } from '../../src/util/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { recorded } from './packets.js';
+
+class FakeRawSocket extends EventEmitter implements RawSocket {
+  closed = false;
+  close() {
+    this.closed = true;
+  }
+}
+
+function fakeFactory(fail?: Partial<Record<IpFamily, string>>) {
+  const sockets = new Map<IpFamily, FakeRawSocket>();
+  const open: OpenRawSocket = (family) => {
+    const message = fail?.[family];
+    if (message) throw new Error(message);
+    const socket = new FakeRawSocket();
+    sockets.set(family, socket);
+    return socket;
+  };
+  return { open, sockets };
+}
+
+// The recorded v4 host-unreachable quotes 10.77.2.10:11000 from this source port.
+const quotedSourcePort = recorded('v4-host-unreachable').readUInt16BE(48);
+
+describe('IcmpCapture on recorded packets', () => {
+  test('a lost ping waits a bounded grace for its error, and gets it when it comes', async () => {
+    const clock = new FakeClock();
+    const { open, sockets } = fakeFactory();
+    const capture = new IcmpCapture(clock);
+    assert.deepEqual(capture.open(open), []);
+    const watch = capture.watch('10.77.2.10', 11000);
+    watch.bound('10.77.2.10', 11000, quotedSourcePort);
+    const ended = watch.end(50);
+    sockets.get(4)?.emit('message', recorded('v4-host-unreachable'), '10.77.1.1');
+    const report = await ended;
+    assert.deepEqual(report, { family: 4, type: 3, code: 1, reporter: '10.77.1.1' });
+    // The same error again (a retransmitted SYN's) is not counted twice.
+    sockets.get(4)?.emit('message', recorded('v4-host-unreachable'), '10.77.1.1');
+    assert.equal(capture.stats.duplicate, 1);
+    capture.stop();
+    assert.ok(sockets.get(4)?.closed && sockets.get(6)?.closed);
+  });
+
+  test('without an error the grace runs out on the clock; a late error goes to onLate', async () => {
+    const clock = new FakeClock();
+    const capture = new IcmpCapture(clock);
+    capture.open(fakeFactory().open);
+    const late: [string, IcmpReport][] = [];
+    capture.onLate = (owner, report) => late.push([owner.host, report]);
+    const watch: IcmpWatch = capture.watch('target.example', 11000);
+    watch.bound('10.77.2.10', 11000, quotedSourcePort);
+    const ended = watch.end(50);
+    await clock.advance(50);
+    assert.equal(await ended, undefined);
+    capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
+    assert.deepEqual(late, [['target.example', { family: 4, type: 3, code: 1, reporter: '10.77.1.1' }]]);
+    capture.receive(6, recorded('v6-host-unreachable'), 'fd77:1::1'); // never pinged: ignored
+    assert.equal(capture.stats.unknown, 1);
+    capture.stop();
+  });
+});
+
+describe('icmp.capture modes', () => {
+  const clock = new FakeClock();
+  const denied = { 4: 'Operation not permitted', 6: 'Operation not permitted' };
+
+  test('off opens nothing; auto without the privilege warns once and goes on; on refuses, saying how to grant it', () => {
+    const off = fakeFactory();
+    assert.equal(setUpCapture('off', off.open, clock).capture, undefined);
+    assert.equal(off.sockets.size, 0);
+    const auto = setUpCapture('auto', fakeFactory(denied).open, clock);
+    assert.equal(auto.capture, undefined);
+    assert.equal(auto.warnings.length, 1);
+    assert.match(auto.warnings[0] ?? '', /Operation not permitted[\s\S]*setcap cap_net_raw\+ep/);
+    assert.throws(
+      () => setUpCapture('on', fakeFactory(denied).open, clock, 'x.yaml: icmp.capture'),
+      (e: Error & { code?: string }) =>
+        e.code === 'ERR_ICMP_CAPTURE' &&
+        /x\.yaml: icmp\.capture is "on"/.test(e.message) &&
+        /AmbientCapabilities=CAP_NET_RAW/.test(e.message) &&
+        /NET_RAW/.test(e.message) &&
+        /no-new-privileges/.test(e.message),
+    );
+  });
+
+  test('no ICMPv6 socket (IPv6 disabled) leaves IPv4 capture running, with a warning', () => {
+    const setup = setUpCapture('on', fakeFactory({ 6: 'Address family not supported by protocol' }).open, clock);
+    assert.deepEqual(setup.capture?.families, [4]);
+    assert.match(setup.warnings[0] ?? '', /ICMPv6 capture disabled/);
+    setup.capture?.stop();
+  });
+
+  test('the kernel filters let only error types through', () => {
+    const passes4 = [...Array(32).keys()].filter((t) => (icmpFilter4 & (1 << t)) === 0);
+    assert.deepEqual(passes4, [3, 11, 12]);
+    const filter6 = icmpFilter6();
+    const word0 = endianness() === 'LE' ? filter6.readUInt32LE(0) : filter6.readUInt32BE(0);
+    assert.deepEqual(
+      [...Array(32).keys()].filter((t) => (word0 & (1 << t)) === 0),
+      [1, 2, 3, 4],
+    );
+    assert.ok(filter6.subarray(4).every((b) => b === 0xff));
+  });
+});
+
+describe('probes tell the capture their source port while connecting', () => {
+  test('bound() gets the real local port, and the ICMP error rewrites the loss reason', async () => {
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve())); // now a closed port: refused
+    const bound: [string, number, number][] = [];
+    const report: IcmpReport = { family: 4, type: 3, code: 13, reporter: '192.0.2.1' };
+    const icmp = {
+      watch: () => ({ bound: (a: string, p: number, l: number) => bound.push([a, p, l]), end: async () => report }),
+    };
+    const result: PingResult = await connectProbe(
+      { host: '127.0.0.1', port, seq: 1, timeoutMs: 1000 },
+      { clock: systemClock, connect, icmp },
+    );
+    assert.equal(bound.length, 1);
+    assert.deepEqual(bound[0]?.slice(0, 2), ['127.0.0.1', port]);
+    assert.ok((bound[0]?.[2] ?? 0) > 0);
+    assert.ok(!result.ok);
+    assert.equal(result.reason, 'unreachable');
+    assert.equal(result.errno, 'ECONNREFUSED');
+    assert.deepEqual(result.icmp, report);
+  });
+});

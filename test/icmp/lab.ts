@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Lab, lab4, lab6 } from '../helpers/netns.js';
+
+/** What each lab address must produce: ICMP type/code (none for the blackhole) and the loss reason. */
+export interface Case {
+  readonly name: string;
+  readonly address: string;
+  readonly icmp: readonly [number, number] | undefined;
+  readonly reason: string;
+}
+
+export const cases: readonly Case[] = [
+  { name: 'v4-host-unreachable', address: `${lab4.hostUnreachable}:11000`, icmp: [3, 1], reason: 'unreachable' },
+  { name: 'v4-admin-prohibited', address: `${lab4.adminProhibited}:11000`, icmp: [3, 13], reason: 'unreachable' },
+  { name: 'v4-port-unreachable', address: `${lab4.portUnreachable}:11000`, icmp: [3, 3], reason: 'refused' },
+  { name: 'v4-ttl-exceeded', address: `${lab4.ttlExceeded}:11000`, icmp: [11, 0], reason: 'unreachable' },
+  { name: 'v4-unreachable-route', address: `${lab4.unreachableRoute}:11000`, icmp: [3, 1], reason: 'unreachable' },
+  { name: 'v4-blackhole', address: `${lab4.blackhole}:11000`, icmp: undefined, reason: 'timeout' },
+  { name: 'v6-host-unreachable', address: `[${lab6.hostUnreachable}]:11000`, icmp: [1, 3], reason: 'unreachable' },
+  { name: 'v6-admin-prohibited', address: `[${lab6.adminProhibited}]:11000`, icmp: [1, 1], reason: 'unreachable' },
+  { name: 'v6-port-unreachable', address: `[${lab6.portUnreachable}]:11000`, icmp: [1, 4], reason: 'refused' },
+  { name: 'v6-ttl-exceeded', address: `[${lab6.ttlExceeded}]:11000`, icmp: [3, 0], reason: 'unreachable' },
+  { name: 'v6-unreachable-route', address: `[${lab6.unreachableRoute}]:11000`, icmp: [1, 0], reason: 'unreachable' },
+  { name: 'v6-blackhole', address: `[${lab6.blackhole}]:11000`, icmp: undefined, reason: 'timeout' },
+];
+
+/** A service config in a directory anyone can read (the unprivileged run needs it too). */
+export function writeConfig(capture: string, webPort: number, targets: readonly { name: string; address: string }[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'tcpping-icmp-'));
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'config.yaml');
+  const lines = [
+    'log: { level: info }',
+    'responder: { enabled: false }',
+    `web: { listenAddress: "127.0.0.1:${webPort}" }`,
+    `icmp: { capture: ${capture} }`,
+    'defaults: { mode: connect, count: 3, intervalMs: 2000, pingIntervalMs: 100, timeoutMs: 1000 }',
+    'targets:',
+    ...targets.map((t) => `  - { name: ${t.name}, address: "${t.address}" }`),
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export type Sample = { name: string; labels: Record<string, string>; value: number };
+
+/** Prometheus text format → samples (enough for our own metrics). */
+export function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+export function value(samples: Sample[], name: string, labels: Record<string, string>): number {
+  const hit = samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  return hit?.value ?? 0;
+}
+
+/** Scrapes /metrics from inside the namespace until `done` holds (bounded: 40 tries, ~20 s). */
+export async function scrapeUntil(lab: Lab, ns: string, port: number, done: (s: Sample[]) => boolean): Promise<Sample[]> {
+  let samples: Sample[] = [];
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      samples = parseMetrics(lab.exec(ns, ['curl', '-sf', '--max-time', '2', `http://127.0.0.1:${port}/metrics`]));
+      if (done(samples)) return samples;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return samples;
+}
+
+/** Every ICMP series of one target, as "type/code". */
+export function icmpSeries(samples: Sample[], target: string): string[] {
+  return samples
+    .filter((s) => s.name === 'tcpping_icmp_errors_total' && s.labels.target === target && s.value > 0)
+    .map((s) => `${s.labels.icmp_type}/${s.labels.icmp_code}`);
+}
+
+export function assertCase(samples: Sample[], c: Case): void {
+  const sent = value(samples, 'tcpping_pings_sent_total', { target: c.name });
+  const lostForReason = value(samples, 'tcpping_pings_lost_total', { target: c.name, reason: c.reason });
+  assert.ok(lostForReason >= 1, `${c.name}: no loss with reason ${c.reason} (sent ${sent})`);
+  if (!c.icmp) {
+    assert.deepEqual(icmpSeries(samples, c.name), [], `${c.name}: no ICMP error expected`);
+    return;
+  }
+  // Linux rate-limits ICMP errors: at least one arrives and is attributed, never more than one per ping.
+  assert.deepEqual(icmpSeries(samples, c.name), [c.icmp.join('/')], `${c.name}: ICMP series`);
+  const errors = value(samples, 'tcpping_icmp_errors_total', { target: c.name });
+  assert.ok(errors >= 1 && errors <= sent, `${c.name}: ${errors} ICMP errors for ${sent} pings`);
+}

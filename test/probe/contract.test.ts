@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { probeModes, probers, type PingResult, type ProbeContext } from '../../src/probe/index.js';
+import { Responder } from '../../src/responder/responder.js';
+import { systemClock } from '../../src/util/clock.js';
+import { synDroppingListener } from '../helpers/backlog.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { closedPort, listener, waitFor } from '../helpers/servers.js';
+
+const real: ProbeContext = { clock: systemClock, connect };
+const req = (port: number, over: Partial<{ timeoutMs: number; signal: AbortSignal }> = {}) => ({ host: '127.0.0.1', port, seq: 1, timeoutMs: 1000, ...over });
+
+function lost(result: PingResult) {
+  assert.equal(result.ok, false, `expected a loss, got ${JSON.stringify(result)}`);
+  return result as Extract<PingResult, { ok: false }>;
+}
+
+// One contract, every mode: what a prober must do on success, refusal, timeout and abort.
+for (const mode of probeModes) {
+  describe(`${mode} probe contract`, () => {
+    const probe = probers[mode];
+    let responder: Responder;
+    let port: number;
+    before(async () => {
+      responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+      port = (await responder.listen('127.0.0.1', 0)).port;
+    });
+    after(() => responder.stop());
+
+    test('success: an RTT and a handshake time, both positive and small on loopback', async () => {
+      const result = await probe(req(port), real);
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.ok(result.rttSeconds > 0 && result.rttSeconds < 0.5);
+      assert.ok(result.connectSeconds !== undefined && result.connectSeconds > 0);
+    });
+
+    test('a closed port is refused at once, with its errno', async () => {
+      const result = lost(await probe(req(await closedPort()), real));
+      assert.equal(result.reason, 'refused');
+      assert.equal(result.errno, 'ECONNREFUSED');
+      assert.match(result.detail, /ECONNREFUSED \(errno 111\): connection refused/);
+    });
+
+    test('timeout: exactly after timeoutMs on the injected clock', async () => {
+      const clock = new FakeClock();
+      // echo: the server accepts and never answers; connect: the server's SYNs are dropped.
+      const silent = mode === 'echo' ? await listener(() => {}) : undefined;
+      const dropping = mode === 'connect' ? await synDroppingListener() : undefined;
+      const target = silent?.port ?? (dropping?.port as number);
+      let result: PingResult | undefined;
+      const pending = probe(req(target, { timeoutMs: 1000 }), { clock, connect }).then((r) => (result = r));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await clock.advance(999);
+      assert.equal(result, undefined, 'resolved before the timeout');
+      await clock.advance(1);
+      await pending;
+      assert.equal(lost(result as PingResult).reason, 'timeout');
+      await silent?.close();
+      dropping?.close();
+    });
+
+    test('abort: a ping in flight ends at once when its signal fires', async () => {
+      const silent = await listener(() => {});
+      const dropping = mode === 'connect' ? await synDroppingListener() : undefined;
+      const controller = new AbortController();
+      const pending = probe(req(dropping?.port ?? silent.port, { timeoutMs: 60_000, signal: controller.signal }), real);
+      setTimeout(() => controller.abort(), 20);
+      const result = lost(await pending);
+      assert.equal(result.reason, 'error');
+      assert.match(result.detail, /aborted/);
+      await silent.close();
+      dropping?.close();
+    });
+  });
+}
+
+describe('echo probe: bad replies and early closes', () => {
+  const echo = probers.echo;
+  const cases: [string, (socket: import('node:net').Socket) => void, string, RegExp][] = [
+    ['a wrong reply is a mismatch', (s) => s.once('data', () => s.write('PONG\n')), 'mismatch', /reply "PONG" is not "PING 1 /],
+    ['a lower-case echo is a mismatch', (s) => s.once('data', (d) => s.write(d)), 'mismatch', /reply "ping 1 .*" is not "PING 1 /],
+    ['binary in the reply is shown escaped', (s) => s.once('data', () => s.write(Buffer.from([0, 1, 10]))), 'mismatch', /\\x00\\x01/],
+    ['a close without a reply is lost at once as closed', (s) => s.end(), 'closed', /without a reply/],
+    ['a close after half a reply is closed', (s) => s.once('data', () => s.end('PIN')), 'closed', /partial reply "PIN"/],
+    ['an RST is reset', (s) => s.once('data', () => s.resetAndDestroy()), 'reset', /ECONNRESET/],
+  ];
+  for (const [name, behave, reason, detail] of cases) {
+    test(name, async () => {
+      const server = await listener(behave);
+      // A fake clock that never moves: any of these must resolve without waiting for the timeout.
+      const result = lost(await echo(req(server.port), { clock: new FakeClock(), connect }));
+      assert.equal(result.reason, reason);
+      assert.match(result.detail, detail);
+      await server.close();
+    });
+  }
+
+  test('a classic server that answers without a newline is accepted', async () => {
+    const server = await listener((s) => s.on('data', (d) => s.write(d.toString().trim().toUpperCase())));
+    const result = await echo(req(server.port), real);
+    assert.ok(result.ok, JSON.stringify(result));
+    await server.close();
+  });
+
+  test('kept connection: several pings over one socket, each answered', async () => {
+    const responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+    const { port } = await responder.listen('127.0.0.1', 0);
+    const kept = {};
+    const results = [];
+    for (let seq = 1; seq <= 5; seq++) results.push(await echo({ ...req(port), seq, kept }, real));
+    assert.ok(results.every((r) => r.ok));
+    assert.ok(results[0]?.connectSeconds !== undefined);
+    assert.ok(results.slice(1).every((r) => r.connectSeconds === undefined), 'later pings reused the connection');
+    await waitFor(() => responder.activeConnections === 1, 1000, 'one connection');
+    await responder.stop();
+  });
+});
+
+describe('hidden loss: a dropped SYN makes the handshake about 1 s late', () => {
+  test('connect completes after the kernel retransmits the SYN, and the handshake time shows it', async () => {
+    const dropping = await synDroppingListener();
+    const pending = probers.connect(req(dropping.port, { timeoutMs: 5000 }), real);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await dropping.acceptOne(); // room in the queue: the retransmitted SYN (t = 1 s) gets through
+    const result = await pending;
+    dropping.close();
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.ok((result.connectSeconds ?? 0) > 0.9 && (result.connectSeconds ?? 0) < 2.5, `handshake took ${result.connectSeconds} s`);
+  });
+});

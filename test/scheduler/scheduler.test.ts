@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { test } from 'node:test';
+import type { PingResult, Prober, ProbeRequest } from '../../src/probe/types.js';
+import { Scheduler, startOffsetMs, type TargetSpec } from '../../src/scheduler/scheduler.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+/** A prober on fake time: each ping takes `durationMs` and succeeds, unless aborted first. */
+function timedProber(clock: FakeClock, durationMs: (req: ProbeRequest) => number, log: string[]): Prober {
+  return (req) =>
+    new Promise<PingResult>((resolve) => {
+      log.push(`start seq=${req.seq} t=${clock.nowMs()}`);
+      const timer = clock.setTimeout(() => resolve({ ok: true, seq: req.seq, rttSeconds: durationMs(req) / 1000 }), durationMs(req));
+      req.signal?.addEventListener('abort', () => {
+        clock.clearTimeout(timer);
+        resolve({ ok: false, seq: req.seq, reason: 'error', detail: 'aborted' });
+      });
+    });
+}
+
+function spec(name: string, over: Partial<TargetSpec> = {}): TargetSpec {
+  return { name, host: '127.0.0.1', port: 1, mode: 'echo', count: 3, pingIntervalMs: 0, intervalMs: 1000, timeoutMs: 100, reuseConnection: false, ...over };
+}
+
+function harness(durationMs: (req: ProbeRequest) => number = () => 10) {
+  const clock = new FakeClock();
+  const pings: string[] = [];
+  const events: string[] = [];
+  const lags: number[] = [];
+  const prober = timedProber(clock, durationMs, pings);
+  const scheduler = new Scheduler(
+    { clock, probers: { echo: prober, connect: prober }, probeContext: { clock, connect } },
+    {
+      pingStarted: (t, lag) => {
+        events.push(`${t} ping@${clock.nowMs()}`);
+        lags.push(lag);
+      },
+      roundFinished: (t, s) => events.push(`${t} round@${clock.nowMs()} sent=${s.sent} received=${s.received}`),
+      roundSkipped: (t) => events.push(`${t} skipped@${clock.nowMs()}`),
+    },
+  );
+  /** Stops and lets fake time run until the pings in flight are done. */
+  const stopAll = async () => {
+    const stopping = scheduler.stop();
+    await clock.advance(120_000);
+    await stopping;
+  };
+  return { clock, scheduler, pings, events, lags, stopAll };
+}
+
+test('startOffsetMs spreads first rounds evenly over the interval', () => {
+  assert.deepEqual([0, 1, 2, 3].map((i) => startOffsetMs(i, 4, 1000)), [0, 250, 500, 750]);
+  assert.equal(startOffsetMs(0, 1, 1000), 0);
+});
+
+test('first rounds of several targets are staggered; rounds repeat at a fixed rate', async () => {
+  const { clock, scheduler, events, stopAll } = harness();
+  scheduler.start([spec('a', { count: 1 }), spec('b', { count: 1 })]);
+  await clock.advance(2100);
+  assert.deepEqual(
+    events.filter((e) => e.includes('ping')),
+    ['a ping@0', 'b ping@500', 'a ping@1000', 'b ping@1500', 'a ping@2000'],
+  );
+  await stopAll();
+});
+
+test('pings in a round run one after another, pingIntervalMs apart, on time', async () => {
+  const { clock, scheduler, events, lags, stopAll } = harness();
+  scheduler.start([spec('a', { count: 3, pingIntervalMs: 100 })]);
+  await clock.advance(500);
+  assert.deepEqual(events, ['a ping@0', 'a ping@100', 'a ping@200', 'a round@210 sent=3 received=3']);
+  assert.deepEqual(lags, [0, 0, 0]);
+  await stopAll();
+});
+
+test('a ping slower than pingIntervalMs delays the next one, which then starts at once', async () => {
+  const { clock, scheduler, events, stopAll } = harness((req) => (req.seq === 1 ? 250 : 10));
+  scheduler.start([spec('a', { count: 2, pingIntervalMs: 100 })]);
+  await clock.advance(400);
+  assert.deepEqual(events, ['a ping@0', 'a ping@250', 'a round@260 sent=2 received=2']);
+  await stopAll();
+});
+
+test("a round due while the last one still runs is skipped and counted, never queued", async () => {
+  const { clock, scheduler, events, stopAll } = harness(() => 700);
+  scheduler.start([spec('a', { count: 2 })]); // each round takes 1400 ms, interval 1000 ms
+  await clock.advance(3000);
+  assert.deepEqual(events, [
+    'a ping@0',
+    'a ping@700',
+    'a skipped@1000',
+    'a round@1400 sent=2 received=2',
+    'a ping@2000',
+    'a ping@2700',
+    'a skipped@3000',
+  ]);
+  await stopAll();
+});
+
+test('stop() sends no new ping and waits for the one in flight', async () => {
+  const { clock, scheduler, events, pings } = harness(() => 50);
+  scheduler.start([spec('a', { count: 5 })]);
+  await clock.advance(20);
+  let stopped = false;
+  const stopping = scheduler.stop().then(() => (stopped = true));
+  await clock.advance(10);
+  assert.equal(stopped, false, 'stop returned while a ping was in flight');
+  await clock.advance(30);
+  await stopping;
+  assert.equal(pings.length, 1);
+  assert.ok(!events.some((e) => e.includes('round')), 'an interrupted round is not reported as complete');
+  await clock.advance(5000);
+  assert.equal(pings.length, 1, 'no ping after stop');
+  assert.equal(clock.pendingTimers, 0, 'stop left timers behind');
+});
+
+test('stop(abortAfterMs) aborts pings still in flight after the grace period', async () => {
+  const { clock, scheduler } = harness(() => 60_000);
+  scheduler.start([spec('a', { count: 1, timeoutMs: 60_000 })]);
+  await clock.advance(1);
+  let stopped = false;
+  const stopping = scheduler.stop(200).then(() => (stopped = true));
+  await clock.advance(199);
+  assert.equal(stopped, false);
+  await clock.advance(1);
+  await stopping;
+  assert.equal(stopped, true);
+});
+
+test('falling behind by whole intervals skips those rounds instead of bunching them', async () => {
+  const { clock, scheduler, events, stopAll } = harness(() => 3500);
+  scheduler.start([spec('a', { count: 1 })]);
+  await clock.advance(4100);
+  assert.deepEqual(events, ['a ping@0', 'a skipped@1000', 'a skipped@2000', 'a skipped@3000', 'a round@3500 sent=1 received=1', 'a ping@4000']);
+  await stopAll();
+});
