@@ -141,11 +141,13 @@ class Connection {
     this.pending = framed.rest;
     const immediate: Buffer[] = [];
     for (const message of framed.messages) {
-      const dropped = this.random() < this.options.dropRate;
+      // Draw only when the outcome is random, so a test's injected sequence maps to pings one to one.
+      const { dropRate, jitterMs } = this.options;
+      const dropped = dropRate >= 1 || (dropRate > 0 && this.random() < dropRate);
       this.options.events?.ping?.(this.remote, dropped);
       if (dropped) continue;
       const reply = upperAscii(message);
-      const delayMs = this.options.delayMs + this.random() * this.options.jitterMs;
+      const delayMs = this.options.delayMs + (jitterMs > 0 ? this.random() * jitterMs : 0);
       if (delayMs <= 0 && this.replyTimers.size === 0) immediate.push(reply);
       else this.later(reply, delayMs);
     }

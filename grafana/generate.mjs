@@ -1,0 +1,408 @@
+#!/usr/bin/env node
+// Generates grafana/dashboards/tcpping.json, the dashboard that ships. Run `node grafana/generate.mjs`
+// after editing; test/monitoring/dashboard.test.ts fails when the committed JSON is out of date.
+// Plain JavaScript with no dependencies, so it runs anywhere Node.js does.
+import { writeFileSync } from 'node:fs';
+import { icmpMappings } from './icmp-names.mjs';
+
+const ds = { type: 'prometheus', uid: '${datasource}' };
+const sel = (extra = '') => `{instance=~"$instance", target=~"$target"${extra}}`;
+const inst = '{instance=~"$instance"}';
+const rate = (metric, s = sel()) => `rate(${metric}${s}[$__rate_interval])`;
+const quantile = (q, metric, by = 'le') => `histogram_quantile(${q}, sum by (${by}) (${rate(`${metric}_bucket`)}))`;
+const lossRatio = `sum by (target) (${rate('tcpping_pings_lost_total')}) / sum by (target) (${rate('tcpping_pings_sent_total')})`;
+
+let nextId = 1;
+const steps = (...pairs) => ({ mode: 'absolute', steps: pairs.map(([value, color]) => ({ value, color })) });
+const green = steps([null, 'green']);
+const upDown = [{ type: 'value', options: { 0: { text: 'DOWN', color: 'red' }, 1: { text: 'UP', color: 'green' } } }];
+
+/** A query; `instant` for tables and stats that show the latest value. */
+function q(expr, legendFormat, extra = {}) {
+  return { datasource: ds, expr, legendFormat, range: !extra.instant, instant: Boolean(extra.instant), ...extra };
+}
+
+function panel(
+  type,
+  title,
+  description,
+  [w, h],
+  targets,
+  { unit, min, max, decimals, thresholds, mappings, custom, overrides, options, ...rest } = {},
+) {
+  const refIds = 'ABCDEFGHIJ';
+  return {
+    id: nextId++,
+    type,
+    title,
+    description,
+    datasource: ds,
+    gridPos: { w, h },
+    targets: targets.map((t, i) => ({ ...t, refId: refIds[i] })),
+    fieldConfig: {
+      defaults: { unit, min, max, decimals, thresholds: thresholds ?? green, mappings: mappings ?? [], custom: custom ?? {} },
+      overrides: overrides ?? [],
+    },
+    options: options ?? {},
+    ...rest,
+  };
+}
+
+const lines = (extra = {}) => ({ drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false, ...extra });
+const legend = { displayMode: 'table', placement: 'right', calcs: ['mean', 'max'] };
+const series = (title, description, size, targets, { custom, ...extra } = {}) =>
+  panel('timeseries', title, description, size, targets, {
+    options: { legend, tooltip: { mode: 'multi', sort: 'desc' } },
+    ...extra,
+    custom: lines(custom),
+  });
+const stat = (title, description, size, targets, extra = {}) =>
+  panel('stat', title, description, size, targets, {
+    options: { colorMode: 'background', graphMode: 'none', textMode: 'value_and_name', reduceOptions: { calcs: ['lastNotNull'] } },
+    ...extra,
+  });
+const byName = (name, properties) => ({ matcher: { id: 'byName', options: name }, properties });
+const prop = (id, value) => ({ id, value });
+const row = (title, extra = {}) => ({ id: nextId++, type: 'row', title, collapsed: false, panels: [], gridPos: { w: 24, h: 1 }, ...extra });
+
+const overview = [
+  row('Overview'),
+  stat(
+    'Target up',
+    'UP when the last round to the target got at least one reply (tcpping_target_up).',
+    [4, 8],
+    [q(`tcpping_target_up${sel()}`, '{{target}}', { instant: true })],
+    {
+      mappings: upDown,
+      thresholds: steps([null, 'red'], [1, 'green']),
+    },
+  ),
+  series(
+    'Loss ratio per target',
+    'Share of pings without a valid reply, from the counters over the rate interval, and the loss of the last completed round. Yellow from 5%, red from 10% (the TcppingHighLoss alert raises above 10% and clears below 5%).',
+    [10, 8],
+    [q(lossRatio, '{{target}}'), q(`tcpping_round_loss_ratio${sel()}`, '{{target}} last round')],
+    {
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      thresholds: steps([null, 'green'], [0.05, 'yellow'], [0.1, 'red']),
+      custom: { thresholdsStyle: { mode: 'dashed' } },
+    },
+  ),
+  series(
+    'Lost pings by reason',
+    'Pings lost per second, by why: timeout (no reply in time), refused, reset, closed, unreachable (ICMP or OS said so), mismatch (wrong echo), dns, error.',
+    [10, 8],
+    [q(`sum by (target, reason) (${rate('tcpping_pings_lost_total')})`, '{{target}} {{reason}}')],
+    { unit: 'suffix: pings/s', min: 0, custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal' } } },
+  ),
+  series(
+    'Last round RTT: min / avg / max / mdev',
+    'RTT summary of the last completed round per target, as ping prints it. Empty after a round with no replies.',
+    [14, 8],
+    ['min', 'avg', 'max', 'mdev'].map((k) => q(`tcpping_round_rtt_${k}_seconds${sel()}`, `{{target}} ${k}`)),
+    { unit: 's', min: 0 },
+  ),
+  panel(
+    'table',
+    'ICMP errors by type and code',
+    'ICMP errors matched to pings over the dashboard time range, by type/code in words. "none" when a target got no ICMP errors (or ICMP capture is off, see Service health).',
+    [10, 8],
+    [
+      q(
+        `sum by (target, icmp) (label_join(increase(tcpping_icmp_errors_total${sel()}[$__range]), "icmp", "/", "icmp_type", "icmp_code")) or on (target) label_replace(sum by (target) (tcpping_pings_sent_total${sel()}) * 0, "icmp", "none", "", "")`,
+        '',
+        { instant: true, format: 'table' },
+      ),
+    ],
+    {
+      unit: 'short',
+      decimals: 0,
+      overrides: [
+        byName('icmp', [prop('mappings', icmpMappings), prop('displayName', 'ICMP error')]),
+        byName('Value', [
+          prop('displayName', 'Errors'),
+          prop('thresholds', steps([null, 'green'], [1, 'red'])),
+          prop('custom.cellOptions', { type: 'color-text' }),
+        ]),
+      ],
+      transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }],
+      options: { showHeader: true, sortBy: [{ displayName: 'Errors', desc: true }] },
+    },
+  ),
+];
+
+const perTarget = [
+  row('Target $target', { repeat: 'target' }),
+  series(
+    'Latency (smoke): $target',
+    'Smokeping-style: the line is the median RTT; the dark smoke spans p10 to p90 (from the histogram), the light smoke spans the min and max of the rounds. Red bars on the right axis are the loss ratio.',
+    [12, 9],
+    [
+      q(quantile(0.5, 'tcpping_rtt_seconds'), 'median'),
+      q(quantile(0.1, 'tcpping_rtt_seconds'), 'p10'),
+      q(quantile(0.9, 'tcpping_rtt_seconds'), 'p90'),
+      q(`min_over_time(tcpping_round_rtt_min_seconds${sel()}[$__rate_interval])`, 'min'),
+      q(`max_over_time(tcpping_round_rtt_max_seconds${sel()}[$__rate_interval])`, 'max'),
+      q(lossRatio, 'loss'),
+    ],
+    {
+      unit: 's',
+      min: 0,
+      custom: { fillOpacity: 0, lineWidth: 2 },
+      options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'none' } },
+      overrides: [
+        byName('median', [prop('color', { mode: 'fixed', fixedColor: 'green' })]),
+        ...['p10', 'p90', 'min', 'max'].map((n) =>
+          byName(n, [prop('custom.lineWidth', 0), prop('color', { mode: 'fixed', fixedColor: 'gray' })]),
+        ),
+        byName('p90', [prop('custom.fillBelowTo', 'p10'), prop('custom.fillOpacity', 40)]),
+        byName('max', [prop('custom.fillBelowTo', 'min'), prop('custom.fillOpacity', 15)]),
+        byName('loss', [
+          prop('unit', 'percentunit'),
+          prop('min', 0),
+          prop('max', 1),
+          prop('custom.axisPlacement', 'right'),
+          prop('custom.drawStyle', 'bars'),
+          prop('custom.fillOpacity', 60),
+          prop('color', { mode: 'fixed', fixedColor: 'red' }),
+        ]),
+      ],
+    },
+  ),
+  panel(
+    'heatmap',
+    'RTT heatmap: $target',
+    'How many pings fell in each RTT bucket of tcpping_rtt_seconds per interval: bands show the usual latencies, stray cells show outliers.',
+    [6, 9],
+    [q(`sum by (le) (increase(tcpping_rtt_seconds_bucket${sel()}[$__rate_interval]))`, '{{le}}', { format: 'heatmap' })],
+    {
+      unit: 's',
+      custom: { scaleDistribution: { type: 'linear' }, hideFrom: { legend: false, tooltip: false, viz: false } },
+      options: {
+        calculate: false,
+        yAxis: { unit: 's', axisPlacement: 'left' },
+        rowsFrame: { layout: 'auto' },
+        color: { mode: 'scheme', scheme: 'Oranges', scale: 'exponential', exponent: 0.5, steps: 64, fill: 'dark-orange' },
+        cellGap: 1,
+        filterValues: { le: 1e-9 },
+        tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
+        legend: { show: true },
+      },
+    },
+  ),
+  series(
+    'TCP handshake: $target',
+    'Handshake time percentiles (tcpping_connect_seconds) and handshakes that needed a SYN retransmission (right axis): loss that TCP hid by retrying after 1, 3, 7 s.',
+    [6, 9],
+    [
+      q(quantile(0.5, 'tcpping_connect_seconds'), 'p50'),
+      q(quantile(0.99, 'tcpping_connect_seconds'), 'p99'),
+      q(`sum by (target) (${rate('tcpping_connect_retransmits_total')})`, 'SYN retransmits'),
+    ],
+    {
+      unit: 's',
+      min: 0,
+      options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'none' } },
+      overrides: [
+        byName('SYN retransmits', [prop('unit', 'suffix: /s'), prop('custom.axisPlacement', 'right'), prop('custom.drawStyle', 'bars')]),
+      ],
+    },
+  ),
+];
+
+const responder = [
+  row('Responder (embedded ping server)'),
+  series(
+    'Responder pings',
+    'Pings the embedded server received, and those it dropped on purpose (responder.dropRate simulates loss).',
+    [8, 8],
+    [
+      q(`sum(${rate('tcpping_responder_pings_total', inst)})`, 'received'),
+      q(`sum(${rate('tcpping_responder_pings_dropped_total', inst)})`, 'dropped'),
+    ],
+    { unit: 'suffix: pings/s', min: 0 },
+  ),
+  series(
+    'Responder connections',
+    'Connections accepted per second, and open right now (right axis).',
+    [8, 8],
+    [
+      q(`sum(${rate('tcpping_responder_connections_total', inst)})`, 'accepted/s'),
+      q(`sum(tcpping_responder_connections_active${inst})`, 'active'),
+    ],
+    { unit: 'short', min: 0, overrides: [byName('active', [prop('custom.axisPlacement', 'right'), prop('decimals', 0)])] },
+  ),
+  series(
+    'Responder bad requests',
+    'Clients cut off for breaking a limit, per second, by reason (line too long, binary data, idle, too many connections). Any is worth a look.',
+    [8, 8],
+    [q(`sum by (reason) (${rate('tcpping_responder_bad_requests_total', inst)})`, '{{reason}}')],
+    {
+      unit: 'reqps',
+      min: 0,
+      thresholds: steps([null, 'green'], [0.01, 'red']),
+      custom: { drawStyle: 'bars', stacking: { mode: 'normal' } },
+    },
+  ),
+];
+
+const yesNo = (yes, no) => [{ type: 'value', options: { 0: { text: no, color: 'red' }, 1: { text: yes, color: 'green' } } }];
+const health = [
+  row('Service health'),
+  series(
+    'Scheduler lag',
+    'How late pings start against their plan. Above 100 ms (TcppingSchedulerLagging) the host or event loop is overloaded and measured RTTs are inflated.',
+    [6, 8],
+    [0.5, 0.99].map((p) =>
+      q(`histogram_quantile(${p}, sum by (le) (${rate('tcpping_scheduler_lag_seconds_bucket', inst)}))`, `p${p * 100}`),
+    ),
+    {
+      unit: 's',
+      min: 0,
+      thresholds: steps([null, 'green'], [0.05, 'yellow'], [0.1, 'red']),
+      custom: { thresholdsStyle: { mode: 'dashed' } },
+    },
+  ),
+  series(
+    'Event-loop lag',
+    'Node.js event-loop delay (prom-client): every millisecond here can add to a measured RTT.',
+    [6, 8],
+    [q(`nodejs_eventloop_lag_p99_seconds${inst}`, 'p99'), q(`nodejs_eventloop_lag_mean_seconds${inst}`, 'mean')],
+    {
+      unit: 's',
+      min: 0,
+      thresholds: steps([null, 'green'], [0.05, 'yellow'], [0.1, 'red']),
+      custom: { thresholdsStyle: { mode: 'dashed' } },
+    },
+  ),
+  series(
+    'CPU',
+    'CPU time used by the tcpping process, as a share of one core.',
+    [6, 8],
+    [q(`sum(${rate('process_cpu_seconds_total', inst)})`, 'cpu')],
+    { unit: 'percentunit', min: 0, thresholds: steps([null, 'green'], [0.8, 'red']) },
+  ),
+  series(
+    'Memory',
+    'Resident memory of the process and the V8 heap in use.',
+    [6, 8],
+    [q(`process_resident_memory_bytes${inst}`, 'resident'), q(`nodejs_heap_size_used_bytes${inst}`, 'heap used')],
+    { unit: 'bytes', min: 0 },
+  ),
+  stat(
+    'ICMP capture',
+    'Whether ICMP errors are captured (needs CAP_NET_RAW). Off means lost pings are not explained by ICMP.',
+    [5, 5],
+    [q(`tcpping_icmp_capture_enabled${inst}`, '{{instance}}', { instant: true })],
+    {
+      mappings: yesNo('ON', 'OFF'),
+      thresholds: steps([null, 'red'], [1, 'green']),
+    },
+  ),
+  stat(
+    'Config reload',
+    'Whether the last configuration load or reload succeeded; after a failure the previous configuration stays in use.',
+    [5, 5],
+    [q(`tcpping_config_last_reload_successful${inst}`, '{{instance}}', { instant: true })],
+    {
+      mappings: yesNo('OK', 'FAILED'),
+      thresholds: steps([null, 'red'], [1, 'green']),
+    },
+  ),
+  stat(
+    'Last good config load',
+    'When the configuration was last loaded or reloaded successfully.',
+    [5, 5],
+    [q(`tcpping_config_last_reload_success_timestamp_seconds${inst} * 1000`, '{{instance}}', { instant: true })],
+    {
+      unit: 'dateTimeFromNow',
+      options: { colorMode: 'none', graphMode: 'none', textMode: 'value', reduceOptions: { calcs: ['lastNotNull'] } },
+    },
+  ),
+  stat(
+    'Rounds skipped',
+    'Rounds not started because the previous round of the target was still running (interval shorter than count × timeout).',
+    [4, 5],
+    [q(`sum(increase(tcpping_rounds_skipped_total${sel()}[$__range]))`, 'skipped', { instant: true })],
+    {
+      unit: 'short',
+      decimals: 0,
+      thresholds: steps([null, 'green'], [1, 'yellow']),
+    },
+  ),
+  stat(
+    'Version',
+    'tcpping and Node.js versions of the instance.',
+    [5, 5],
+    [q(`tcpping_build_info${inst}`, '{{version}} (Node.js {{nodejs_version}})', { instant: true })],
+    {
+      options: { colorMode: 'none', graphMode: 'none', textMode: 'name', reduceOptions: { calcs: ['lastNotNull'] } },
+    },
+  ),
+];
+
+/** Places panels left to right, wrapping at 24 columns; a row starts a new line. */
+function layout(panels) {
+  let x = 0;
+  let y = 0;
+  let lineHeight = 0;
+  for (const p of panels) {
+    if (p.type === 'row' || x + p.gridPos.w > 24) {
+      y += lineHeight;
+      x = 0;
+      lineHeight = 0;
+    }
+    p.gridPos = { h: p.gridPos.h, w: p.gridPos.w, x, y };
+    x = p.type === 'row' ? 24 : x + p.gridPos.w;
+    lineHeight = Math.max(lineHeight, p.gridPos.h);
+  }
+  return panels;
+}
+
+const variable = (name, label, query, extra) => ({
+  name,
+  label,
+  type: 'query',
+  datasource: ds,
+  query: { query, refId: `${name}-variable` },
+  definition: query,
+  refresh: 2,
+  sort: 1,
+  hide: 0,
+  ...extra,
+});
+
+const dashboard = {
+  uid: 'tcpping',
+  title: 'tcpping',
+  description: 'TCP ping RTT, loss and its reasons per target, the embedded responder, and the health of tcpping itself.',
+  tags: ['tcpping', 'network'],
+  editable: true,
+  graphTooltip: 1,
+  refresh: '30s',
+  schemaVersion: 39,
+  version: 1,
+  time: { from: 'now-3h', to: 'now' },
+  timepicker: {},
+  timezone: 'browser',
+  links: [],
+  annotations: { list: [] },
+  templating: {
+    list: [
+      { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '' },
+      variable('instance', 'Instance', 'label_values(tcpping_build_info, instance)', { multi: false, includeAll: false, current: {} }),
+      variable('target', 'Target', 'label_values(tcpping_target_info{instance=~"$instance"}, target)', {
+        multi: true,
+        includeAll: true,
+        current: { text: ['All'], value: ['$__all'] },
+      }),
+    ],
+  },
+  panels: layout([...overview, ...perTarget, ...responder, ...health]),
+};
+
+const json = `${JSON.stringify(dashboard, null, 2)}\n`;
+if (process.argv.includes('--stdout')) process.stdout.write(json);
+else writeFileSync(new URL('./dashboards/tcpping.json', import.meta.url), json);

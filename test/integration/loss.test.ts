@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { after, before, test } from 'node:test';
+import { probers } from '../../src/probe/index.js';
+import { Responder } from '../../src/responder/responder.js';
+import { runRound } from '../../src/scheduler/round.js';
+import { systemClock } from '../../src/util/clock.js';
+
+const deps = { clock: systemClock, probers, probeContext: { clock: systemClock, connect } };
+const round = (port: number, count: number, timeoutMs = 100) =>
+  runRound(
+    { host: '127.0.0.1', port, mode: 'echo', count, pingIntervalMs: 0, timeoutMs, reuseConnection: false },
+    deps,
+    {},
+    { plannedStartMs: systemClock.nowMs() },
+  );
+
+/** Normal approximation of the binomial: the 99.9% two-sided interval of the count of losses. */
+function binomialInterval(n: number, p: number, z = 3.29): [number, number] {
+  const sd = Math.sqrt(n * p * (1 - p));
+  return [n * p - z * sd, n * p + z * sd];
+}
+
+let lossy: Responder;
+let clean: Responder;
+let lossyPort: number;
+let cleanPort: number;
+before(async () => {
+  lossy = new Responder({ dropRate: 0.2, delayMs: 0, jitterMs: 0 });
+  clean = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+  lossyPort = (await lossy.listen('127.0.0.1', 0)).port;
+  cleanPort = (await clean.listen('127.0.0.1', 0)).port;
+});
+after(async () => {
+  await lossy.stop();
+  await clean.stop();
+});
+
+test('500 pings against dropRate 0.2: the measured loss is inside the binomial 99.9% interval', async () => {
+  const outcome = await round(lossyPort, 500);
+  const lost = outcome.results.filter((r) => !r.ok);
+  const [low, high] = binomialInterval(500, 0.2);
+  assert.ok(lost.length >= low && lost.length <= high, `${lost.length} lost, expected ${low.toFixed(1)}..${high.toFixed(1)}`);
+  assert.ok(lost.every((r) => !r.ok && r.reason === 'timeout'), 'a dropped ping is a timeout');
+  assert.equal(outcome.summary.sent, 500);
+  assert.equal(outcome.summary.received, 500 - lost.length);
+});
+
+test('dropRate 0 loses nothing over 300 pings', async () => {
+  const outcome = await round(cleanPort, 300, 2000);
+  assert.equal(outcome.summary.received, 300, JSON.stringify(outcome.results.find((r) => !r.ok)));
+});
+
+/** Sockets in TIME_WAIT (state 06) whose local or remote port is `port`, read from /proc/net/tcp. */
+function timeWaitOn(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let count = 0;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, remote, state] = line.trim().split(/\s+/);
+      if (state === '06' && (local?.endsWith(`:${hex}`) || remote?.endsWith(`:${hex}`))) count++;
+    }
+  }
+  return count;
+}
+
+test('1,000 pings leave no TIME_WAIT sockets behind on either side (RST close)', async () => {
+  const before = timeWaitOn(cleanPort);
+  const outcome = await round(cleanPort, 1000, 2000);
+  assert.equal(outcome.summary.received, 1000);
+  assert.equal(timeWaitOn(cleanPort) - before, 0);
+});
+
+test('the TIME_WAIT count above can see them: 50 FIN-closed connections leave 50', async () => {
+  const before = timeWaitOn(cleanPort);
+  for (let i = 0; i < 50; i++) {
+    const socket = connect({ host: '127.0.0.1', port: cleanPort });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.end();
+    await new Promise((resolve) => socket.once('close', resolve));
+  }
+  assert.ok(timeWaitOn(cleanPort) - before >= 50, `${timeWaitOn(cleanPort) - before} in TIME_WAIT`);
+});
