@@ -18,7 +18,10 @@ test('check-config: 0 for a valid file, 1 naming every problem, 2 without a file
   assert.equal(ok.stdout, 'config/default.yaml: valid (1 target)\n');
   const bad = await tcpping(['check-config', 'test/fixtures/config/misspelled-key.yaml']);
   assert.equal(bad.code, 1);
-  assert.equal(bad.stderr, 'test/fixtures/config/misspelled-key.yaml: unknown key "responder.dropRat" (did you mean "responder.dropRate"?)\n');
+  assert.equal(
+    bad.stderr,
+    'test/fixtures/config/misspelled-key.yaml: unknown key "responder.dropRat" (did you mean "responder.dropRate"?)\n',
+  );
   assert.equal((await tcpping(['check-config'])).code, 2);
 });
 
@@ -46,7 +49,10 @@ test('client: ping-style lines, a summary with mdev, exit 0; --json has the docu
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^TCPPING 127\.0\.0\.1:\d+ \(echo mode\): 3 pings, timeout 1000 ms$/m);
   assert.match(text.stdout, /^reply from 127\.0\.0\.1:\d+: seq=3 time=[\d.]+ ms connect=[\d.]+ ms reply="PING 3 \d+\.\d{6}"$/m);
-  assert.match(text.stdout, /^--- 127\.0\.0\.1:\d+ tcpping statistics ---\n3 pings transmitted, 3 received, 0% loss, time \d+ms\nrtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms$/m);
+  assert.match(
+    text.stdout,
+    /^--- 127\.0\.0\.1:\d+ tcpping statistics ---\n3 pings transmitted, 3 received, 0% loss, time \d+ms\nrtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms$/m,
+  );
   const json = await tcpping(['client', `127.0.0.1:${port}`, '-c', '2', '-i', '0', '--mode', 'connect', '--json']);
   await responder.stop();
   const report = JSON.parse(json.stdout);
@@ -67,7 +73,14 @@ test('client: nothing answers → the OS error by errno and text, 100% loss, exi
 test('server: the seed line for every ping, then a clean exit on SIGTERM', async () => {
   const port = await closedPort();
   const { child, firstLine, lines } = await startWithFirstLine(process.execPath, [
-    '--import', 'tsx', 'src/cli/bin.ts', 'server', '--listen', `127.0.0.1:${port}`, '--drop-rate', '0',
+    '--import',
+    'tsx',
+    'src/cli/bin.ts',
+    'server',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--drop-rate',
+    '0',
   ]);
   assert.equal(firstLine, `tcpping server listening on 127.0.0.1:${port}, dropping 0% of pings`);
   const client = await tcpping(['client', `127.0.0.1:${port}`, '-c', '2', '-i', '0']);

@@ -40,13 +40,18 @@ const cases: [string, string[]][] = [
   ['top-level-list.yaml', [`${fixture('top-level-list.yaml')}: the top level must be a mapping of keys`]],
   [
     'not-yaml.yaml',
-    [`${fixture('not-yaml.yaml')}: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1`],
+    [
+      `${fixture('not-yaml.yaml')}: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1`,
+    ],
   ],
 ];
 
 for (const [file, expected] of cases) {
   test(`${file} is refused with every problem named`, () => {
-    assert.deepEqual(problemsOf(() => loadConfigFile(fixture(file), {})), expected);
+    assert.deepEqual(
+      problemsOf(() => loadConfigFile(fixture(file), {})),
+      expected,
+    );
   });
 }
 
@@ -94,12 +99,15 @@ test('environment variables override scalar keys, coerced to the key type', () =
 test('a bad environment value is named with its variable', () => {
   assert.deepEqual(
     problemsOf(() => loadConfig({}, 'env-test', { TCPPING_RESPONDER_DROP_RATE: 'lots' })),
-    ['env-test: responder.dropRate: must be a number from 0 to 1: value was "lots" (from environment variable TCPPING_RESPONDER_DROP_RATE)'],
+    [
+      'env-test: responder.dropRate: must be a number from 0 to 1: value was "lots" (from environment variable TCPPING_RESPONDER_DROP_RATE)',
+    ],
   );
 });
 
 test('a section that is not a mapping is refused, not merged', () => {
-  assert.deepEqual(problemsOf(() => loadConfig({ defaults: 3 }, 'x', {})), [
-    'x: defaults: must be a mapping of keys (mode, count, intervalMs, pingIntervalMs, timeoutMs, reuseConnection)',
-  ]);
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ defaults: 3 }, 'x', {})),
+    ['x: defaults: must be a mapping of keys (mode, count, intervalMs, pingIntervalMs, timeoutMs, reuseConnection)'],
+  );
 });

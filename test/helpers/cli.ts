@@ -35,7 +35,10 @@ export function run(command: string, args: string[], timeoutMs = 30_000, env: No
 }
 
 /** Starts a long-running process and resolves with it and its first line of output. */
-export async function startWithFirstLine(command: string, args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; firstLine: string; lines: string[] }> {
+export async function startWithFirstLine(
+  command: string,
+  args: string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; firstLine: string; lines: string[] }> {
   const child = spawn(command, args);
   const lines: string[] = [];
   const reader = createInterface({ input: child.stdout });

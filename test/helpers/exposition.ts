@@ -38,7 +38,12 @@ export function parseExposition(text: string): Exposition {
     }
     // Case-insensitive like Prometheus's own parser (Go's ParseFloat): prom-client writes "Nan".
     const raw = (m[3] as string).toLowerCase();
-    const special: Record<string, number> = { nan: Number.NaN, '+inf': Number.POSITIVE_INFINITY, inf: Number.POSITIVE_INFINITY, '-inf': Number.NEGATIVE_INFINITY };
+    const special: Record<string, number> = {
+      nan: Number.NaN,
+      '+inf': Number.POSITIVE_INFINITY,
+      inf: Number.POSITIVE_INFINITY,
+      '-inf': Number.NEGATIVE_INFINITY,
+    };
     const value = raw in special ? (special[raw] as number) : Number(raw);
     if (!(raw in special) && (raw.trim() === '' || Number.isNaN(value))) throw new Error(`unreadable value in: ${line}`);
     samples.push({ name: m[1] as string, labels, value });

@@ -61,7 +61,12 @@ describe('before the first ping (fake clock: no round has run)', () => {
   before(async () => {
     const port = await closedPort();
     const config = loadConfig(
-      { responder: { listen: `127.0.0.1:${port}` }, web: { listenAddress: '127.0.0.1:0' }, icmp: { capture: 'off' }, targets: [{ name: 'self', address: `127.0.0.1:${port}` }] },
+      {
+        responder: { listen: `127.0.0.1:${port}` },
+        web: { listenAddress: '127.0.0.1:0' },
+        icmp: { capture: 'off' },
+        targets: [{ name: 'self', address: `127.0.0.1:${port}` }],
+      },
       'test',
       {},
     );
@@ -148,8 +153,14 @@ describe('after rounds on real sockets (dropRate 0.2)', () => {
   test("the responder's drops are exactly the self target's timeouts", async () => {
     const m = await scrape(service.app);
     assert.equal(m.value('tcpping_responder_pings_total'), m.value('tcpping_pings_sent_total', { target: 'self' }));
-    assert.equal(m.value('tcpping_responder_pings_dropped_total'), m.value('tcpping_pings_lost_total', { target: 'self', reason: 'timeout' }));
-    assert.equal(m.value('tcpping_pings_lost_total', { target: 'self' }), m.value('tcpping_pings_lost_total', { target: 'self', reason: 'timeout' }));
+    assert.equal(
+      m.value('tcpping_responder_pings_dropped_total'),
+      m.value('tcpping_pings_lost_total', { target: 'self', reason: 'timeout' }),
+    );
+    assert.equal(
+      m.value('tcpping_pings_lost_total', { target: 'self' }),
+      m.value('tcpping_pings_lost_total', { target: 'self', reason: 'timeout' }),
+    );
     const loss = m.value('tcpping_round_loss_ratio', { target: 'self' });
     assert.ok(loss >= 0 && loss <= 0.7, `last round loss ${loss}`);
     assert.equal(m.value('tcpping_target_up', { target: 'self' }), 1);

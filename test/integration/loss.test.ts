@@ -42,7 +42,10 @@ test('500 pings against dropRate 0.2: the measured loss is inside the binomial 9
   const lost = outcome.results.filter((r) => !r.ok);
   const [low, high] = binomialInterval(500, 0.2);
   assert.ok(lost.length >= low && lost.length <= high, `${lost.length} lost, expected ${low.toFixed(1)}..${high.toFixed(1)}`);
-  assert.ok(lost.every((r) => !r.ok && r.reason === 'timeout'), 'a dropped ping is a timeout');
+  assert.ok(
+    lost.every((r) => !r.ok && r.reason === 'timeout'),
+    'a dropped ping is a timeout',
+  );
   assert.equal(outcome.summary.sent, 500);
   assert.equal(outcome.summary.received, 500 - lost.length);
 });

@@ -11,7 +11,11 @@ after(() => {
 });
 
 async function seedServer(dropRate: number) {
-  const { child, firstLine } = await startWithFirstLine('python3', ['test/fixtures/seed_server.py', String(await closedPort()), String(dropRate)]);
+  const { child, firstLine } = await startWithFirstLine('python3', [
+    'test/fixtures/seed_server.py',
+    String(await closedPort()),
+    String(dropRate),
+  ]);
   started.push(child);
   return Number(firstLine);
 }
@@ -40,7 +44,11 @@ test('our client against the seed server: replies accepted, RTTs and a summary',
   const port = await seedServer(0);
   const { code, stdout } = await tcpping(['client', `127.0.0.1:${port}`, '-c', '5', '-i', '0']);
   assert.equal(code, 0, stdout);
-  assert.equal(stdout.match(/^reply from 127\.0\.0\.1:\d+: seq=\d time=[\d.]+ ms connect=[\d.]+ ms reply="PING \d \d+\.\d+"$/gm)?.length, 5, stdout);
+  assert.equal(
+    stdout.match(/^reply from 127\.0\.0\.1:\d+: seq=\d time=[\d.]+ ms connect=[\d.]+ ms reply="PING \d \d+\.\d+"$/gm)?.length,
+    5,
+    stdout,
+  );
   assert.match(stdout, /^5 pings transmitted, 5 received, 0% loss, time \d+ms$/m);
 });
 

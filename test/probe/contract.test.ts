@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { probeModes, probers, type PingResult, type ProbeContext } from '../../src/probe/index.js';
+import { type PingResult, type ProbeContext, probeModes, probers } from '../../src/probe/index.js';
 import { Responder } from '../../src/responder/responder.js';
 import { systemClock } from '../../src/util/clock.js';
 import { synDroppingListener } from '../helpers/backlog.js';
@@ -9,7 +9,13 @@ import { FakeClock } from '../helpers/fake-clock.js';
 import { closedPort, listener, waitFor } from '../helpers/servers.js';
 
 const real: ProbeContext = { clock: systemClock, connect };
-const req = (port: number, over: Partial<{ timeoutMs: number; signal: AbortSignal }> = {}) => ({ host: '127.0.0.1', port, seq: 1, timeoutMs: 1000, ...over });
+const req = (port: number, over: Partial<{ timeoutMs: number; signal: AbortSignal }> = {}) => ({
+  host: '127.0.0.1',
+  port,
+  seq: 1,
+  timeoutMs: 1000,
+  ...over,
+});
 
 function lost(result: PingResult) {
   assert.equal(result.ok, false, `expected a loss, got ${JSON.stringify(result)}`);
@@ -55,7 +61,7 @@ for (const mode of probeModes) {
       assert.equal(result, undefined, 'resolved before the timeout');
       await clock.advance(1);
       await pending;
-      assert.equal(lost(result as PingResult).reason, 'timeout');
+      assert.equal(lost(result as unknown as PingResult).reason, 'timeout');
       await silent?.close();
       dropping?.close();
     });
@@ -111,7 +117,10 @@ describe('echo probe: bad replies and early closes', () => {
     for (let seq = 1; seq <= 5; seq++) results.push(await echo({ ...req(port), seq, kept }, real));
     assert.ok(results.every((r) => r.ok));
     assert.ok(results[0]?.connectSeconds !== undefined);
-    assert.ok(results.slice(1).every((r) => r.connectSeconds === undefined), 'later pings reused the connection');
+    assert.ok(
+      results.slice(1).every((r) => r.connectSeconds === undefined),
+      'later pings reused the connection',
+    );
     await waitFor(() => responder.activeConnections === 1, 1000, 'one connection');
     await responder.stop();
   });

@@ -16,7 +16,14 @@ test('upperAscii only changes a-z', () => {
 
 const cases: { name: string; pending: string; chunk: string; partial: boolean; messages?: string[]; rest?: string; error?: string }[] = [
   { name: 'one line', pending: '', chunk: 'ping 1 2\n', partial: false, messages: ['ping 1 2\n'], rest: '' },
-  { name: 'two lines in one chunk', pending: '', chunk: 'ping 1 2\nping 2 3\n', partial: false, messages: ['ping 1 2\n', 'ping 2 3\n'], rest: '' },
+  {
+    name: 'two lines in one chunk',
+    pending: '',
+    chunk: 'ping 1 2\nping 2 3\n',
+    partial: false,
+    messages: ['ping 1 2\n', 'ping 2 3\n'],
+    rest: '',
+  },
   { name: 'a line split over chunks', pending: 'ping 1', chunk: ' 2\n', partial: false, messages: ['ping 1 2\n'], rest: '' },
   { name: 'a partial line waits', pending: '', chunk: 'ping 1 2\nping', partial: false, messages: ['ping 1 2\n'], rest: 'ping' },
   { name: 'classic client: no newline, answered as is', pending: '', chunk: 'ping 1 2', partial: true, messages: ['ping 1 2'], rest: '' },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import type { PingResult, Prober, ProbeRequest } from '../../src/probe/types.js';
+import type { PingResult, ProbeRequest, Prober } from '../../src/probe/types.js';
 import { Scheduler, startOffsetMs, type TargetSpec } from '../../src/scheduler/scheduler.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -19,7 +19,18 @@ function timedProber(clock: FakeClock, durationMs: (req: ProbeRequest) => number
 }
 
 function spec(name: string, over: Partial<TargetSpec> = {}): TargetSpec {
-  return { name, host: '127.0.0.1', port: 1, mode: 'echo', count: 3, pingIntervalMs: 0, intervalMs: 1000, timeoutMs: 100, reuseConnection: false, ...over };
+  return {
+    name,
+    host: '127.0.0.1',
+    port: 1,
+    mode: 'echo',
+    count: 3,
+    pingIntervalMs: 0,
+    intervalMs: 1000,
+    timeoutMs: 100,
+    reuseConnection: false,
+    ...over,
+  };
 }
 
 function harness(durationMs: (req: ProbeRequest) => number = () => 10) {
@@ -49,7 +60,10 @@ function harness(durationMs: (req: ProbeRequest) => number = () => 10) {
 }
 
 test('startOffsetMs spreads first rounds evenly over the interval', () => {
-  assert.deepEqual([0, 1, 2, 3].map((i) => startOffsetMs(i, 4, 1000)), [0, 250, 500, 750]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => startOffsetMs(i, 4, 1000)),
+    [0, 250, 500, 750],
+  );
   assert.equal(startOffsetMs(0, 1, 1000), 0);
 });
 
@@ -81,7 +95,7 @@ test('a ping slower than pingIntervalMs delays the next one, which then starts a
   await stopAll();
 });
 
-test("a round due while the last one still runs is skipped and counted, never queued", async () => {
+test('a round due while the last one still runs is skipped and counted, never queued', async () => {
   const { clock, scheduler, events, stopAll } = harness(() => 700);
   scheduler.start([spec('a', { count: 2 })]); // each round takes 1400 ms, interval 1000 ms
   await clock.advance(3000);
@@ -131,6 +145,13 @@ test('falling behind by whole intervals skips those rounds instead of bunching t
   const { clock, scheduler, events, stopAll } = harness(() => 3500);
   scheduler.start([spec('a', { count: 1 })]);
   await clock.advance(4100);
-  assert.deepEqual(events, ['a ping@0', 'a skipped@1000', 'a skipped@2000', 'a skipped@3000', 'a round@3500 sent=1 received=1', 'a ping@4000']);
+  assert.deepEqual(events, [
+    'a ping@0',
+    'a skipped@1000',
+    'a skipped@2000',
+    'a skipped@3000',
+    'a round@3500 sent=1 received=1',
+    'a ping@4000',
+  ]);
   await stopAll();
 });
