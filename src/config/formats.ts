@@ -1,4 +1,5 @@
 import { probeModes } from '../probe/types.js';
+import { addressFamilies } from '../scheduler/resolve.js';
 import { parseHostPort } from '../util/hostport.js';
 
 /**
@@ -53,4 +54,34 @@ export const targetSettingChecks = {
   pingIntervalMs: integer(0, 3_600_000),
   timeoutMs: integer(1, 600_000),
   reuseConnection: boolean,
+  family: oneOf(addressFamilies),
 } satisfies Record<string, Check>;
+
+export const stringList: Check = (value) => {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
+    throw new Error('must be a list of non-empty strings');
+  }
+};
+
+/** A host name or address without a port, or empty for "not set". */
+export const optionalHost: Check = (value) => {
+  if (typeof value !== 'string' || (value !== '' && !/^[A-Za-z0-9.\-_:%]+$/.test(value))) {
+    throw new Error('must be a host name or address, or empty');
+  }
+};
+
+export const anyString: Check = (value) => {
+  if (typeof value !== 'string') throw new Error('must be a string');
+};
+
+/** Prometheus label names; the ones tcpping sets itself are reserved. */
+export const reservedLabels = ['target', 'address', 'mode', 'instance', 'job'];
+export function checkLabels(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be a mapping of label names to strings';
+  for (const [name, v] of Object.entries(value)) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__')) return `"${name}" is not a valid label name`;
+    if (reservedLabels.includes(name)) return `"${name}" is a label tcpping sets itself`;
+    if (typeof v !== 'string') return `label "${name}" must be a string`;
+  }
+  return undefined;
+}

@@ -18,6 +18,9 @@ export interface Config {
   readonly icmp: { readonly capture: (typeof captureModes)[number] };
   readonly defaults: TargetSettings;
   readonly targets: readonly TargetConfig[];
+  /** Globs of file_sd target files, resolved against the config file's directory. */
+  readonly targetFiles: readonly string[];
+  readonly mesh: Omit<RawConfig['mesh'], 'peers'> & { readonly peers: readonly string[] };
 }
 
 export type { TargetConfig, TargetSettings };
@@ -69,6 +72,10 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     ? validateTargets(raw.targets, defaults)
     : { targets: [], problems: [] };
   problems.push(...targetProblems);
+  for (const peer of raw.mesh.peers.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const parsed = parseHostPort(peer, raw.mesh.port);
+    if (typeof parsed === 'string') problems.push(`mesh.peers: ${parsed}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
   return deepFreeze({
     source,
@@ -78,6 +85,8 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     icmp: raw.icmp as Config['icmp'],
     defaults: { ...defaults, mode: defaults.mode as ProbeMode },
     targets,
+    targetFiles: raw.targetFiles,
+    mesh: { ...raw.mesh, peers: raw.mesh.peers.split(',').map((p) => p.trim()).filter((p) => p !== '') },
   });
 }
 

@@ -1,6 +1,19 @@
 import convict, { type Schema } from 'convict';
 import { DEFAULT_MAX_LINE_BYTES } from '../protocol/line.js';
-import { boolean, type Check, captureModes, integer, listenAddress, logLevels, number, oneOf, targetSettingChecks } from './formats.js';
+import {
+  anyString,
+  boolean,
+  type Check,
+  captureModes,
+  integer,
+  listenAddress,
+  logLevels,
+  number,
+  oneOf,
+  optionalHost,
+  stringList,
+  targetSettingChecks,
+} from './formats.js';
 
 let formats = 0;
 
@@ -99,6 +112,32 @@ export const schema = {
       targetSettingChecks.reuseConnection,
       'TCPPING_DEFAULTS_REUSE_CONNECTION',
     ),
+    family: key(
+      'Which address of a host name to ping: auto (the resolver order), ipv4 or ipv6. Names are resolved every round.',
+      'auto',
+      targetSettingChecks.family,
+      'TCPPING_DEFAULTS_FAMILY',
+    ),
+  },
+  targetFiles: {
+    doc: 'Prometheus file_sd files with more targets ([{targets: [HOST:PORT], labels: {...}}], JSON or YAML), relative to the config file; the last path segment may hold a * glob. Watched for changes.',
+    default: [] as string[],
+    format: stringList,
+  },
+  mesh: {
+    enabled: key('Ping every peer of a mesh (one agent per node), found from mesh.peersDns or mesh.peers.', false, boolean, 'TCPPING_MESH_ENABLED'),
+    peersDns: key(
+      "A DNS name whose A/AAAA records are the peers (a Kubernetes headless Service); re-resolved every round.",
+      '',
+      optionalHost,
+      'TCPPING_MESH_PEERS_DNS',
+    ),
+    peers: key('Static peers, comma-separated HOST or HOST:PORT.', '', anyString, 'TCPPING_MESH_PEERS'),
+    port: key("The peers' responder port.", 11000, integer(1, 65535), 'TCPPING_MESH_PORT'),
+    maxPeers: key('Ping at most this many peers, chosen by rendezvous hashing (0: all).', 0, integer(0, 100_000), 'TCPPING_MESH_MAX_PEERS'),
+    selfName: key("This agent's name in the mesh (e.g. the node name); default: the host name.", '', anyString, 'TCPPING_MESH_SELF_NAME'),
+    selfAddress: key('This agent\'s own address, skipped among the peers; default: any address of this host.', '', optionalHost, 'TCPPING_MESH_SELF_ADDRESS'),
+    intervalMs: key('Milliseconds between peer discoveries (DNS lookups of mesh.peersDns).', 10_000, integer(100, 86_400_000), 'TCPPING_MESH_INTERVAL_MS'),
   },
   targets: {
     doc: 'Targets to ping: each has a name and an address (HOST:PORT), and may override any key of defaults.',
@@ -121,7 +160,26 @@ export type RawConfig = {
   };
   web: { listenAddress: string; enableLifecycle: boolean };
   icmp: { capture: string };
-  defaults: { mode: string; count: number; intervalMs: number; pingIntervalMs: number; timeoutMs: number; reuseConnection: boolean };
+  defaults: {
+    mode: string;
+    count: number;
+    intervalMs: number;
+    pingIntervalMs: number;
+    timeoutMs: number;
+    reuseConnection: boolean;
+    family: string;
+  };
+  targetFiles: string[];
+  mesh: {
+    enabled: boolean;
+    peersDns: string;
+    peers: string;
+    port: number;
+    maxPeers: number;
+    selfName: string;
+    selfAddress: string;
+    intervalMs: number;
+  };
   targets: unknown[];
 };
 

@@ -1,6 +1,7 @@
 import type { ProbeMode } from '../probe/types.js';
+import type { AddressFamily } from '../scheduler/resolve.js';
 import { parseHostPort } from '../util/hostport.js';
-import { type Check, targetSettingChecks } from './formats.js';
+import { type Check, checkLabels, targetSettingChecks } from './formats.js';
 import { isMapping, unknownKeyProblem } from './keys.js';
 
 export interface TargetSettings {
@@ -10,6 +11,7 @@ export interface TargetSettings {
   readonly pingIntervalMs: number;
   readonly timeoutMs: number;
   readonly reuseConnection: boolean;
+  readonly family: AddressFamily;
 }
 
 export interface TargetConfig extends TargetSettings {
@@ -18,9 +20,11 @@ export interface TargetConfig extends TargetSettings {
   readonly address: string;
   readonly host: string;
   readonly port: number;
+  /** User labels, exported on tcpping_target_info. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
-const targetKeys = ['name', 'address', ...Object.keys(targetSettingChecks)] as const;
+const targetKeys = ['name', 'address', 'labels', ...Object.keys(targetSettingChecks)] as const;
 
 /** Checks every target entry; returns the targets with defaults applied, or the problems found. */
 export function validateTargets(entries: readonly unknown[], defaults: TargetSettings): { targets: TargetConfig[]; problems: string[] } {
@@ -47,6 +51,8 @@ export function validateTargets(entries: readonly unknown[], defaults: TargetSet
     }
     const parsed = typeof address === 'string' ? parseHostPort(address) : 'required, a string HOST:PORT';
     if (typeof parsed === 'string') problems.push(`${at}.address: ${parsed}`);
+    const labelProblem = entry.labels === undefined ? undefined : checkLabels(entry.labels);
+    if (labelProblem) problems.push(`${at}.labels: ${labelProblem}`);
     const settings: Record<string, unknown> = { ...defaults };
     for (const [key, check] of Object.entries(targetSettingChecks) as [string, Check][]) {
       if (!(key in entry)) continue;
@@ -58,7 +64,8 @@ export function validateTargets(entries: readonly unknown[], defaults: TargetSet
       }
     }
     if (problems.length === before && typeof parsed !== 'string') {
-      targets.push({ ...(settings as unknown as TargetSettings), name: name as string, address: address as string, ...parsed });
+      const labels = (entry.labels ?? {}) as Record<string, string>;
+      targets.push({ ...(settings as unknown as TargetSettings), name: name as string, address: address as string, ...parsed, labels });
     }
   });
   return { targets, problems };

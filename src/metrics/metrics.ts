@@ -14,6 +14,30 @@ export interface TargetLabels {
   readonly name: string;
   readonly address: string;
   readonly mode: string;
+  /** User labels from the config or a target file; joined in PromQL via tcpping_target_info. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * tcpping_target_info carries each target's user labels, and their names differ from target to
+ * target, which a prom-client Gauge (fixed label names) cannot express: a small collector does.
+ */
+class TargetInfo {
+  readonly name = 'tcpping_target_info';
+  readonly help = 'Target metadata and user labels; always 1.';
+  readonly type = 'gauge';
+  readonly aggregator = 'first';
+  readonly targets = new Map<string, TargetLabels>();
+
+  get() {
+    const values = [...this.targets.values()].map((t) => ({
+      labels: { ...t.labels, target: t.name, address: t.address, mode: t.mode },
+      value: 1,
+    }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {}
 }
 
 /**
@@ -31,7 +55,9 @@ export class Metrics {
   readonly roundRtt;
   readonly roundsSkipped;
   readonly targetUp;
-  readonly targetInfo;
+  readonly targetInfo = new TargetInfo();
+  readonly addressChanges;
+  readonly targetFileLoaded;
   readonly schedulerLag;
   readonly responderConnections;
   readonly responderConnectionsActive;
@@ -42,7 +68,6 @@ export class Metrics {
   readonly configReloadSuccessful;
   readonly configReloadTimestamp;
   private activeConnections: () => number = () => 0;
-  private readonly infoLabels = new Map<string, TargetLabels>();
   /** ICMP series are created on first sight (type/code are open-ended); remembered for removal. */
   private readonly icmpSeen = new Map<string, Map<string, [string, string]>>();
 
@@ -85,7 +110,13 @@ export class Metrics {
       ['target'],
     );
     this.targetUp = gauge('tcpping_target_up', '1 if the last round got any reply.', ['target']);
-    this.targetInfo = gauge('tcpping_target_info', 'Target metadata; always 1.', ['target', 'address', 'mode']);
+    registry.registerMetric(this.targetInfo as unknown as Parameters<Registry['registerMetric']>[0]);
+    this.addressChanges = counter(
+      'tcpping_target_address_changes_total',
+      "Times a target's host name resolved to a different address than the round before.",
+      ['target'],
+    );
+    this.targetFileLoaded = gauge('tcpping_target_file_last_load_successful', 'Whether the last read of a target file succeeded.', ['file']);
     this.schedulerLag = new Histogram({
       name: 'tcpping_scheduler_lag_seconds',
       help: 'How late pings start against their planned time.',
@@ -143,7 +174,8 @@ export class Metrics {
   /** Every series of a configured target exists at 0 before its first ping. */
   addTarget(labels: TargetLabels): void {
     const target = labels.name;
-    this.infoLabels.set(target, labels);
+    this.targetInfo.targets.set(target, labels);
+    this.addressChanges.inc({ target }, 0);
     this.pingsSent.inc({ target }, 0);
     for (const reason of lossReasons) this.pingsLost.inc({ target, reason }, 0);
     this.rtt.zero({ target });
@@ -153,15 +185,19 @@ export class Metrics {
     for (const g of Object.values(this.roundRtt)) g.set({ target }, 0);
     this.roundsSkipped.inc({ target }, 0);
     this.targetUp.set({ target }, 0);
-    this.targetInfo.set({ target, address: labels.address, mode: labels.mode }, 1);
+  }
+
+  /** A changed target keeps its series; only its metadata changes. */
+  updateTarget(labels: TargetLabels): void {
+    this.targetInfo.targets.set(labels.name, labels);
   }
 
   removeTarget(target: string): void {
-    const info = this.infoLabels.get(target);
-    if (info) this.targetInfo.remove({ target, address: info.address, mode: info.mode });
-    this.infoLabels.delete(target);
+    this.targetInfo.targets.delete(target);
     for (const reason of lossReasons) this.pingsLost.remove({ target, reason });
-    for (const m of [this.pingsSent, this.rtt, this.connect, this.connectRetransmits, this.roundsSkipped]) m.remove({ target });
+    for (const m of [this.pingsSent, this.rtt, this.connect, this.connectRetransmits, this.roundsSkipped, this.addressChanges]) {
+      m.remove({ target });
+    }
     for (const g of [this.roundLossRatio, this.targetUp, ...Object.values(this.roundRtt)]) g.remove({ target });
     for (const [icmp_type, icmp_code] of this.icmpSeen.get(target)?.values() ?? [])
       this.icmpErrors.remove({ target, icmp_type, icmp_code });
@@ -199,6 +235,9 @@ export class Metrics {
     pingFinished: (target, result) => this.recordPing(target, result),
     roundFinished: (target, summary) => this.recordRound(target, summary),
     roundSkipped: (target) => this.roundsSkipped.inc({ target }),
+    addressResolved: (target, _address, previous) => {
+      if (previous !== undefined) this.addressChanges.inc({ target });
+    },
   };
 
   readonly responderEvents: ResponderEvents = {

@@ -1,6 +1,7 @@
 import { closeKept, type KeptConnection, type PingResult, type ProbeContext, type ProbeMode, type Prober } from '../probe/index.js';
 import { type RoundSummary, summarizeRound } from '../stats/round.js';
 import type { Clock } from '../util/clock.js';
+import { type AddressFamily, type Resolution, type Resolver, resolveHost, systemResolver } from './resolve.js';
 
 /** What one round needs to know about its target. */
 export interface RoundSpec {
@@ -13,18 +14,23 @@ export interface RoundSpec {
   readonly timeoutMs: number;
   /** Echo mode: one connection for the whole round instead of one per ping. */
   readonly reuseConnection: boolean;
+  /** Which address of a host name to ping; a name is resolved afresh every round. */
+  readonly family?: AddressFamily;
 }
 
 export interface RoundHooks {
   /** `lagSeconds`: how late the ping started against its planned time. */
   pingStarted?(seq: number, lagSeconds: number): void;
   pingFinished?(result: PingResult): void;
+  /** The address this round pings (after name resolution). */
+  resolved?(address: string): void;
 }
 
 export interface RoundDeps {
   readonly clock: Clock;
   readonly probers: Record<ProbeMode, Prober>;
   readonly probeContext: ProbeContext;
+  readonly resolver?: Resolver;
 }
 
 export interface RoundOutcome {
@@ -50,14 +56,20 @@ export async function runRound(
   const kept: KeptConnection | undefined = spec.reuseConnection && spec.mode === 'echo' ? {} : undefined;
   const results: PingResult[] = [];
   const rtts: number[] = [];
+  const resolvingSince = clock.nowMs();
+  const resolution = await resolveHost(spec.host, spec.family ?? 'auto', deps.resolver ?? systemResolver, clock, spec.timeoutMs);
+  if (resolution.ok) hooks.resolved?.(resolution.address);
+  // Time spent resolving is the network's, not the scheduler's lateness.
+  const plannedStartMs = control.plannedStartMs + (clock.nowMs() - resolvingSince);
   try {
     for (let seq = 1; seq <= spec.count; seq++) {
-      const plannedMs = Math.max(control.plannedStartMs + (seq - 1) * spec.pingIntervalMs, clock.nowMs());
+      const plannedMs = Math.max(plannedStartMs + (seq - 1) * spec.pingIntervalMs, clock.nowMs());
       if (seq > 1 && !(await sleepUntil(clock, plannedMs, control.stopping))) break;
       if (control.stopping?.aborted) break;
-      hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - (seq === 1 ? control.plannedStartMs : plannedMs)) / 1000);
-      const request = { host: spec.host, port: spec.port, seq, timeoutMs: spec.timeoutMs, signal: control.signal, kept };
-      const result = await prober(request, deps.probeContext);
+      hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - (seq === 1 ? plannedStartMs : plannedMs)) / 1000);
+      const result = resolution.ok
+        ? await prober({ host: resolution.address, port: spec.port, seq, timeoutMs: spec.timeoutMs, signal: control.signal, kept }, deps.probeContext)
+        : dnsLoss(seq, resolution);
       results.push(result);
       if (result.ok) rtts.push(result.rttSeconds);
       hooks.pingFinished?.(result);
@@ -66,6 +78,12 @@ export async function runRound(
     if (kept) closeKept(kept);
   }
   return { complete: results.length === spec.count, results, summary: summarizeRound(results.length, rtts) };
+}
+
+/** A round whose name did not resolve loses each of its pings as `dns`, without touching the network. */
+function dnsLoss(seq: number, failure: Extract<Resolution, { ok: false }>): PingResult {
+  const loss = { ok: false as const, seq, reason: 'dns' as const, detail: failure.detail };
+  return failure.errno ? { ...loss, errno: failure.errno } : loss;
 }
 
 /** Resolves true at `atMs` on the clock, or false as soon as `stopping` fires. */

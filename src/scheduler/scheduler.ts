@@ -15,6 +15,36 @@ export interface SchedulerObserver {
   pingFinished?(target: string, result: PingResult): void;
   roundFinished?(target: string, summary: RoundSummary, results: readonly PingResult[]): void;
   roundSkipped?(target: string): void;
+  /** Each round's address; `previous` is set when it differs from the last round's. */
+  addressResolved?(target: string, address: string, previous?: string): void;
+}
+
+export interface TargetDiff {
+  readonly added: string[];
+  readonly removed: string[];
+  readonly changed: string[];
+  readonly unchanged: string[];
+}
+
+function sameSpec(a: TargetSpec, b: TargetSpec): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/** JSON with keys sorted at every depth, so key order never makes two equal specs differ. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+/** FNV-1a: a stable start offset for a target added at run time, the same on every reload. */
+export function stableHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
 }
 
 /** First rounds are spread evenly over the interval so N targets do not all fire at once. */
@@ -36,11 +66,41 @@ export class Scheduler {
 
   start(targets: readonly TargetSpec[]): void {
     const now = this.deps.clock.nowMs();
-    targets.forEach((spec, index) => {
-      const runner = new TargetRunner(spec, this.deps, this.observer);
-      this.runners.set(spec.name, runner);
-      runner.schedule(now + startOffsetMs(index, targets.length, spec.intervalMs));
-    });
+    targets.forEach((spec, index) => this.launch(spec, now + startOffsetMs(index, targets.length, spec.intervalMs)));
+  }
+
+  /**
+   * Applies a new target list as a diff: unchanged targets keep running untouched, removed ones
+   * stop, added ones start (spread by a stable hash of their name), changed ones restart.
+   */
+  async apply(targets: readonly TargetSpec[]): Promise<TargetDiff> {
+    const next = new Map(targets.map((t) => [t.name, t]));
+    const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
+    const stopping: Promise<void>[] = [];
+    for (const [name, runner] of this.runners) {
+      const spec = next.get(name);
+      if (!spec) diff.removed.push(name);
+      else if (sameSpec(spec, runner.spec)) diff.unchanged.push(name);
+      else diff.changed.push(name);
+      if (!spec || !sameSpec(spec, runner.spec)) {
+        this.runners.delete(name);
+        stopping.push(runner.stop(runner.spec.timeoutMs));
+      }
+    }
+    await Promise.all(stopping);
+    const now = this.deps.clock.nowMs();
+    for (const spec of targets) {
+      if (this.runners.has(spec.name)) continue;
+      if (!diff.changed.includes(spec.name)) diff.added.push(spec.name);
+      this.launch(spec, now + (stableHash(spec.name) % spec.intervalMs));
+    }
+    return diff;
+  }
+
+  private launch(spec: TargetSpec, firstRoundMs: number): void {
+    const runner = new TargetRunner(spec, this.deps, this.observer);
+    this.runners.set(spec.name, runner);
+    runner.schedule(firstRoundMs);
   }
 
   get targetNames(): string[] {
@@ -60,9 +120,10 @@ class TargetRunner {
   private running: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly aborting = new AbortController();
+  private lastAddress: string | undefined;
 
   constructor(
-    private readonly spec: TargetSpec,
+    readonly spec: TargetSpec,
     private readonly deps: RoundDeps,
     private readonly observer: SchedulerObserver,
   ) {}
@@ -94,6 +155,11 @@ class TargetRunner {
       {
         pingStarted: (_seq, lag) => this.observer.pingStarted?.(name, lag),
         pingFinished: (result) => this.observer.pingFinished?.(name, result),
+        resolved: (address) => {
+          const previous = this.lastAddress !== undefined && this.lastAddress !== address ? this.lastAddress : undefined;
+          this.lastAddress = address;
+          this.observer.addressResolved?.(name, address, previous);
+        },
       },
       { plannedStartMs, stopping: this.stopping.signal, signal: this.aborting.signal },
     );

@@ -108,6 +108,6 @@ test('a bad environment value is named with its variable', () => {
 test('a section that is not a mapping is refused, not merged', () => {
   assert.deepEqual(
     problemsOf(() => loadConfig({ defaults: 3 }, 'x', {})),
-    ['x: defaults: must be a mapping of keys (mode, count, intervalMs, pingIntervalMs, timeoutMs, reuseConnection)'],
+    ['x: defaults: must be a mapping of keys (mode, count, intervalMs, pingIntervalMs, timeoutMs, reuseConnection, family)'],
   );
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { PingResult, ProbeRequest, Prober } from '../../src/probe/types.js';
 import { Scheduler, startOffsetMs, type TargetSpec } from '../../src/scheduler/scheduler.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -154,4 +154,82 @@ test('falling behind by whole intervals skips those rounds instead of bunching t
     'a ping@4000',
   ]);
   await stopAll();
+});
+
+describe('apply(): a new target list as a diff', () => {
+  test('unchanged targets keep running undisturbed; removed stop; added start; changed restart', async () => {
+    const { clock, scheduler, events, stopAll } = harness();
+    scheduler.start([spec('keep', { count: 1 }), spec('drop', { count: 1 }), spec('change', { count: 1 })]);
+    await clock.advance(1100);
+    events.length = 0;
+    const diff = await scheduler.apply([spec('keep', { count: 1 }), spec('change', { count: 2 }), spec('new', { count: 1 })]);
+    assert.deepEqual(diff, { added: ['new'], removed: ['drop'], changed: ['change'], unchanged: ['keep'] });
+    assert.deepEqual(scheduler.targetNames.sort(), ['change', 'keep', 'new']);
+    await clock.advance(1000);
+    const started = new Set(events.filter((e) => e.includes('ping')).map((e) => e.split(' ')[0]));
+    assert.deepEqual([...started].sort(), ['change', 'keep', 'new']);
+    assert.ok(events.includes('keep ping@2000'), `keep kept its schedule: ${events.join(', ')}`);
+    assert.ok(events.some((e) => e.startsWith('change round@') && e.includes('sent=2')), 'change runs its new settings');
+    await stopAll();
+  });
+
+  test('an unchanged list, in another order or with other key order, changes nothing', async () => {
+    const { scheduler, stopAll } = harness();
+    scheduler.start([spec('a'), spec('b')]);
+    const { count, ...rest } = spec('b');
+    const diff = await scheduler.apply([{ ...rest, count }, spec('a')]);
+    assert.deepEqual(diff, { added: [], removed: [], changed: [], unchanged: ['a', 'b'] });
+    await stopAll();
+  });
+});
+
+describe('names are resolved every round', () => {
+  function dnsHarness(answers: (string | Error)[]) {
+    const clock = new FakeClock();
+    const seen: string[] = [];
+    const results: PingResult[] = [];
+    const prober: Prober = async (req) => {
+      seen.push(req.host);
+      return { ok: true, seq: req.seq, rttSeconds: 0.001 };
+    };
+    const addresses: string[] = [];
+    const scheduler = new Scheduler(
+      {
+        clock,
+        probers: { echo: prober, connect: prober },
+        probeContext: { clock, connect },
+        resolver: async () => {
+          const answer = answers.shift() ?? '192.0.2.9';
+          if (answer instanceof Error) throw Object.assign(answer, { code: 'ENOTFOUND' });
+          return answer;
+        },
+      },
+      {
+        pingFinished: (_t, r) => results.push(r),
+        addressResolved: (_t, address, previous) => addresses.push(previous ? `${previous}->${address}` : address),
+      },
+    );
+    return { clock, scheduler, seen, results, addresses };
+  }
+
+  test('each round pings the address of that round; a change is reported', async () => {
+    const { clock, scheduler, seen, addresses } = dnsHarness(['192.0.2.1', '192.0.2.1', '192.0.2.2']);
+    scheduler.start([spec('named', { host: 'peer.example', count: 2 })]);
+    await clock.advance(2500);
+    assert.deepEqual(seen, ['192.0.2.1', '192.0.2.1', '192.0.2.1', '192.0.2.1', '192.0.2.2', '192.0.2.2']);
+    assert.deepEqual(addresses, ['192.0.2.1', '192.0.2.1', '192.0.2.1->192.0.2.2']);
+    await scheduler.stop();
+  });
+
+  test('a name that does not resolve: every ping of the round is lost as dns, and the next round tries again', async () => {
+    const { clock, scheduler, seen, results } = dnsHarness([new Error('getaddrinfo ENOTFOUND nowhere.invalid'), '192.0.2.1']);
+    scheduler.start([spec('named', { host: 'nowhere.invalid', count: 2 })]);
+    await clock.advance(1500);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? 'ok' : `${r.reason} ${r.errno}`)),
+      ['dns ENOTFOUND', 'dns ENOTFOUND', 'ok', 'ok'],
+    );
+    assert.deepEqual(seen, ['192.0.2.1', '192.0.2.1'], 'no ping went out for the failed round');
+    await scheduler.stop();
+  });
 });
