@@ -8,8 +8,8 @@ export async function runServe(args: string[], io: Io): Promise<number> {
   const { values } = parse('serve', args, { config: { type: 'string' } });
   const config = values.config === undefined ? defaultConfig() : loadConfigFile(values.config);
   const log = createLogger(config.log.level);
-  const service = await Service.start(config, { logger: log });
-  const onHup = () => log.warn('SIGHUP received: live reload is not implemented yet; restart the service to apply a new configuration');
+  const service = await Service.start(config, { logger: log, watchFiles: true });
+  const onHup = () => void service.reload('SIGHUP');
   process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
     if (io.interrupt?.aborted) resolve();

@@ -59,7 +59,12 @@ export function loadConfig(document: unknown, source: string, env: Env = process
   const problems = unknownKeyProblems(document, schema as unknown as Record<string, unknown>, '');
   const config = convict(typedSchema, { env, args: [] });
   // Sections that are not mappings were reported above; convict cannot merge them.
-  const loadable = Object.fromEntries(Object.entries(document).filter(([k, v]) => k in schema && (k === 'targets' || isMapping(v))));
+  const loadable = Object.fromEntries(
+    Object.entries(document).filter(([k, v]) => {
+      const spec = (schema as unknown as Record<string, Record<string, unknown> | undefined>)[k];
+      return spec !== undefined && ('doc' in spec || isMapping(v));
+    }),
+  );
   try {
     config.load(loadable);
     config.validate({ allowed: 'warn', output: () => {} });
@@ -72,7 +77,10 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     ? validateTargets(raw.targets, defaults)
     : { targets: [], problems: [] };
   problems.push(...targetProblems);
-  for (const peer of raw.mesh.peers.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const peer of raw.mesh.peers
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const parsed = parseHostPort(peer, raw.mesh.port);
     if (typeof parsed === 'string') problems.push(`mesh.peers: ${parsed}`);
   }
@@ -86,7 +94,13 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     defaults: { ...defaults, mode: defaults.mode as ProbeMode },
     targets,
     targetFiles: raw.targetFiles,
-    mesh: { ...raw.mesh, peers: raw.mesh.peers.split(',').map((p) => p.trim()).filter((p) => p !== '') },
+    mesh: {
+      ...raw.mesh,
+      peers: raw.mesh.peers
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    },
   });
 }
 

@@ -125,9 +125,14 @@ export const schema = {
     format: stringList,
   },
   mesh: {
-    enabled: key('Ping every peer of a mesh (one agent per node), found from mesh.peersDns or mesh.peers.', false, boolean, 'TCPPING_MESH_ENABLED'),
+    enabled: key(
+      'Ping every peer of a mesh (one agent per node), found from mesh.peersDns or mesh.peers.',
+      false,
+      boolean,
+      'TCPPING_MESH_ENABLED',
+    ),
     peersDns: key(
-      "A DNS name whose A/AAAA records are the peers (a Kubernetes headless Service); re-resolved every round.",
+      'A DNS name whose A/AAAA records are the peers (a Kubernetes headless Service); re-resolved every round.',
       '',
       optionalHost,
       'TCPPING_MESH_PEERS_DNS',
@@ -136,8 +141,18 @@ export const schema = {
     port: key("The peers' responder port.", 11000, integer(1, 65535), 'TCPPING_MESH_PORT'),
     maxPeers: key('Ping at most this many peers, chosen by rendezvous hashing (0: all).', 0, integer(0, 100_000), 'TCPPING_MESH_MAX_PEERS'),
     selfName: key("This agent's name in the mesh (e.g. the node name); default: the host name.", '', anyString, 'TCPPING_MESH_SELF_NAME'),
-    selfAddress: key('This agent\'s own address, skipped among the peers; default: any address of this host.', '', optionalHost, 'TCPPING_MESH_SELF_ADDRESS'),
-    intervalMs: key('Milliseconds between peer discoveries (DNS lookups of mesh.peersDns).', 10_000, integer(100, 86_400_000), 'TCPPING_MESH_INTERVAL_MS'),
+    selfAddress: key(
+      "This agent's own address, skipped among the peers; default: any address of this host.",
+      '',
+      optionalHost,
+      'TCPPING_MESH_SELF_ADDRESS',
+    ),
+    intervalMs: key(
+      'Milliseconds between peer discoveries (DNS lookups of mesh.peersDns).',
+      10_000,
+      integer(100, 86_400_000),
+      'TCPPING_MESH_INTERVAL_MS',
+    ),
   },
   targets: {
     doc: 'Targets to ping: each has a name and an address (HOST:PORT), and may override any key of defaults.',

@@ -22,7 +22,12 @@ export function expandPattern(pattern: string, baseDir: string): string[] {
   const dir = dirname(full);
   const last = basename(full);
   if (!/[*?]/.test(last)) return [full];
-  const regex = new RegExp(`^${last.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const regex = new RegExp(
+    `^${last
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   try {
     return readdirSync(dir)
       .filter((name) => regex.test(name))

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
+import type { ReloadResult } from '../service.js';
 import type { StatusBoard } from '../status/status.js';
 import { renderIndex } from './page.js';
 
@@ -9,6 +10,11 @@ export interface AppDeps {
   readonly version: string;
   /** True once the service listens and schedules. */
   readonly ready: () => boolean;
+  /** This agent's name in a mesh (GET /api/v1/self), so peers can name their targets by it. */
+  readonly selfName?: string;
+  /** Whether POST /-/reload is enabled (web.enableLifecycle), asked per request: reloads change it. */
+  readonly lifecycle?: () => boolean;
+  readonly reload?: () => Promise<ReloadResult>;
   readonly onError?: (error: unknown, req: Request) => void;
 }
 
@@ -35,8 +41,33 @@ export function createApp(deps: AppDeps): express.Express {
           : res.status(503).type('text/plain').send('tcpping is not ready yet: still starting.\n'),
     ],
     ['/api/v1/targets', (_req, res) => res.json({ status: 'success', data: deps.status.list() })],
+    ['/api/v1/self', (_req, res) => res.json({ name: deps.selfName ?? '', version: deps.version })],
     ['/', (_req, res) => res.type('html').send(renderIndex(deps.version, deps.status.list()))],
   ];
+  // As Prometheus: POST only, and only with the lifecycle API enabled.
+  app.post('/-/reload', async (_req, res) => {
+    if (!deps.reload || !deps.lifecycle?.()) {
+      res.status(403).type('text/plain').send('Lifecycle API is not enabled (set web.enableLifecycle: true).\n');
+      return;
+    }
+    res.type('text/plain');
+    const result = await deps.reload();
+    if (!result.ok) {
+      res.status(500).send(`Reload failed; the running configuration stays:\n${result.problems.join('\n')}\n`);
+      return;
+    }
+    const { added, removed, changed, unchanged } = result.diff;
+    const lines = [
+      `Reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed, ${unchanged.length} unchanged.`,
+      ...(result.applied.length > 0 ? [`Applied live: ${result.applied.join(', ')}.`] : []),
+      ...(result.needRestart.length > 0 ? [`Changed, but needs a restart to take effect: ${result.needRestart.join(', ')}.`] : []),
+      ...result.problems,
+    ];
+    res.send(`${lines.join('\n')}\n`);
+  });
+  app.all('/-/reload', (req, res) => {
+    res.set('Allow', 'POST').status(405).type('text/plain').send(`${req.method} is not allowed on /-/reload; use POST.\n`);
+  });
   for (const [path, handler] of routes) {
     app.get(path, handler);
     app.all(path, (req, res) => {
@@ -44,7 +75,10 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
   app.use((req, res) => {
-    res.status(404).type('text/plain').send(`Not found: ${req.path}. Endpoints: /, /metrics, /-/healthy, /-/ready, /api/v1/targets.\n`);
+    res
+      .status(404)
+      .type('text/plain')
+      .send(`Not found: ${req.path}. Endpoints: /, /metrics, /-/healthy, /-/ready, /-/reload, /api/v1/targets, /api/v1/self.\n`);
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     deps.onError?.(error, req);

@@ -1,34 +1,95 @@
+import { icmpInWords } from '../icmp/words.js';
 import type { TargetStatus } from '../status/status.js';
+import { parseHostPort } from '../util/hostport.js';
+import { renderChart } from './chart.js';
+import { escapeHtml } from './escape.js';
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapes[c] as string);
+export { escapeHtml } from './escape.js';
+
+export interface PageOptions {
+  /** Unix seconds the page is rendered at; shown as "updated". */
+  readonly nowSeconds?: number;
 }
 
-function ms(seconds: number | null | undefined): string {
-  return seconds === null || seconds === undefined ? '–' : `${(seconds * 1000).toFixed(3)} ms`;
+/**
+ * The page reloads itself with a meta refresh: the charts are rendered on the server, so a reload
+ * is all it takes to show new rounds; it needs no script and works with scripts disabled.
+ * Refreshing more often than the fastest target's rounds would show nothing new.
+ */
+export function refreshSeconds(targets: readonly TargetStatus[]): number {
+  const fastestMs = Math.min(...targets.map((t) => t.settings.intervalMs));
+  return Number.isFinite(fastestMs) ? Math.min(60, Math.max(5, Math.ceil(fastestMs / 1000))) : 30;
 }
 
-/** The plain status page: what runs, what it sees, where the metrics are. No scripts, no CDN. */
-export function renderIndex(version: string, targets: readonly TargetStatus[]): string {
-  const rows = targets
-    .map((t) => {
-      const r = t.lastRound;
-      const state = t.up === null ? 'pending' : t.up ? 'up' : 'down';
-      const loss = t.lastLoss ? `${t.lastLoss.reason}: ${t.lastLoss.detail}` : '–';
-      return `<tr><td>${escapeHtml(t.name)}</td><td>${escapeHtml(t.address)}</td><td>${t.mode}</td><td class="${state}">${state}</td>
-<td>${r ? `${(r.lossRatio * 100).toFixed(1)}%` : '–'}</td><td>${ms(r?.rtt.min)}</td><td>${ms(r?.rtt.avg)}</td><td>${ms(r?.rtt.max)}</td><td>${escapeHtml(loss)}</td></tr>`;
-    })
-    .join('\n');
+const ms = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? '–' : (seconds * 1000).toFixed(2));
+const utc = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(11, 19)} UTC`;
+const stateOf = (t: TargetStatus) => (t.up === null ? 'pending' : t.up ? 'up' : 'down');
+
+function row(t: TargetStatus): string {
+  const r = t.lastRound;
+  const state = stateOf(t);
+  const loss = r ? `${(r.lossRatio * 100).toFixed(r.lossRatio === 0 || r.lossRatio === 1 ? 0 : 1)}% loss` : '–';
+  const lossOf = r ? `<span class="sub">${r.received} of ${r.sent} back</span>` : '';
+  const rtt = r?.received ? `${ms(r.rtt.min)}/${ms(r.rtt.avg)}/${ms(r.rtt.max)} ms` : '–';
+  const configured = parseHostPort(t.address, 0);
+  const resolved =
+    t.resolvedAddress && t.resolvedAddress !== (typeof configured === 'string' ? t.address : configured.host)
+      ? `<span class="sub">→ ${escapeHtml(t.resolvedAddress)}${t.addressChanges ? ` (changed ${t.addressChanges}×)` : ''}</span>`
+      : '';
+  const l = t.lastLoss;
+  const lastLoss = l
+    ? `<span class="reason">${escapeHtml(l.reason)}</span> ${escapeHtml(l.detail)}${l.icmp ? `<span class="icmp">${escapeHtml(icmpInWords(l.icmp))}</span>` : ''}<span class="sub when">ping ${l.seq}, ${utc(l.at)}</span>`
+    : '<span class="sub">none</span>';
+  const attrs = `data-target="${escapeHtml(t.name)}" data-state="${state}" data-rounds="${t.rounds}" data-loss-ratio="${r ? r.lossRatio : ''}"`;
+  return `<tr ${attrs}>
+<td>${escapeHtml(t.name)}</td>
+<td><span class="state ${state}">${state}</span><span class="sub">${escapeHtml(t.mode)} · ${t.rounds} round${t.rounds === 1 ? '' : 's'}</span></td>
+<td class="addr">${escapeHtml(t.address)}${resolved}</td>
+<td class="num">${loss}${lossOf}<span class="sub">rtt min/avg/max<br>${rtt}</span></td>
+<td class="loss">${lastLoss}</td>
+<td class="chart-cell">${renderChart(t.history, { width: 280 })}</td>
+</tr>`;
+}
+
+const style = `
+body{font:14px/1.4 system-ui,sans-serif;color:#1d1d1f;margin:0;padding:16px 20px;background:#fafafa}
+h1{font-size:20px;margin:0 0 4px}
+nav,.meta{color:#555;font-size:13px;margin:0 0 4px}
+a{color:#1f5fa8}
+table{border-collapse:collapse;background:#fff;border:1px solid #ddd;margin-top:12px;width:100%}
+th,td{padding:8px 10px;text-align:left;vertical-align:top;border-bottom:1px solid #eee}
+th{font-size:12px;font-weight:600;color:#555;background:#f3f3f3;white-space:nowrap}
+.num{white-space:nowrap;font-variant-numeric:tabular-nums}
+td:first-child{font-weight:600}
+.sub{display:block;font-size:12px;font-weight:400;color:#666}
+.addr{font-family:ui-monospace,monospace;font-size:12px;overflow-wrap:break-word}
+.when{white-space:nowrap}
+.loss{min-width:150px;font-size:13px;overflow-wrap:break-word}
+.reason{font-weight:600}
+.icmp{display:block;color:#8a3b00}
+.state{display:inline-block;min-width:56px;text-align:center;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600}
+.up{background:#dcf2e1;color:#176f2c}.down{background:#fbe0de;color:#b3261e}.pending{background:#eee;color:#666}
+.chart-cell{padding:4px 8px;width:280px}
+.legend i{display:inline-block;width:14px;height:8px;margin:0 4px 0 10px;vertical-align:middle}
+`;
+
+/** The status page: each target's state, last round, last loss and recent rounds. No scripts, nothing fetched from outside. */
+export function renderIndex(version: string, targets: readonly TargetStatus[], options: PageOptions = {}): string {
+  const refresh = refreshSeconds(targets);
+  const now = options.nowSeconds ?? Date.now() / 1000;
+  const rows = targets.map(row).join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>tcpping</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}.up{color:#176f2c}.down{color:#b3261e}.pending{color:#777}</style>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${refresh}">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>tcpping status</title>
+<style>${style}</style>
 </head><body>
 <h1>tcpping ${escapeHtml(version)}</h1>
-<p>TCP ping monitoring. <a href="/metrics">Metrics</a> · <a href="/api/v1/targets">Targets (JSON)</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
-<table><thead><tr><th>Target</th><th>Address</th><th>Mode</th><th>State</th><th>Loss (last round)</th><th>RTT min</th><th>avg</th><th>max</th><th>Last loss</th></tr></thead>
+<nav><a href="/metrics">Metrics</a> · <a href="/api/v1/targets">Targets (JSON)</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></nav>
+<p class="meta">Updated ${utc(now)}, refreshes every ${refresh} s. Chart per target, newest round on the right:
+<span class="legend"><i style="background:#b9d3ee"></i>RTT min–max<i style="background:#1f5fa8;height:2px"></i>average<i style="background:#d2352b"></i>loss (full height: 100%)</span></p>
+<table><thead><tr><th>Target</th><th>State</th><th>Address</th><th>Last round</th><th>Last loss</th><th>Recent rounds</th></tr></thead>
 <tbody>
-${rows || '<tr><td colspan="9">No targets configured.</td></tr>'}
+${rows || '<tr><td colspan="6">No targets configured.</td></tr>'}
 </tbody></table>
 </body></html>
 `;

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { estimateSynRetransmits } from '../probe/retransmits.js';
-import { lossReasons, type PingResult } from '../probe/types.js';
+import { type IcmpReport, lossReasons, type PingResult } from '../probe/types.js';
 import { type BadRequestReason, badRequestReasons } from '../protocol/line.js';
 import type { ResponderEvents } from '../responder/responder.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
@@ -116,7 +116,9 @@ export class Metrics {
       "Times a target's host name resolved to a different address than the round before.",
       ['target'],
     );
-    this.targetFileLoaded = gauge('tcpping_target_file_last_load_successful', 'Whether the last read of a target file succeeded.', ['file']);
+    this.targetFileLoaded = gauge('tcpping_target_file_last_load_successful', 'Whether the last read of a target file succeeded.', [
+      'file',
+    ]);
     this.schedulerLag = new Histogram({
       name: 'tcpping_scheduler_lag_seconds',
       help: 'How late pings start against their planned time.',
@@ -211,14 +213,17 @@ export class Metrics {
     }
     if (result.ok) this.rtt.observe({ target }, result.rttSeconds);
     else this.pingsLost.inc({ target, reason: result.reason });
-    if (!result.ok && result.icmp) {
-      const icmp_type = String(result.icmp.type);
-      const icmp_code = String(result.icmp.code);
-      this.icmpErrors.inc({ target, icmp_type, icmp_code });
-      const seen = this.icmpSeen.get(target) ?? new Map<string, [string, string]>();
-      this.icmpSeen.set(target, seen);
-      seen.set(`${icmp_type}/${icmp_code}`, [icmp_type, icmp_code]);
-    }
+    if (!result.ok && result.icmp) this.recordIcmp(target, result.icmp);
+  }
+
+  /** Counts an ICMP error for a target (also one that came after its ping had ended). */
+  recordIcmp(target: string, icmp: IcmpReport): void {
+    const icmp_type = String(icmp.type);
+    const icmp_code = String(icmp.code);
+    this.icmpErrors.inc({ target, icmp_type, icmp_code });
+    const seen = this.icmpSeen.get(target) ?? new Map<string, [string, string]>();
+    this.icmpSeen.set(target, seen);
+    seen.set(`${icmp_type}/${icmp_code}`, [icmp_type, icmp_code]);
   }
 
   recordRound(target: string, summary: RoundSummary): void {

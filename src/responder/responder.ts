@@ -26,6 +26,13 @@ export interface ResponderEvents {
   badRequest?(reason: BadRequestReason, remote: string): void;
 }
 
+/** Fault injection; a running responder takes new values on reload. */
+export interface Faults {
+  dropRate: number;
+  delayMs: number;
+  jitterMs: number;
+}
+
 export const responderDefaults = { maxLineBytes: DEFAULT_MAX_LINE_BYTES, idleTimeoutMs: 60_000, maxConnections: 4096 };
 
 /** A client that stops reading has its socket paused once this much reply data waits unsent. */
@@ -41,8 +48,10 @@ export class Responder {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly limits: typeof responderDefaults;
+  private readonly faults: Faults;
 
   constructor(private readonly options: ResponderOptions) {
+    this.faults = { dropRate: options.dropRate, delayMs: options.delayMs, jitterMs: options.jitterMs };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.limits = {
@@ -53,6 +62,11 @@ export class Responder {
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     // Accept errors (EMFILE and the like) must not take the process down; the next accept retries.
     this.server.on('error', () => {});
+  }
+
+  /** New fault settings apply to the next ping on every connection. */
+  setFaults(faults: Faults): void {
+    Object.assign(this.faults, faults);
   }
 
   get activeConnections(): number {
@@ -88,7 +102,7 @@ export class Responder {
     }
     this.sockets.add(socket);
     this.options.events?.connection?.(remote);
-    new Connection(socket, remote, this.options, this.clock, this.random, this.limits).start();
+    new Connection(socket, remote, this.options.events ?? {}, this.faults, this.clock, this.random, this.limits).start();
     socket.once('close', () => this.sockets.delete(socket));
   }
 }
@@ -102,7 +116,8 @@ class Connection {
   constructor(
     private readonly socket: Socket,
     private readonly remote: string,
-    private readonly options: ResponderOptions,
+    private readonly events: ResponderEvents,
+    private readonly faults: Faults,
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly limits: typeof responderDefaults,
@@ -126,7 +141,7 @@ class Connection {
 
   private cutOff(reason: BadRequestReason): void {
     if (this.socket.destroyed) return;
-    this.options.events?.badRequest?.(reason, this.remote);
+    this.events.badRequest?.(reason, this.remote);
     this.socket.destroy();
   }
 
@@ -142,12 +157,12 @@ class Connection {
     const immediate: Buffer[] = [];
     for (const message of framed.messages) {
       // Draw only when the outcome is random, so a test's injected sequence maps to pings one to one.
-      const { dropRate, jitterMs } = this.options;
+      const { dropRate, jitterMs, delayMs: baseDelayMs } = this.faults;
       const dropped = dropRate >= 1 || (dropRate > 0 && this.random() < dropRate);
-      this.options.events?.ping?.(this.remote, dropped);
+      this.events.ping?.(this.remote, dropped);
       if (dropped) continue;
       const reply = upperAscii(message);
-      const delayMs = this.options.delayMs + (jitterMs > 0 ? this.random() * jitterMs : 0);
+      const delayMs = baseDelayMs + (jitterMs > 0 ? this.random() * jitterMs : 0);
       if (delayMs <= 0 && this.replyTimers.size === 0) immediate.push(reply);
       else this.later(reply, delayMs);
     }

@@ -68,7 +68,10 @@ export async function runRound(
       if (control.stopping?.aborted) break;
       hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - (seq === 1 ? plannedStartMs : plannedMs)) / 1000);
       const result = resolution.ok
-        ? await prober({ host: resolution.address, port: spec.port, seq, timeoutMs: spec.timeoutMs, signal: control.signal, kept }, deps.probeContext)
+        ? await prober(
+            { host: resolution.address, port: spec.port, seq, timeoutMs: spec.timeoutMs, signal: control.signal, kept },
+            deps.probeContext,
+          )
         : dnsLoss(seq, resolution);
       results.push(result);
       if (result.ok) rtts.push(result.rttSeconds);

@@ -64,11 +64,6 @@ export class Scheduler {
     private readonly observer: SchedulerObserver,
   ) {}
 
-  start(targets: readonly TargetSpec[]): void {
-    const now = this.deps.clock.nowMs();
-    targets.forEach((spec, index) => this.launch(spec, now + startOffsetMs(index, targets.length, spec.intervalMs)));
-  }
-
   /**
    * Applies a new target list as a diff: unchanged targets keep running untouched, removed ones
    * stop, added ones start (spread by a stable hash of their name), changed ones restart.
@@ -88,12 +83,15 @@ export class Scheduler {
       }
     }
     await Promise.all(stopping);
+    // The first set (at start) is spread evenly; later additions by a stable hash of their name.
+    const first = this.runners.size === 0;
+    const fresh = targets.filter((spec) => !this.runners.has(spec.name));
     const now = this.deps.clock.nowMs();
-    for (const spec of targets) {
-      if (this.runners.has(spec.name)) continue;
+    fresh.forEach((spec, index) => {
       if (!diff.changed.includes(spec.name)) diff.added.push(spec.name);
-      this.launch(spec, now + (stableHash(spec.name) % spec.intervalMs));
-    }
+      const offset = first ? startOffsetMs(index, fresh.length, spec.intervalMs) : stableHash(spec.name) % spec.intervalMs;
+      this.launch(spec, now + offset);
+    });
     return diff;
   }
 

@@ -69,7 +69,7 @@ test('startOffsetMs spreads first rounds evenly over the interval', () => {
 
 test('first rounds of several targets are staggered; rounds repeat at a fixed rate', async () => {
   const { clock, scheduler, events, stopAll } = harness();
-  scheduler.start([spec('a', { count: 1 }), spec('b', { count: 1 })]);
+  await scheduler.apply([spec('a', { count: 1 }), spec('b', { count: 1 })]);
   await clock.advance(2100);
   assert.deepEqual(
     events.filter((e) => e.includes('ping')),
@@ -80,7 +80,7 @@ test('first rounds of several targets are staggered; rounds repeat at a fixed ra
 
 test('pings in a round run one after another, pingIntervalMs apart, on time', async () => {
   const { clock, scheduler, events, lags, stopAll } = harness();
-  scheduler.start([spec('a', { count: 3, pingIntervalMs: 100 })]);
+  await scheduler.apply([spec('a', { count: 3, pingIntervalMs: 100 })]);
   await clock.advance(500);
   assert.deepEqual(events, ['a ping@0', 'a ping@100', 'a ping@200', 'a round@210 sent=3 received=3']);
   assert.deepEqual(lags, [0, 0, 0]);
@@ -89,7 +89,7 @@ test('pings in a round run one after another, pingIntervalMs apart, on time', as
 
 test('a ping slower than pingIntervalMs delays the next one, which then starts at once', async () => {
   const { clock, scheduler, events, stopAll } = harness((req) => (req.seq === 1 ? 250 : 10));
-  scheduler.start([spec('a', { count: 2, pingIntervalMs: 100 })]);
+  await scheduler.apply([spec('a', { count: 2, pingIntervalMs: 100 })]);
   await clock.advance(400);
   assert.deepEqual(events, ['a ping@0', 'a ping@250', 'a round@260 sent=2 received=2']);
   await stopAll();
@@ -97,7 +97,7 @@ test('a ping slower than pingIntervalMs delays the next one, which then starts a
 
 test('a round due while the last one still runs is skipped and counted, never queued', async () => {
   const { clock, scheduler, events, stopAll } = harness(() => 700);
-  scheduler.start([spec('a', { count: 2 })]); // each round takes 1400 ms, interval 1000 ms
+  await scheduler.apply([spec('a', { count: 2 })]); // each round takes 1400 ms, interval 1000 ms
   await clock.advance(3000);
   assert.deepEqual(events, [
     'a ping@0',
@@ -113,7 +113,7 @@ test('a round due while the last one still runs is skipped and counted, never qu
 
 test('stop() sends no new ping and waits for the one in flight', async () => {
   const { clock, scheduler, events, pings } = harness(() => 50);
-  scheduler.start([spec('a', { count: 5 })]);
+  await scheduler.apply([spec('a', { count: 5 })]);
   await clock.advance(20);
   let stopped = false;
   const stopping = scheduler.stop().then(() => (stopped = true));
@@ -130,7 +130,7 @@ test('stop() sends no new ping and waits for the one in flight', async () => {
 
 test('stop(abortAfterMs) aborts pings still in flight after the grace period', async () => {
   const { clock, scheduler } = harness(() => 60_000);
-  scheduler.start([spec('a', { count: 1, timeoutMs: 60_000 })]);
+  await scheduler.apply([spec('a', { count: 1, timeoutMs: 60_000 })]);
   await clock.advance(1);
   let stopped = false;
   const stopping = scheduler.stop(200).then(() => (stopped = true));
@@ -143,7 +143,7 @@ test('stop(abortAfterMs) aborts pings still in flight after the grace period', a
 
 test('falling behind by whole intervals skips those rounds instead of bunching them', async () => {
   const { clock, scheduler, events, stopAll } = harness(() => 3500);
-  scheduler.start([spec('a', { count: 1 })]);
+  await scheduler.apply([spec('a', { count: 1 })]);
   await clock.advance(4100);
   assert.deepEqual(events, [
     'a ping@0',
@@ -159,7 +159,7 @@ test('falling behind by whole intervals skips those rounds instead of bunching t
 describe('apply(): a new target list as a diff', () => {
   test('unchanged targets keep running undisturbed; removed stop; added start; changed restart', async () => {
     const { clock, scheduler, events, stopAll } = harness();
-    scheduler.start([spec('keep', { count: 1 }), spec('drop', { count: 1 }), spec('change', { count: 1 })]);
+    await scheduler.apply([spec('keep', { count: 1 }), spec('drop', { count: 1 }), spec('change', { count: 1 })]);
     await clock.advance(1100);
     events.length = 0;
     const diff = await scheduler.apply([spec('keep', { count: 1 }), spec('change', { count: 2 }), spec('new', { count: 1 })]);
@@ -169,13 +169,16 @@ describe('apply(): a new target list as a diff', () => {
     const started = new Set(events.filter((e) => e.includes('ping')).map((e) => e.split(' ')[0]));
     assert.deepEqual([...started].sort(), ['change', 'keep', 'new']);
     assert.ok(events.includes('keep ping@2000'), `keep kept its schedule: ${events.join(', ')}`);
-    assert.ok(events.some((e) => e.startsWith('change round@') && e.includes('sent=2')), 'change runs its new settings');
+    assert.ok(
+      events.some((e) => e.startsWith('change round@') && e.includes('sent=2')),
+      'change runs its new settings',
+    );
     await stopAll();
   });
 
   test('an unchanged list, in another order or with other key order, changes nothing', async () => {
     const { scheduler, stopAll } = harness();
-    scheduler.start([spec('a'), spec('b')]);
+    await scheduler.apply([spec('a'), spec('b')]);
     const { count, ...rest } = spec('b');
     const diff = await scheduler.apply([{ ...rest, count }, spec('a')]);
     assert.deepEqual(diff, { added: [], removed: [], changed: [], unchanged: ['a', 'b'] });
@@ -214,7 +217,7 @@ describe('names are resolved every round', () => {
 
   test('each round pings the address of that round; a change is reported', async () => {
     const { clock, scheduler, seen, addresses } = dnsHarness(['192.0.2.1', '192.0.2.1', '192.0.2.2']);
-    scheduler.start([spec('named', { host: 'peer.example', count: 2 })]);
+    await scheduler.apply([spec('named', { host: 'peer.example', count: 2 })]);
     await clock.advance(2500);
     assert.deepEqual(seen, ['192.0.2.1', '192.0.2.1', '192.0.2.1', '192.0.2.1', '192.0.2.2', '192.0.2.2']);
     assert.deepEqual(addresses, ['192.0.2.1', '192.0.2.1', '192.0.2.1->192.0.2.2']);
@@ -223,7 +226,7 @@ describe('names are resolved every round', () => {
 
   test('a name that does not resolve: every ping of the round is lost as dns, and the next round tries again', async () => {
     const { clock, scheduler, seen, results } = dnsHarness([new Error('getaddrinfo ENOTFOUND nowhere.invalid'), '192.0.2.1']);
-    scheduler.start([spec('named', { host: 'nowhere.invalid', count: 2 })]);
+    await scheduler.apply([spec('named', { host: 'nowhere.invalid', count: 2 })]);
     await clock.advance(1500);
     assert.deepEqual(
       results.map((r) => (r.ok ? 'ok' : `${r.reason} ${r.errno}`)),

@@ -1,0 +1,164 @@
+import { createServer } from 'node:http';
+import { type AddressInfo, connect, type NetConnectOpts } from 'node:net';
+import { loadConfig } from '../src/config/load.js';
+import { defaultProbeContext, type PingResult, probers } from '../src/probe/index.js';
+import { Scheduler } from '../src/scheduler/scheduler.js';
+import { Service } from '../src/service.js';
+import { systemClock } from '../src/util/clock.js';
+import { bareNewPing, HOST } from './bare.js';
+import { cpuMicros, serveCommands } from './child.js';
+import { spread } from './stats.js';
+
+/**
+ * Child: N targets pinged once a second each (new connection per ping, echo mode) against the
+ * responder child at `port`, by one of
+ *   service   — the whole Service (scheduler, probes, metrics, status board, idle HTTP server),
+ *   scheduler — the Scheduler and probes alone, with a no-op observer,
+ *   bare      — a setTimeout chain per target calling the bare new-connection ping.
+ * The parent reads CPU, pings and RSS at window boundaries.
+ */
+const [kind = '', portText = '', targetsText = ''] = process.argv.slice(2);
+const port = Number(portText);
+const targets = Number(targetsText);
+const INTERVAL_MS = 1000;
+
+const counts = { connects: 0, replies: 0, failures: 0 };
+/** Samples are kept only while a named phase runs (the scrape benchmark), so the CPU runs stay lean. */
+let phase: string | undefined;
+const taps = new Map<string, { rttUs: number[]; lagUs: number[] }>();
+const bucket = () => {
+  if (phase === undefined) return undefined;
+  const b = taps.get(phase) ?? { rttUs: [], lagUs: [] };
+  taps.set(phase, b);
+  return b;
+};
+const tapPing = (result: PingResult) => {
+  if (result.ok) counts.replies++;
+  else counts.failures++;
+  if (result.ok) bucket()?.rttUs.push(result.rttSeconds * 1e6);
+};
+const tapLag = (lagSeconds: number) => bucket()?.lagUs.push(lagSeconds * 1e6);
+const countingConnect = (options: NetConnectOpts) => {
+  counts.connects++;
+  return connect(options);
+};
+const probeContext = { ...defaultProbeContext, connect: countingConnect };
+
+const config = loadConfig(
+  {
+    log: { level: 'silent' },
+    responder: { enabled: false },
+    web: { listenAddress: `${HOST}:0` },
+    icmp: { capture: 'off' },
+    defaults: { mode: 'echo', count: 1, intervalMs: INTERVAL_MS, pingIntervalMs: 0, timeoutMs: 1000 },
+    targets: Array.from({ length: targets }, (_, i) => ({ name: `target-${i}`, address: `${HOST}:${port}` })),
+  },
+  'bench',
+  {},
+);
+
+let stop: () => Promise<void> = async () => {};
+let service: Service | undefined;
+let staticBody = '';
+
+function startBare(): () => Promise<void> {
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  const tick = (i: number, plannedMs: number) => {
+    if (stopped) return;
+    tapLag(Math.max(0, performance.now() - plannedMs) / 1000);
+    counts.connects++;
+    bareNewPing(port, 1).then(
+      (t) => tapPing({ ok: true, seq: 1, rttSeconds: Number(t.rttNs) / 1e9 }),
+      () => tapPing({ ok: false, seq: 1, reason: 'error', detail: '' }),
+    );
+    const next = plannedMs + INTERVAL_MS;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      tick(i, next);
+    }, next - performance.now());
+    timers.add(timer);
+  };
+  const now = performance.now();
+  for (let i = 0; i < targets; i++) {
+    const at = now + Math.floor((i * INTERVAL_MS) / targets);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      tick(i, at);
+    }, at - now);
+    timers.add(timer);
+  }
+  return async () => {
+    stopped = true;
+    for (const timer of timers) clearTimeout(timer);
+  };
+}
+
+async function start(): Promise<void> {
+  if (kind === 'bare') {
+    stop = startBare();
+  } else if (kind === 'scheduler') {
+    const scheduler = new Scheduler(
+      { clock: systemClock, probers, probeContext },
+      { pingStarted: (_t, lag) => tapLag(lag), pingFinished: (_t, r) => tapPing(r) },
+    );
+    await scheduler.apply(config.targets);
+    stop = () => scheduler.stop(2000);
+  } else if (kind === 'service') {
+    const svc = await Service.start(config, { probeContext });
+    service = svc;
+    // Taps on the metrics the scheduler already feeds: each adds one call per ping.
+    const metrics = svc.metrics;
+    const recordPing = metrics.recordPing.bind(metrics);
+    metrics.recordPing = (target, result) => {
+      tapPing(result);
+      recordPing(target, result);
+    };
+    const lag = metrics.schedulerLag;
+    const observe = lag.observe.bind(lag) as (value: number) => void;
+    lag.observe = ((value: number) => {
+      tapLag(value);
+      observe(value);
+    }) as typeof lag.observe;
+    stop = () => svc.stop();
+  } else {
+    throw new Error(`child-load: unknown kind ${kind}`);
+  }
+}
+
+const staticServer = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  res.end(staticBody);
+});
+await new Promise<void>((resolve) => staticServer.listen({ host: HOST, port: 0 }, resolve));
+
+serveCommands(
+  { rssBytes: process.memoryUsage().rss },
+  {
+    start: async () => {
+      await start();
+      return { webPort: service?.httpAddress?.port, staticPort: (staticServer.address() as AddressInfo).port };
+    },
+    window: () => ({ atMs: performance.now(), cpuUs: cpuMicros(), ...counts, ...process.memoryUsage() }),
+    phase: (name) => {
+      phase = name as string | undefined;
+      return null;
+    },
+    taps: () => Object.fromEntries([...taps].map(([name, b]) => [name, { rttUs: spread(b.rttUs), lagUs: spread(b.lagUs) }])),
+    /** Serializes the registry in-process, `n` times; keeps the last body for the static floor server. */
+    selfScrape: async (n) => {
+      const ms: number[] = [];
+      for (let i = 0; i < (n as number); i++) {
+        const t0 = performance.now();
+        staticBody = (await service?.registry.metrics()) ?? '';
+        ms.push(performance.now() - t0);
+      }
+      const series = staticBody.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+      return { ms, bytes: Buffer.byteLength(staticBody), series };
+    },
+  },
+  async () => {
+    await stop();
+    staticServer.close();
+  },
+);
