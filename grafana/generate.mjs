@@ -111,7 +111,7 @@ const overview = [
     [10, 8],
     [
       q(
-        `sum by (target, icmp) (label_join(increase(tcpping_icmp_errors_total${sel()}[$__range]), "icmp", "/", "icmp_type", "icmp_code")) or on (target) label_replace(sum by (target) (tcpping_pings_sent_total${sel()}) * 0, "icmp", "none", "", "")`,
+        `sum by (target, icmp) (label_join(increase(tcpping_icmp_errors_total${sel()}[$__range]), "icmp", "/", "icmp_version", "icmp_type", "icmp_code")) or on (target) label_replace(sum by (target) (tcpping_pings_sent_total${sel()}) * 0, "icmp", "none", "", "")`,
         '',
         { instant: true, format: 'table' },
       ),

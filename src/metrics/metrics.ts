@@ -10,6 +10,8 @@ import type { RoundSummary } from '../stats/round.js';
 export const RTT_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const LAG_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
+type IcmpLabels = { target: string; icmp_version: string; icmp_type: string; icmp_code: string };
+
 export interface TargetLabels {
   readonly name: string;
   readonly address: string;
@@ -69,7 +71,7 @@ export class Metrics {
   readonly configReloadTimestamp;
   private activeConnections: () => number = () => 0;
   /** ICMP series are created on first sight (type/code are open-ended); remembered for removal. */
-  private readonly icmpSeen = new Map<string, Map<string, [string, string]>>();
+  private readonly icmpSeen = new Map<string, Map<string, IcmpLabels>>();
 
   constructor(
     readonly registry: Registry,
@@ -92,8 +94,11 @@ export class Metrics {
       'Handshakes that took at least one SYN retransmission (about 1 s, 3 s, 7 s late): loss that TCP hid.',
       ['target'],
     );
-    this.icmpErrors = counter('tcpping_icmp_errors_total', "ICMP errors matched to this target's pings.", [
+    // icmp_version tells ICMPv4 from ICMPv6: their type numbers mean different things (3 is
+    // "destination unreachable" in v4 and "time exceeded" in v6).
+    this.icmpErrors = counter('tcpping_icmp_errors_total', "ICMP errors matched to this target's pings, by ICMP version, type and code.", [
       'target',
+      'icmp_version',
       'icmp_type',
       'icmp_code',
     ]);
@@ -201,8 +206,7 @@ export class Metrics {
       m.remove({ target });
     }
     for (const g of [this.roundLossRatio, this.targetUp, ...Object.values(this.roundRtt)]) g.remove({ target });
-    for (const [icmp_type, icmp_code] of this.icmpSeen.get(target)?.values() ?? [])
-      this.icmpErrors.remove({ target, icmp_type, icmp_code });
+    for (const labels of this.icmpSeen.get(target)?.values() ?? []) this.icmpErrors.remove(labels);
     this.icmpSeen.delete(target);
   }
 
@@ -218,12 +222,11 @@ export class Metrics {
 
   /** Counts an ICMP error for a target (also one that came after its ping had ended). */
   recordIcmp(target: string, icmp: IcmpReport): void {
-    const icmp_type = String(icmp.type);
-    const icmp_code = String(icmp.code);
-    this.icmpErrors.inc({ target, icmp_type, icmp_code });
-    const seen = this.icmpSeen.get(target) ?? new Map<string, [string, string]>();
+    const labels = { target, icmp_version: String(icmp.family), icmp_type: String(icmp.type), icmp_code: String(icmp.code) };
+    this.icmpErrors.inc(labels);
+    const seen = this.icmpSeen.get(target) ?? new Map<string, IcmpLabels>();
     this.icmpSeen.set(target, seen);
-    seen.set(`${icmp_type}/${icmp_code}`, [icmp_type, icmp_code]);
+    seen.set(`${labels.icmp_version}/${labels.icmp_type}/${labels.icmp_code}`, labels);
   }
 
   recordRound(target: string, summary: RoundSummary): void {

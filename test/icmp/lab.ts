@@ -79,11 +79,11 @@ export async function scrapeUntil(lab: Lab, ns: string, port: number, done: (s: 
   return samples;
 }
 
-/** Every ICMP series of one target, as "type/code". */
+/** Every ICMP series of one target, as "version/type/code". */
 export function icmpSeries(samples: Sample[], target: string): string[] {
   return samples
     .filter((s) => s.name === 'tcpping_icmp_errors_total' && s.labels.target === target && s.value > 0)
-    .map((s) => `${s.labels.icmp_type}/${s.labels.icmp_code}`);
+    .map((s) => `${s.labels.icmp_version}/${s.labels.icmp_type}/${s.labels.icmp_code}`);
 }
 
 export function assertCase(samples: Sample[], c: Case): void {
@@ -95,7 +95,8 @@ export function assertCase(samples: Sample[], c: Case): void {
     return;
   }
   // Linux rate-limits ICMP errors: at least one arrives and is attributed, never more than one per ping.
-  assert.deepEqual(icmpSeries(samples, c.name), [c.icmp.join('/')], `${c.name}: ICMP series`);
+  const version = c.name.startsWith('v6-') ? 6 : 4;
+  assert.deepEqual(icmpSeries(samples, c.name), [[version, ...c.icmp].join('/')], `${c.name}: ICMP series`);
   const errors = value(samples, 'tcpping_icmp_errors_total', { target: c.name });
   assert.ok(errors >= 1 && errors <= sent, `${c.name}: ${errors} ICMP errors for ${sent} pings`);
 }
