@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { stringify } from 'yaml';
+import { closedPort } from './servers.js';
 
 /** Absolute path of an executable on PATH, or undefined. */
 export function which(command: string): string | undefined {
@@ -44,13 +44,7 @@ export function promtool(...args: string[]): ToolResult {
 }
 
 /** A loopback port that was free a moment ago (bound, read, released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export const freePort = closedPort;
 
 export interface Sample {
   readonly metric: Record<string, string>;
