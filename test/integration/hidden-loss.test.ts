@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { finished, Lab, lab4, labSkipReason } from '../helpers/netns.js';
+import { scrapeUntil, value } from '../icmp/lab.js';
+
+/**
+ * The claim behind tcpping_connect_retransmits_total, on a real path that drops 20% of SYNs:
+ * with a timeout under Linux's 1 s SYN retransmission the drops are lost pings; with a longer
+ * timeout TCP hides them (blackbox_exporter would report no loss) and they show up as
+ * retransmitted handshakes instead. Lost + retransmitted tracks the drop rate in both regimes.
+ */
+const skip = labSkipReason();
+const count = 25;
+const wanted = 100;
+const perRegime = 4;
+const dir = mkdtempSync(join(tmpdir(), 'tcpping-hidden-'));
+let lab: Lab;
+
+before(() => {
+  if (skip) return;
+  lab = new Lab('syn');
+  lab.create();
+  // The server's namespace drops one SYN in five (not SYN-ACKs, not data).
+  execFileSync('ip', ['netns', 'exec', lab.server, 'nft', '-f', '-'], {
+    input:
+      'table inet syndrop {\n  chain input {\n    type filter hook input priority 0;\n    tcp flags & (syn | ack) == syn numgen random mod 5 == 0 drop\n  }\n}\n',
+  });
+});
+after(() => {
+  lab?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const regimes = { short: 500, long: 4000 } as const;
+const names = (regime: keyof typeof regimes) => Array.from({ length: perRegime }, (_, i) => `${regime}-${i}`);
+
+test('20% of SYNs dropped: lost pings at a 0.5 s timeout, retransmitted handshakes at 4 s', { skip, timeout: 120_000 }, async () => {
+  const server = lab.node(lab.server, ['src/cli/bin.ts', 'server', '--listen', '0.0.0.0:11000', '--drop-rate', '0']);
+  const targets = (Object.keys(regimes) as (keyof typeof regimes)[]).flatMap((regime) =>
+    names(regime).map((name) => `  - { name: ${name}, address: "${lab4.server}:11000", timeoutMs: ${regimes[regime]} }`),
+  );
+  const file = join(dir, 'config.yaml');
+  writeFileSync(
+    file,
+    [
+      'log: { level: warn }',
+      'responder: { enabled: false }',
+      'web: { listenAddress: "127.0.0.1:11001" }',
+      'icmp: { capture: off }',
+      `defaults: { mode: connect, count: ${count}, intervalMs: 1000, pingIntervalMs: 0 }`,
+      'targets:',
+      ...targets,
+      '',
+    ].join('\n'),
+  );
+  const service = lab.node(lab.client, ['src/cli/bin.ts', 'serve', '--config', file]);
+  const output = finished(service, 100_000);
+  // Counted over completed pings (replies + losses): a ping still in flight is in neither.
+  const completed = (s: Parameters<typeof value>[0], t: string) => value(s, 'tcpping_rtt_seconds_count', { target: t }) + lostOf(s, t);
+  const total = (s: Parameters<typeof value>[0], regime: keyof typeof regimes, f: (s: Parameters<typeof value>[0], t: string) => number) =>
+    names(regime).reduce((n, t) => n + f(s, t), 0);
+  const enough = (s: Parameters<typeof value>[0]) => total(s, 'short', completed) >= wanted && total(s, 'long', completed) >= wanted;
+  const samples = await scrapeUntil(lab, lab.client, 11001, enough);
+  service.kill('SIGTERM');
+  server.kill('SIGTERM');
+  const { stderr } = await output;
+  assert.ok(
+    enough(samples),
+    `too few pings completed: ${total(samples, 'short', completed)} short, ${total(samples, 'long', completed)} long. ${stderr}`,
+  );
+
+  const retransmits = (s: Parameters<typeof value>[0], t: string) => value(s, 'tcpping_connect_retransmits_total', { target: t });
+  const short = {
+    n: total(samples, 'short', completed),
+    lost: total(samples, 'short', lostOf),
+    retransmitted: total(samples, 'short', retransmits),
+  };
+  const long = {
+    n: total(samples, 'long', completed),
+    lost: total(samples, 'long', lostOf),
+    retransmitted: total(samples, 'long', retransmits),
+  };
+  const figures = `0.5 s timeout: ${short.lost} lost, ${short.retransmitted} retransmitted of ${short.n}; 4 s timeout: ${long.lost} lost, ${long.retransmitted} retransmitted of ${long.n}`;
+  const inside = (hits: number, n: number) => Math.abs(hits - n * 0.2) <= 3.29 * Math.sqrt(n * 0.16); // binomial 99.9%
+  assert.ok(inside(short.lost, short.n), `short timeout: the drops are lost pings. ${figures}`);
+  assert.equal(short.retransmitted, 0, figures);
+  assert.ok(long.lost <= long.n * 0.03, `long timeout: TCP hides the drops. ${figures}`);
+  assert.ok(inside(long.lost + long.retransmitted, long.n), `lost + retransmitted tracks the drop rate. ${figures}`);
+  console.log(`hidden loss: ${figures}`);
+});
+
+function lostOf(samples: Parameters<typeof value>[0], target: string): number {
+  return samples.filter((s) => s.name === 'tcpping_pings_lost_total' && s.labels.target === target).reduce((n, s) => n + s.value, 0);
+}
