@@ -1,0 +1,70 @@
+import { machine, printTable, type Row, writeResults } from './report.js';
+import { runRtt } from './rtt.js';
+import { runScale } from './scale.js';
+import { runScrape } from './scrape.js';
+import { runThroughput } from './throughput.js';
+
+/**
+ * `npm run bench [-- --quick] [-- --only a,b,c,d]`: every figure against a floor measured in the
+ * same run, traffic to 127.0.0.1 only. Prints a table; writes bench/results/<time>.json.
+ */
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const onlyAt = argv.indexOf('--only');
+const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'a,b,c,d').split(','));
+
+const plan = quick
+  ? {
+      rtt: { reps: 3, pings: 300 },
+      throughput: { reps: 4, clients: 8, durationMs: 1000 },
+      scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
+      scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, selfScrapes: 20 },
+    }
+  : {
+      rtt: { reps: 9, pings: 1000 },
+      throughput: { reps: 10, clients: 8, durationMs: 1500 },
+      scale: { targets: 1000, durationMs: 60_000, windows: 6, warmupMs: 5000, passes: 2 },
+      scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, selfScrapes: 50 },
+    };
+
+const log = (line: string) => console.error(line);
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+const started = Date.now();
+log(`tcpping bench${quick ? ' (quick)' : ''}: ${JSON.stringify(machine())}`);
+if (only.has('a')) {
+  log('(a) latency on loopback…');
+  const r = await runRtt(plan.rtt);
+  rows.push(...r.rows);
+  raw.latency = r.raw;
+}
+if (only.has('b')) {
+  log('(b) responder throughput…');
+  const r = await runThroughput(plan.throughput);
+  rows.push(...r.rows);
+  raw.throughput = r.raw;
+}
+if (only.has('c')) {
+  log(`(c) cost at scale (about ${Math.round(((plan.scale.durationMs + plan.scale.warmupMs) * 3 * plan.scale.passes) / 1000)} s)…`);
+  const r = await runScale(plan.scale, log);
+  rows.push(...r.rows);
+  raw.scale = r.raw;
+}
+if (only.has('d')) {
+  log('(d) /metrics scrape…');
+  const r = await runScrape(plan.scrape);
+  rows.push(...r.rows);
+  raw.scrape = r.raw;
+}
+console.log('');
+printTable(rows);
+const file = writeResults({
+  date: new Date().toISOString(),
+  quick,
+  machine: machine(),
+  plan,
+  seconds: (Date.now() - started) / 1000,
+  rows,
+  raw,
+});
+console.log(`\nratio = median over repetitions of ours/floor (same run); figures are medians. Results: ${file}`);

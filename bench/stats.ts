@@ -1,0 +1,40 @@
+/** Order statistics for benchmark samples. Medians everywhere: the machine is shared and noisy. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+/** The middle value; the mean of the two middle ones for an even count (2 passes, 10 repetitions). */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export interface Spread {
+  readonly p50: number;
+  readonly p99: number;
+  readonly n: number;
+}
+
+export function spread(samples: readonly number[]): Spread {
+  return { p50: median(samples), p99: percentile(samples, 99), n: samples.length };
+}
+
+/** Median over repetitions of the per-repetition ratio ours/floor: pairs each figure with the floor measured next to it. */
+export function pairedRatio(ours: readonly number[], floor: readonly number[]): number {
+  return median(ours.map((value, i) => value / (floor[i] as number)));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const nsToUs = (ns: bigint): number => Number(ns) / 1000;
+
+/** Rotates a list so that repetition `rep` starts with a different variant (interleaving). */
+export function rotated<T>(items: readonly T[], rep: number): T[] {
+  const k = rep % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
