@@ -145,12 +145,12 @@ serveCommands(
       return null;
     },
     taps: () => Object.fromEntries([...taps].map(([name, b]) => [name, { rttUs: spread(b.rttUs), lagUs: spread(b.lagUs) }])),
-    /** Serializes the registry in-process, `n` times; keeps the last body for the static floor server. */
+    /** Serializes the /metrics body in-process, `n` times; keeps the last body for the static floor server. */
     selfScrape: async (n) => {
       const ms: number[] = [];
       for (let i = 0; i < (n as number); i++) {
         const t0 = performance.now();
-        staticBody = (await service?.registry.metrics()) ?? '';
+        staticBody = (await service?.metrics.exposition()) ?? '';
         ms.push(performance.now() - t0);
       }
       const series = staticBody.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;

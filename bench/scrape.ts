@@ -105,7 +105,7 @@ function rows(
     { section: 'd scrape', name: 'GET /metrics p99', unit: 'ms', ours: median(p99), floor: median(s99), ratio: pairedRatio(p99, s99) },
     {
       section: 'd scrape',
-      name: 'registry.metrics() in-process p50',
+      name: 'metrics.exposition() in-process p50',
       unit: 'ms',
       ours: median(self.ms),
       floor: Number.NaN,

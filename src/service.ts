@@ -114,7 +114,7 @@ export class Service {
     this.targets = new TargetSet(this.scheduler, this.metrics, this.status);
     this.watcher = options.watchFiles && this.fromFile ? new FileWatcher(() => void this.reload('file change')) : undefined;
     this.app = createApp({
-      registry: this.registry,
+      metrics: this.metrics,
       status: this.status,
       version,
       selfName: this.selfName,

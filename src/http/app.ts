@@ -1,11 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Registry } from 'prom-client';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../service.js';
 import type { StatusBoard } from '../status/status.js';
 import { renderIndex } from './page.js';
 
 export interface AppDeps {
-  readonly registry: Registry;
+  readonly metrics: Pick<Metrics, 'exposition' | 'contentType'>;
   readonly status: StatusBoard;
   readonly version: string;
   /** True once the service listens and schedules. */
@@ -28,8 +28,8 @@ export function createApp(deps: AppDeps): express.Express {
     [
       '/metrics',
       async (_req, res) => {
-        const body = await deps.registry.metrics();
-        res.type(deps.registry.contentType).send(body);
+        const body = await deps.metrics.exposition();
+        res.type(deps.metrics.contentType).send(body);
       },
     ],
     ['/-/healthy', (_req, res) => res.type('text/plain').send('tcpping is Healthy.\n')],

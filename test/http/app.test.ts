@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/http/app.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { lossReasons } from '../../src/probe/types.js';
 import { Service } from '../../src/service.js';
 import { StatusBoard } from '../../src/status/status.js';
@@ -112,7 +113,8 @@ describe('before the first ping (fake clock: no round has run)', () => {
 });
 
 test('/-/ready answers 503 until the service is listening and scheduling', async () => {
-  const app = createApp({ registry: new Registry(), status: new StatusBoard(systemClock), version: 'x', ready: () => false });
+  const metrics = new Metrics(new Registry(), 'x');
+  const app = createApp({ metrics, status: new StatusBoard(systemClock), version: 'x', ready: () => false });
   const res = await request(app).get('/-/ready').expect(503);
   assert.match(res.text, /not ready/);
 });
