@@ -123,13 +123,16 @@ describe('the status page in a real browser (Debian chromium via playwright-core
   });
 
   test('the table matches /api/v1/targets: names, up/down, loss; each target has its chart', async () => {
-    // A round may finish between rendering the page and fetching the API: read again until both saw the same rounds.
+    // A round may finish while the page loads. The API is read before and after the page: when
+    // both readings agree, no round finished in between and the page saw exactly that state.
+    const rounds = (api: ApiTarget[]) => api.map((t) => t.rounds).join(',');
     const seen = await (async () => {
       for (let attempt = 1; ; attempt++) {
+        const before = (await (await page.request.get(`${base}/api/v1/targets`)).json()) as { data: ApiTarget[] };
         await page.goto(`${base}/`);
         const read = await readPage(page, base);
-        const same = read.rows.length === read.api.length && read.rows.every((r, i) => r.rounds === read.api[i]?.rounds);
-        if (same || attempt === 5) return read;
+        const stable = rounds(before.data) === rounds(read.api);
+        if (stable || attempt === 30) return read;
       }
     })();
     const { rows, api, html } = seen;
