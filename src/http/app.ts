@@ -5,7 +5,7 @@ import type { StatusBoard } from '../status/status.js';
 import { renderIndex } from './page.js';
 
 export interface AppDeps {
-  readonly metrics: Pick<Metrics, 'exposition' | 'contentType'>;
+  readonly metrics: Pick<Metrics, 'expositionChunks' | 'contentType'>;
   readonly status: StatusBoard;
   readonly version: string;
   /** True once the service listens and schedules. */
@@ -18,6 +18,13 @@ export interface AppDeps {
   readonly onError?: (error: unknown, req: Request) => void;
 }
 
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    res.once('drain', resolve);
+    res.once('close', resolve);
+  });
+}
+
 /** The HTTP surface. Built without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -28,8 +35,13 @@ export function createApp(deps: AppDeps): express.Express {
     [
       '/metrics',
       async (_req, res) => {
-        const body = await deps.metrics.exposition();
-        res.type(deps.metrics.contentType).send(body);
+        // Streamed: a 3 MB body at thousands of targets is never one blocking write.
+        res.type(deps.metrics.contentType);
+        for await (const chunk of deps.metrics.expositionChunks()) {
+          if (res.destroyed) return; // the scraper went away
+          if (!res.write(chunk)) await drainedOrClosed(res);
+        }
+        res.end();
       },
     ],
     ['/-/healthy', (_req, res) => res.type('text/plain').send('tcpping is Healthy.\n')],

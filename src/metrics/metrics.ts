@@ -95,8 +95,15 @@ export class Metrics {
 
   /** The whole /metrics body: per-target families first, then the registry's. */
   async exposition(): Promise<string> {
-    const perTarget = await this.targets.render();
-    return perTarget + (await this.registry.metrics());
+    let text = '';
+    for await (const chunk of this.expositionChunks()) text += chunk;
+    return text;
+  }
+
+  /** The body in chunks, with the event loop free between them (see TargetSeries.chunks). */
+  async *expositionChunks(): AsyncGenerator<string> {
+    yield* this.targets.chunks();
+    yield await this.registry.metrics();
   }
 
   bindResponder(activeConnections: () => number): void {

@@ -10,7 +10,7 @@ export const RTT_BUCKETS_SECONDS = [
 const bucketLabels = [...RTT_BUCKETS_SECONDS.map(String), '+Inf'];
 
 /** Targets serialized between two yields to the event loop during a scrape. */
-const TARGETS_PER_CHUNK = 200;
+const TARGETS_PER_CHUNK = 50;
 
 class Histogram {
   readonly counts = new Float64Array(RTT_BUCKETS_SECONDS.length + 1);
@@ -236,8 +236,18 @@ export class TargetSeries {
     if (t) t.addressChanges++;
   }
 
-  /** The text of every per-target family, yielding to the event loop between chunks. */
+  /** The text of every per-target family. */
   async render(): Promise<string> {
+    let text = '';
+    for await (const chunk of this.chunks()) text += chunk;
+    return text;
+  }
+
+  /**
+   * The same text in chunks of a few hundred targets, with a turn of the event loop between
+   * chunks, so a scrape can stream them out and pings in flight are not held up.
+   */
+  async *chunks(): AsyncGenerator<string> {
     const targets = [...this.targets.values()];
     let text = '';
     let sinceYield = 0;
@@ -253,11 +263,13 @@ export class TargetSeries {
         const values = family.values(t);
         for (let i = 0; i < prefixes.length; i++) text += `${prefixes[i]}${formatValue(values[i] as number)}\n`;
         if (++sinceYield >= TARGETS_PER_CHUNK) {
+          yield text;
+          text = '';
           sinceYield = 0;
           await yieldToLoop();
         }
       }
     }
-    return text;
+    if (text !== '') yield text;
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type PingResult, type ProbeContext, probeModes, probers } from '../../src/probe/index.js';
+import { estimateSynRetransmits } from '../../src/probe/retransmits.js';
 import { Responder } from '../../src/responder/responder.js';
 import { systemClock } from '../../src/util/clock.js';
 import { synDroppingListener } from '../helpers/backlog.js';
@@ -48,11 +49,16 @@ for (const mode of probeModes) {
       assert.match(result.detail, /ECONNREFUSED \(errno 111\): connection refused/);
     });
 
-    test('timeout: exactly after timeoutMs on the injected clock', async () => {
+    test('timeout: exactly after timeoutMs on the injected clock', async (t) => {
       const clock = new FakeClock();
       // echo: the server accepts and never answers; connect: the server's SYNs are dropped.
       const silent = mode === 'echo' ? await listener(() => {}) : undefined;
       const dropping = mode === 'connect' ? await synDroppingListener() : undefined;
+      // Cleanup even when an assertion fails: a live child process would keep the test file from exiting.
+      t.after(async () => {
+        await silent?.close();
+        dropping?.close();
+      });
       const target = silent?.port ?? (dropping?.port as number);
       let result: PingResult | undefined;
       const pending = probe(req(target, { timeoutMs: 1000 }), { clock, connect }).then((r) => (result = r));
@@ -62,21 +68,21 @@ for (const mode of probeModes) {
       await clock.advance(1);
       await pending;
       assert.equal(lost(result as unknown as PingResult).reason, 'timeout');
-      await silent?.close();
-      dropping?.close();
     });
 
-    test('abort: a ping in flight ends at once when its signal fires', async () => {
+    test('abort: a ping in flight ends at once when its signal fires', async (t) => {
       const silent = await listener(() => {});
       const dropping = mode === 'connect' ? await synDroppingListener() : undefined;
+      t.after(async () => {
+        await silent.close();
+        dropping?.close();
+      });
       const controller = new AbortController();
       const pending = probe(req(dropping?.port ?? silent.port, { timeoutMs: 60_000, signal: controller.signal }), real);
       setTimeout(() => controller.abort(), 20);
       const result = lost(await pending);
       assert.equal(result.reason, 'error');
       assert.match(result.detail, /aborted/);
-      await silent.close();
-      dropping?.close();
     });
   });
 }
@@ -127,14 +133,15 @@ describe('echo probe: bad replies and early closes', () => {
 });
 
 describe('hidden loss: a dropped SYN makes the handshake about 1 s late', () => {
-  test('connect completes after the kernel retransmits the SYN, and the handshake time shows it', async () => {
+  test('connect completes after the kernel retransmits the SYN, and the handshake time shows it', async (t) => {
     const dropping = await synDroppingListener();
+    t.after(() => dropping.close());
     const pending = probers.connect(req(dropping.port, { timeoutMs: 5000 }), real);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await dropping.acceptOne(); // room in the queue: the retransmitted SYN (t = 1 s) gets through
+    await dropping.acceptOne(); // room in the queue: the retransmitted SYN (t = 1 s, or 3 s on a slow machine) gets through
     const result = await pending;
-    dropping.close();
     assert.ok(result.ok, JSON.stringify(result));
-    assert.ok((result.connectSeconds ?? 0) > 0.9 && (result.connectSeconds ?? 0) < 2.5, `handshake took ${result.connectSeconds} s`);
+    assert.ok((result.connectSeconds ?? 0) > 0.9, `handshake took ${result.connectSeconds} s`);
+    assert.ok(estimateSynRetransmits(result.connectSeconds ?? 0) >= 1, `handshake took ${result.connectSeconds} s`);
   });
 });
