@@ -22,13 +22,13 @@ export class TargetSet {
     private readonly status: StatusBoard,
   ) {}
 
-  get list(): TargetConfig[] {
-    return [...this.current.values()];
+  /** Resolves once every update queued so far has been applied. */
+  async settled(): Promise<void> {
+    await this.queue;
   }
 
-  /** The target pinging this address, for an ICMP error that arrives after its ping ended. */
-  byAddress(host: string, port: number): TargetConfig | undefined {
-    return this.list.find((t) => t.port === port && (t.host === host || this.status.resolvedAddress(t.name) === host));
+  get list(): TargetConfig[] {
+    return [...this.current.values()];
   }
 
   /** Replaces the given sources' targets and applies the merged set; returns the diff and name clashes. */

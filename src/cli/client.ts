@@ -67,5 +67,9 @@ export async function runClient(
     io.out('');
     for (const line of summaryLines(target, outcome.summary, clock.nowMs() - startedMs)) io.out(line);
   }
-  return outcome.summary.received > 0 ? 0 : 1;
+  if (outcome.summary.received > 0) return 0;
+  // As ping says "unknown host" with exit 2: a name that never resolved is not a lost reply.
+  const unresolved = outcome.results.length > 0 && outcome.results.every((r) => !r.ok && r.reason === 'dns');
+  if (unresolved && !values.json) io.err(`tcpping client: cannot resolve ${parsed.host}`);
+  return unresolved ? 2 : 1;
 }

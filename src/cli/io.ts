@@ -39,3 +39,11 @@ export function numberArg(command: string, name: string, text: string | undefine
   }
   return value;
 }
+
+/** Resolves when the command is interrupted (Ctrl-C, SIGTERM). */
+export function untilInterrupted(io: Io): Promise<void> {
+  return new Promise((resolve) => {
+    if (io.interrupt?.aborted) resolve();
+    io.interrupt?.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

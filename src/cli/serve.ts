@@ -1,7 +1,7 @@
 import { defaultConfig, loadConfigFile } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { Service } from '../service.js';
-import { type Io, parse } from './io.js';
+import { type Io, parse, untilInterrupted } from './io.js';
 
 /** `tcpping serve [--config FILE]`: runs until interrupted, then stops in order and returns 0. */
 export async function runServe(args: string[], io: Io): Promise<number> {
@@ -11,10 +11,7 @@ export async function runServe(args: string[], io: Io): Promise<number> {
   const service = await Service.start(config, { logger: log, watchFiles: true });
   const onHup = () => void service.reload('SIGHUP');
   process.on('SIGHUP', onHup);
-  await new Promise<void>((resolve) => {
-    if (io.interrupt?.aborted) resolve();
-    io.interrupt?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilInterrupted(io);
   process.off('SIGHUP', onHup);
   log.info('shutting down');
   await service.stop();

@@ -1,7 +1,7 @@
 import { Responder } from '../responder/responder.js';
 import { UsageError } from '../util/errors.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
-import { type Io, numberArg, parse } from './io.js';
+import { type Io, numberArg, parse, untilInterrupted } from './io.js';
 
 /** `tcpping server`: the seed's ping server, standalone, printing one line per ping. */
 export async function runServer(args: string[], io: Io): Promise<number> {
@@ -31,10 +31,7 @@ export async function runServer(args: string[], io: Io): Promise<number> {
     `tcpping server listening on ${formatHostPort({ host: address.address, port: address.port })}, ` +
       `dropping ${Math.round(dropRate * 1000) / 10}% of pings${delayMs || jitterMs ? `, delay ${delayMs} ms + jitter up to ${jitterMs} ms` : ''}`,
   );
-  await new Promise<void>((resolve) => {
-    if (io.interrupt?.aborted) resolve();
-    io.interrupt?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilInterrupted(io);
   await responder.stop();
   return 0;
 }

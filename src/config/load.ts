@@ -77,10 +77,11 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     ? validateTargets(raw.targets, defaults)
     : { targets: [], problems: [] };
   problems.push(...targetProblems);
-  for (const peer of raw.mesh.peers
+  const peers = raw.mesh.peers
     .split(',')
     .map((p) => p.trim())
-    .filter((p) => p !== '')) {
+    .filter((p) => p !== '');
+  for (const peer of peers) {
     const parsed = parseHostPort(peer, raw.mesh.port);
     if (typeof parsed === 'string') problems.push(`mesh.peers: ${parsed}`);
   }
@@ -94,13 +95,7 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     defaults: { ...defaults, mode: defaults.mode as ProbeMode },
     targets,
     targetFiles: raw.targetFiles,
-    mesh: {
-      ...raw.mesh,
-      peers: raw.mesh.peers
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p !== ''),
-    },
+    mesh: { ...raw.mesh, peers },
   });
 }
 

@@ -13,6 +13,16 @@ export interface TargetFileState {
   readonly targets: readonly TargetConfig[];
 }
 
+/** A file name pattern (`*` any run of characters, `?` one) as a regular expression. */
+export function globRegExp(name: string): RegExp {
+  return new RegExp(
+    `^${name
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+}
+
 /**
  * Expands a pattern as Prometheus's file_sd does: only the last path segment may hold `*`/`?`.
  * Relative patterns are taken from `baseDir` (the config file's directory).
@@ -22,12 +32,7 @@ export function expandPattern(pattern: string, baseDir: string): string[] {
   const dir = dirname(full);
   const last = basename(full);
   if (!/[*?]/.test(last)) return [full];
-  const regex = new RegExp(
-    `^${last
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
+  const regex = globRegExp(last);
   try {
     return readdirSync(dir)
       .filter((name) => regex.test(name))

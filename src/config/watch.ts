@@ -1,5 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { globRegExp } from './target-files.js';
 
 /**
  * Watches files for changes and calls `onChange` once things settle. Directories are watched,
@@ -17,15 +18,12 @@ export class FileWatcher {
 
   /** `patterns`: file paths whose last segment may hold a glob; each directory is watched once. */
   watch(patterns: readonly string[]): void {
-    this.close();
+    // Only the watchers are replaced: a change seen while a reload ran must still trigger the next.
+    for (const w of this.watchers.splice(0)) w.close();
     const byDir = new Map<string, RegExp[]>();
     for (const pattern of patterns) {
-      const name = basename(pattern)
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.');
       const list = byDir.get(dirname(pattern)) ?? [];
-      list.push(new RegExp(`^${name}$`));
+      list.push(globRegExp(basename(pattern)));
       byDir.set(dirname(pattern), list);
     }
     for (const [dir, names] of byDir) {

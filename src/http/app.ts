@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ReloadResult } from '../config/reloader.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { ReloadResult } from '../service.js';
 import type { StatusBoard } from '../status/status.js';
 import { renderIndex } from './page.js';
 
@@ -20,8 +20,13 @@ export interface AppDeps {
 
 function drainedOrClosed(res: Response): Promise<void> {
   return new Promise((resolve) => {
-    res.once('drain', resolve);
-    res.once('close', resolve);
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
   });
 }
 

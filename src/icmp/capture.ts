@@ -61,11 +61,14 @@ export class IcmpCapture implements IcmpWatcher {
     return [...this.sockets.keys()];
   }
 
-  watch(host: string, port: number): IcmpWatch {
-    const ping = this.table.open({ host, port });
+  watch(owner: PingOwner): IcmpWatch {
+    const ping = this.table.open(owner);
     return {
       bound: (address, remotePort, localPort) => this.table.bind(ping, address, remotePort, localPort),
-      end: (graceMs) => this.end(ping, graceMs),
+      end: (graceMs, succeeded) => {
+        if (succeeded && ping.report) this.onLate?.(ping.owner, ping.report);
+        return this.end(ping, succeeded ? 0 : graceMs);
+      },
     };
   }
 

@@ -2,8 +2,9 @@ import type { IcmpReport } from '../probe/types.js';
 import { canonicalAddress } from './address.js';
 import type { IcmpError } from './parse.js';
 
-/** Who a ping belongs to, as the probe asked for it (host as configured, so names map back to targets). */
+/** Who a ping belongs to: the target it was sent for (when a scheduler sent it) and where to. */
 export interface PingOwner {
+  readonly target?: string;
   readonly host: string;
   readonly port: number;
 }

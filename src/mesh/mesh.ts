@@ -12,7 +12,8 @@ export interface MeshOptions extends MeshSettings {
   readonly intervalMs: number;
   /** Web port of the peers (the same as ours), for their names. */
   readonly webPort: number;
-  readonly defaults: TargetSettings;
+  /** The settings in force now (they change on reload). */
+  readonly defaults: () => TargetSettings;
 }
 
 /**
@@ -56,7 +57,7 @@ export class Mesh {
         // Two addresses claiming one name: an old pod still in DNS; the first one keeps the name.
         if (name === this.options.selfName || named.has(name)) continue;
         const address = formatHostPort(peer);
-        named.set(name, { ...this.options.defaults, name, address, host: peer.host, port: peer.port, labels: { mesh: 'peer' } });
+        named.set(name, { ...this.options.defaults(), name, address, host: peer.host, port: peer.port, labels: { mesh: 'peer' } });
       }
       const picked = rendezvousPick(this.options.selfName, [...named.keys()], this.options.maxPeers);
       const targets = picked.map((name) => named.get(name) as TargetConfig);

@@ -111,7 +111,7 @@ function histogram(name: string, help: string, pick: (t: Target) => Histogram): 
  * Every per-target series, kept in plain numbers and written out by hand. At 1,000 targets these
  * are 57,000 lines; prom-client's generic path took 140 ms of blocked event loop per scrape,
  * which delayed pings in flight and so inflated the very RTTs being exported. Here labels are
- * formatted once per target, and a scrape yields to the event loop every few hundred targets.
+ * formatted once per target, and a scrape yields to the event loop every 50 targets of a family.
  */
 const families: Family[] = [
   counter('tcpping_pings_sent_total', 'Pings started.', (t) => t.sent),
@@ -244,7 +244,7 @@ export class TargetSeries {
   }
 
   /**
-   * The same text in chunks of a few hundred targets, with a turn of the event loop between
+   * The same text in chunks of 50 targets of a family, with a turn of the event loop between
    * chunks, so a scrape can stream them out and pings in flight are not held up.
    */
   async *chunks(): AsyncGenerator<string> {

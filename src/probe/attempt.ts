@@ -57,7 +57,11 @@ export class Attempt {
   ) {
     this.timer = context.clock.setTimeout(() => this.fail('timeout', `no reply within ${request.timeoutMs} ms`), request.timeoutMs);
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.watch = context.icmp?.watch(request.host, request.port);
+    this.watch = context.icmp?.watch(
+      request.target === undefined
+        ? { host: request.host, port: request.port }
+        : { target: request.target, host: request.host, port: request.port },
+    );
   }
 
   /**
@@ -90,8 +94,8 @@ export class Attempt {
     const base = { ok: true as const, seq, rttSeconds };
     const withConnect = this.connectSeconds === undefined ? base : { ...base, connectSeconds: this.connectSeconds };
     this.resolve(reply === undefined ? withConnect : { ...withConnect, reply });
-    // Errors that still come for this ping (a retransmitted SYN's) count for the target as late ones.
-    void this.watch?.end(0);
+    // An error for an earlier SYN of this ping, or one still to come, counts for the target as a late one.
+    void this.watch?.end(0, true);
   }
 
   fail(reason: LossReason, detail: string, errno?: string): void {

@@ -23,9 +23,9 @@ export const echoProbe: Prober = (request, context) =>
       socket.write(line);
     };
     const onData = (chunk: Buffer) => {
-      const at = process.hrtime.bigint();
+      const rttSeconds = secondsSince(sentAt); // taken first, before any work on the bytes
       received += chunk.toString('latin1');
-      checkReply(a, received, expected, Number(at - sentAt) / 1e9);
+      checkReply(a, received, expected, rttSeconds);
     };
     const onEnd = () =>
       a.fail('closed', received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`);

@@ -44,6 +44,8 @@ export interface KeptConnection {
 }
 
 export interface ProbeRequest {
+  /** The target this ping is for, when a scheduler sends it: ICMP errors are counted for it. */
+  readonly target?: string;
   readonly host: string;
   readonly port: number;
   readonly seq: number;
@@ -58,12 +60,15 @@ export type ConnectFn = (options: NetConnectOpts) => Socket;
 export interface IcmpWatch {
   /** The connect was issued from `localPort` to `address:port`: errors quoting that are this ping's. */
   bound(address: string, port: number, localPort: number): void;
-  /** The ping is over: its ICMP error, waiting up to `graceMs` for one still on its way. */
-  end(graceMs: number): Promise<IcmpReport | undefined>;
+  /**
+   * The ping is over: its ICMP error, waiting up to `graceMs` for one still on its way. A ping
+   * that `succeeded` after an error (a retransmitted SYN got through) hands it on as a late one.
+   */
+  end(graceMs: number, succeeded?: boolean): Promise<IcmpReport | undefined>;
 }
 
 export interface IcmpWatcher {
-  watch(host: string, port: number): IcmpWatch;
+  watch(owner: { target?: string; host: string; port: number }): IcmpWatch;
 }
 
 export interface ProbeContext {

@@ -31,35 +31,36 @@ export const badRequestReasons = ['line_too_long', 'binary', 'idle_timeout', 'to
 export type BadRequestReason = (typeof badRequestReasons)[number];
 
 export type FrameResult =
-  | { ok: true; messages: Buffer[]; rest: Buffer }
+  | { ok: true; messages: Buffer[]; lineBytes: number }
   | { ok: false; reason: Extract<BadRequestReason, 'line_too_long' | 'binary'> };
 
 /**
  * Splits received bytes into messages. Each `\n`-terminated line is one message (newline kept, so
- * the reply ends in one too). A trailing chunk without a newline is answered as it stands when
- * `answerPartial` is set: a classic pinger sends one message without a newline and waits for its
- * reply, the way a `recv()`-and-answer server treats it. Our own client always ends lines in `\n`,
- * and a 30-byte line is never split across TCP segments in practice.
+ * the reply ends in one too). A trailing piece without a newline is answered as it stands: a
+ * classic pinger sends one message without a newline and waits for its reply, the way a
+ * `recv()`-and-answer server treats it. Our own client always ends lines in `\n`, and a 30-byte
+ * line is never split across TCP segments in practice.
+ *
+ * `lineBytes` carries the length of the line still open (no newline yet) from chunk to chunk, so
+ * the limit holds for a line however it is cut up: one sent a byte at a time is cut off too.
  */
-export function frameMessages(pending: Buffer, chunk: Buffer, maxLineBytes: number, answerPartial: boolean): FrameResult {
-  const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+export function frameMessages(chunk: Buffer, lineBytes: number, maxLineBytes: number): FrameResult {
   const messages: Buffer[] = [];
   let start = 0;
-  for (let i = 0; i < data.length; i++) {
-    const b = data[i] as number;
+  let open = lineBytes;
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i] as number;
     if (b === 0x0a) {
-      if (i - start > maxLineBytes) return { ok: false, reason: 'line_too_long' };
-      messages.push(data.subarray(start, i + 1));
+      if (open + (i - start) > maxLineBytes) return { ok: false, reason: 'line_too_long' };
+      messages.push(chunk.subarray(start, i + 1));
       start = i + 1;
+      open = 0;
     } else if (!isTextByte(b)) {
       return { ok: false, reason: 'binary' };
     }
   }
-  const rest = data.subarray(start);
-  if (rest.length > maxLineBytes) return { ok: false, reason: 'line_too_long' };
-  if (answerPartial && rest.length > 0) {
-    messages.push(rest);
-    return { ok: true, messages, rest: Buffer.alloc(0) };
-  }
-  return { ok: true, messages, rest };
+  const rest = chunk.subarray(start);
+  if (open + rest.length > maxLineBytes) return { ok: false, reason: 'line_too_long' };
+  if (rest.length > 0) messages.push(rest);
+  return { ok: true, messages, lineBytes: open + rest.length };
 }

@@ -37,6 +37,8 @@ export const responderDefaults = { maxLineBytes: DEFAULT_MAX_LINE_BYTES, idleTim
 
 /** A client that stops reading has its socket paused once this much reply data waits unsent. */
 const WRITE_HIGH_WATER_BYTES = 64 * 1024;
+/** With delay or jitter, replies wait on timers; a client flooding lines is paused at this many. */
+const MAX_DELAYED_REPLIES = 1024;
 
 /**
  * The embedded ping server: answers each ping line upper-cased, drops a share of them, and cuts off
@@ -108,7 +110,8 @@ export class Responder {
 }
 
 class Connection {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Bytes of the line still open (no newline yet), across chunks. */
+  private lineBytes = 0;
   private idleTimer;
   private readonly replyTimers = new Set<ReturnType<Clock['setTimeout']>>();
   private lastReplyAtMs = 0;
@@ -148,12 +151,12 @@ class Connection {
   private onData(chunk: Buffer): void {
     this.clock.clearTimeout(this.idleTimer);
     this.idleTimer = this.armIdle();
-    const framed = frameMessages(this.pending, chunk, this.limits.maxLineBytes, true);
+    const framed = frameMessages(chunk, this.lineBytes, this.limits.maxLineBytes);
     if (!framed.ok) {
       this.cutOff(framed.reason);
       return;
     }
-    this.pending = framed.rest;
+    this.lineBytes = framed.lineBytes;
     const immediate: Buffer[] = [];
     for (const message of framed.messages) {
       // Draw only when the outcome is random, so a test's injected sequence maps to pings one to one.
@@ -177,8 +180,10 @@ class Connection {
     const timer = this.clock.setTimeout(() => {
       this.replyTimers.delete(timer);
       this.write(reply);
+      if (this.replyTimers.size === MAX_DELAYED_REPLIES / 2 && this.socket.writableLength <= WRITE_HIGH_WATER_BYTES) this.socket.resume();
     }, at - now);
     this.replyTimers.add(timer);
+    if (this.replyTimers.size >= MAX_DELAYED_REPLIES) this.socket.pause();
   }
 
   private write(reply: Buffer): void {

@@ -14,6 +14,7 @@ export function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
     roundFinished: each('roundFinished'),
     roundSkipped: each('roundSkipped'),
     addressResolved: each('addressResolved'),
+    roundFailed: each('roundFailed'),
   };
 }
 
@@ -28,5 +29,6 @@ export function logObserver(log: Logger): SchedulerObserver {
     addressResolved: (target, address, previous) => {
       if (previous !== undefined) log.info({ target, address, previous }, 'target address changed');
     },
+    roundFailed: (target, err) => log.error({ target, err }, 'round failed'),
   };
 }

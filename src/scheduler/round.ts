@@ -16,6 +16,8 @@ export interface RoundSpec {
   readonly reuseConnection: boolean;
   /** Which address of a host name to ping; a name is resolved afresh every round. */
   readonly family?: AddressFamily;
+  /** The target's name, when a scheduler runs the round (ICMP errors are counted for it). */
+  readonly name?: string;
 }
 
 export interface RoundHooks {

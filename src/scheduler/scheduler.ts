@@ -17,6 +17,8 @@ export interface SchedulerObserver {
   roundSkipped?(target: string): void;
   /** Each round's address; `previous` is set when it differs from the last round's. */
   addressResolved?(target: string, address: string, previous?: string): void;
+  /** A round that threw (a bug, e.g. in an observer): reported, and the target keeps its schedule. */
+  roundFailed?(target: string, error: unknown): void;
 }
 
 export interface TargetDiff {
@@ -58,6 +60,7 @@ export function startOffsetMs(index: number, total: number, intervalMs: number):
  */
 export class Scheduler {
   private readonly runners = new Map<string, TargetRunner>();
+  private stopped = false;
 
   constructor(
     private readonly deps: RoundDeps,
@@ -74,15 +77,16 @@ export class Scheduler {
     const stopping: Promise<void>[] = [];
     for (const [name, runner] of this.runners) {
       const spec = next.get(name);
-      if (!spec) diff.removed.push(name);
-      else if (sameSpec(spec, runner.spec)) diff.unchanged.push(name);
-      else diff.changed.push(name);
-      if (!spec || !sameSpec(spec, runner.spec)) {
+      const same = spec !== undefined && sameSpec(spec, runner.spec);
+      (spec === undefined ? diff.removed : same ? diff.unchanged : diff.changed).push(name);
+      if (!same) {
         this.runners.delete(name);
         stopping.push(runner.stop(runner.spec.timeoutMs));
       }
     }
     await Promise.all(stopping);
+    // stop() may have come while the old runners were finishing: start nothing after it.
+    if (this.stopped) return diff;
     // The first set (at start) is spread evenly; later additions by a stable hash of their name.
     const first = this.runners.size === 0;
     const fresh = targets.filter((spec) => !this.runners.has(spec.name));
@@ -107,6 +111,7 @@ export class Scheduler {
 
   /** Stops scheduling and waits for pings in flight; after `abortAfterMs` they are aborted. */
   async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {
+    this.stopped = true;
     const runners = [...this.runners.values()];
     this.runners.clear();
     await Promise.all(runners.map((runner) => runner.stop(abortAfterMs)));
@@ -135,7 +140,11 @@ class TargetRunner {
     const { clock } = this.deps;
     const { name, intervalMs } = this.spec;
     if (this.running) this.observer.roundSkipped?.(name);
-    else this.running = this.round(plannedMs).finally(() => (this.running = undefined));
+    else {
+      this.running = this.round(plannedMs)
+        .catch((error) => this.observer.roundFailed?.(name, error))
+        .finally(() => (this.running = undefined));
+    }
     // If the process fell behind by whole intervals, those rounds are skipped rather than bunched.
     let next = plannedMs + intervalMs;
     while (next <= clock.nowMs()) {

@@ -76,11 +76,6 @@ export class StatusBoard {
     }
   }
 
-  /** The address a target's last round pinged (its host name resolved), if any. */
-  resolvedAddress(name: string): string | null {
-    return this.targets.get(name)?.resolvedAddress ?? null;
-  }
-
   list(): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
       const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, history } = entry;

@@ -70,6 +70,13 @@ test('client: nothing answers → the OS error by errno and text, 100% loss, exi
   assert.match(stdout, /2 pings transmitted, 0 received, 100% loss/);
 });
 
+test('client: a name that does not resolve is exit 2, like ping', async () => {
+  const { code, stdout, stderr } = await tcpping(['client', 'nowhere.invalid:11000', '-c', '1', '-W', '0.5']);
+  assert.equal(code, 2);
+  assert.match(stdout, /seq=1 name not resolved/);
+  assert.match(stderr, /cannot resolve nowhere\.invalid/);
+});
+
 test('server: the seed line for every ping, then a clean exit on SIGTERM', async () => {
   const port = await closedPort();
   const { child, firstLine, lines } = await startWithFirstLine(process.execPath, [

@@ -129,7 +129,8 @@ describe('after rounds on real sockets (dropRate 0.2)', () => {
         responder: { listen: `127.0.0.1:${port}`, dropRate: 0.2 },
         web: { listenAddress: '127.0.0.1:0' },
         icmp: { capture: 'off' },
-        defaults: { count: 20, intervalMs: 500, timeoutMs: 100 },
+        // A generous timeout: on a loaded machine a late reply must not pass for a drop.
+        defaults: { count: 10, intervalMs: 500, timeoutMs: 400 },
         targets: [
           { name: 'self', address: `127.0.0.1:${port}` },
           { name: 'dead', address: `127.0.0.1:${dead}`, mode: 'connect' },
@@ -147,7 +148,7 @@ describe('after rounds on real sockets (dropRate 0.2)', () => {
     const m = await scrape(service.app);
     for (const target of ['self', 'dead']) {
       const sent = m.value('tcpping_pings_sent_total', { target });
-      assert.ok(sent >= 60, `${target}: ${sent} sent`);
+      assert.ok(sent >= 30, `${target}: ${sent} sent`);
       assert.equal(sent, m.value('tcpping_rtt_seconds_count', { target }) + m.value('tcpping_pings_lost_total', { target }), target);
     }
   });

@@ -40,7 +40,7 @@ describe('IcmpCapture on recorded packets', () => {
     const { open, sockets } = fakeFactory();
     const capture = new IcmpCapture(clock);
     assert.deepEqual(capture.open(open), []);
-    const watch = capture.watch('10.77.2.10', 11000);
+    const watch = capture.watch({ host: '10.77.2.10', port: 11000 });
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
     const ended = watch.end(50);
     sockets.get(4)?.emit('message', recorded('v4-host-unreachable'), '10.77.1.1');
@@ -58,16 +58,29 @@ describe('IcmpCapture on recorded packets', () => {
     const capture = new IcmpCapture(clock);
     capture.open(fakeFactory().open);
     const late: [string, IcmpReport][] = [];
-    capture.onLate = (owner, report) => late.push([owner.host, report]);
-    const watch: IcmpWatch = capture.watch('target.example', 11000);
+    capture.onLate = (owner, report) => late.push([owner.target ?? owner.host, report]);
+    const watch: IcmpWatch = capture.watch({ target: 'example', host: 'target.example', port: 11000 });
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
     const ended = watch.end(50);
     await clock.advance(50);
     assert.equal(await ended, undefined);
     capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
-    assert.deepEqual(late, [['target.example', { family: 4, type: 3, code: 1, reporter: '10.77.1.1' }]]);
+    assert.deepEqual(late, [['example', { family: 4, type: 3, code: 1, reporter: '10.77.1.1' }]]);
     capture.receive(6, recorded('v6-host-unreachable'), 'fd77:1::1'); // never pinged: ignored
     assert.equal(capture.stats.unknown, 1);
+    capture.stop();
+  });
+
+  test('an error for a ping that then succeeds (its retransmitted SYN got through) still counts, once', async () => {
+    const capture = new IcmpCapture(new FakeClock());
+    capture.open(fakeFactory().open);
+    const late: string[] = [];
+    capture.onLate = (owner) => late.push(owner.target ?? '?');
+    const watch = capture.watch({ target: 'flaky', host: '10.77.2.10', port: 11000 });
+    watch.bound('10.77.2.10', 11000, quotedSourcePort);
+    capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
+    await watch.end(50, true);
+    assert.deepEqual(late, ['flaky']);
     capture.stop();
   });
 });

@@ -120,6 +120,30 @@ describe('reload as a diff (POST /-/reload)', () => {
   });
 });
 
+describe('a reload racing with shutdown', () => {
+  test('stop() waits for the reload, and nothing is pinged after it', async () => {
+    const file = join(dir, 'race.json');
+    const port = await closedPort();
+    const self = `127.0.0.1:${port}`;
+    writeConfig(file, port, [{ name: 'a', address: self }]);
+    const service = await Service.start(loadConfigFile(file));
+    await waitForSent(service, 'a', 2);
+    writeConfig(file, port, [
+      { name: 'a', address: self, count: 3 },
+      { name: 'b', address: self },
+    ]);
+    const reloading = service.reload('test');
+    await service.stop();
+    await reloading;
+    const before = await metrics(service);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // three intervals
+    const after = await metrics(service);
+    for (const target of ['a', 'b']) {
+      assert.equal(after.value('tcpping_pings_sent_total', { target }), before.value('tcpping_pings_sent_total', { target }), target);
+    }
+  });
+});
+
 describe('the lifecycle endpoint', () => {
   test('disabled: 403; wrong method: 405', async () => {
     const file = join(dir, 'nolifecycle.json');
@@ -185,6 +209,7 @@ describe('names are resolved every round', () => {
     try {
       await waitForSent(service, 'byname', 2);
       await waitForSent(service, 'nowhere', 2);
+      await service.stop(); // nothing in flight while the invariant is checked
       const m = await metrics(service);
       assert.equal(
         m.value('tcpping_rtt_seconds_count', { target: 'byname' }),

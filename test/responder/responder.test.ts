@@ -92,6 +92,14 @@ test('delay and jitter on the injected clock; replies keep their order', async (
 const limits: [string, Partial<ResponderOptions>, (c: Awaited<ReturnType<typeof rawClient>>) => void, BadRequestReason][] = [
   ['a line over the limit', { maxLineBytes: 64 }, (c) => c.socket.write(`${'x'.repeat(100)}\n`), 'line_too_long'],
   ['an endless line with no newline', { maxLineBytes: 64 }, (c) => c.socket.write('y'.repeat(65)), 'line_too_long'],
+  [
+    'an endless line sent ten bytes at a time',
+    { maxLineBytes: 64 },
+    (c) => {
+      for (let i = 0; i < 10; i++) setTimeout(() => c.socket.write('z'.repeat(10)), i * 5);
+    },
+    'line_too_long',
+  ],
   ['binary garbage', {}, (c) => c.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x0a])), 'binary'],
 ];
 for (const [name, options, misbehave, reason] of limits) {
