@@ -57,7 +57,15 @@ export function createApp(deps: AppDeps): express.Express {
           ? res.type('text/plain').send('tcpping is Ready.\n')
           : res.status(503).type('text/plain').send('tcpping is not ready yet: still starting.\n'),
     ],
-    ['/api/v1/targets', (_req, res) => res.json({ status: 'success', data: deps.status.list() })],
+    // The rounds' history is large (120 rounds a target): only on request.
+    [
+      '/api/v1/targets',
+      (req, res) => {
+        const withHistory = req.query.history === '1' || req.query.history === 'true';
+        const data = deps.status.list(withHistory).map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
+        res.json({ status: 'success', data });
+      },
+    ],
     ['/api/v1/self', (_req, res) => res.json({ name: deps.selfName ?? '', version: deps.version })],
     ['/', (_req, res) => res.type('html').send(renderIndex(deps.version, deps.status.list()))],
   ];

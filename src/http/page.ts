@@ -25,7 +25,14 @@ const ms = (seconds: number | null | undefined) => (seconds === null || seconds 
 const utc = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(11, 19)} UTC`;
 const stateOf = (t: TargetStatus) => (t.up === null ? 'pending' : t.up ? 'up' : 'down');
 
-function row(t: TargetStatus): string {
+/**
+ * Charts are drawn for this many targets at most: at 1,000 targets the page would be 33 MB and take
+ * a second of the event loop on every refresh, holding up pings in flight. The API and Grafana
+ * have every target's history.
+ */
+export const MAX_CHARTS = 50;
+
+function row(t: TargetStatus, index: number): string {
   const r = t.lastRound;
   const state = stateOf(t);
   const loss = r ? `${(r.lossRatio * 100).toFixed(r.lossRatio === 0 || r.lossRatio === 1 ? 0 : 1)}% loss` : '–';
@@ -47,7 +54,7 @@ function row(t: TargetStatus): string {
 <td class="addr">${escapeHtml(t.address)}${resolved}</td>
 <td class="num">${loss}${lossOf}<span class="sub">rtt min/avg/max<br>${rtt}</span></td>
 <td class="loss">${lastLoss}</td>
-<td class="chart-cell">${renderChart(t.history, { width: 280 })}</td>
+<td class="chart-cell">${index < MAX_CHARTS ? renderChart(t.history, { width: 280 }) : '<span class="sub">see /api/v1/targets?history=1</span>'}</td>
 </tr>`;
 }
 
@@ -78,6 +85,7 @@ export function renderIndex(version: string, targets: readonly TargetStatus[], o
   const refresh = refreshSeconds(targets);
   const now = options.nowSeconds ?? Date.now() / 1000;
   const rows = targets.map(row).join('\n');
+  const capped = targets.length > MAX_CHARTS ? ` Charts for the first ${MAX_CHARTS} of ${targets.length} targets.` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${refresh}">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>tcpping status</title>
@@ -85,7 +93,7 @@ export function renderIndex(version: string, targets: readonly TargetStatus[], o
 </head><body>
 <h1>tcpping ${escapeHtml(version)}</h1>
 <nav><a href="/metrics">Metrics</a> · <a href="/api/v1/targets">Targets (JSON)</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></nav>
-<p class="meta">Updated ${utc(now)}, refreshes every ${refresh} s. Chart per target, newest round on the right:
+<p class="meta">Updated ${utc(now)}, refreshes every ${refresh} s.${capped} Chart per target, newest round on the right:
 <span class="legend"><i style="background:#b9d3ee"></i>RTT min–max<i style="background:#1f5fa8;height:2px"></i>average<i style="background:#d2352b"></i>loss (full height: 100%)</span></p>
 <table><thead><tr><th>Target</th><th>State</th><th>Address</th><th>Last round</th><th>Last loss</th><th>Recent rounds</th></tr></thead>
 <tbody>

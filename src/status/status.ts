@@ -76,7 +76,8 @@ export class StatusBoard {
     }
   }
 
-  list(): TargetStatus[] {
+  /** Every target's state; `withHistory` false leaves the (large) round history empty. */
+  list(withHistory = true): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
       const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, history } = entry;
       const { name, address, host: _host, port: _port, ...settings } = config;
@@ -92,7 +93,7 @@ export class StatusBoard {
         lastLoss,
         resolvedAddress,
         addressChanges,
-        history: history.toArray(),
+        history: withHistory ? history.toArray() : [],
       };
     });
   }

@@ -182,3 +182,26 @@ describe('after rounds on real sockets (dropRate 0.2)', () => {
     assert.equal(dead.lastLoss.reason, 'refused');
   });
 });
+
+test('/api/v1/targets leaves out the round history unless asked (?history=1)', async () => {
+  const port = await closedPort();
+  const config = loadConfig(
+    {
+      responder: { enabled: false },
+      web: { listenAddress: '127.0.0.1:0' },
+      icmp: { capture: 'off' },
+      targets: [{ name: 'x', address: `127.0.0.1:${port}` }],
+    },
+    'test',
+    {},
+  );
+  const service = await Service.start(config, { clock: new FakeClock() });
+  try {
+    const plain = await request(service.app).get('/api/v1/targets').expect(200);
+    assert.equal('history' in plain.body.data[0], false);
+    const full = await request(service.app).get('/api/v1/targets?history=1').expect(200);
+    assert.deepEqual(full.body.data[0].history, []);
+  } finally {
+    await service.stop();
+  }
+});

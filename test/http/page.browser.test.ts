@@ -60,7 +60,7 @@ async function readPage(page: Page, base: string): Promise<{ rows: PageRow[]; ap
     });
   }
   const html = await page.content();
-  const response = await page.request.get(`${base}/api/v1/targets`);
+  const response = await page.request.get(`${base}/api/v1/targets?history=1`);
   assert.equal(response.status(), 200);
   return { rows, api: ((await response.json()) as { data: ApiTarget[] }).data, html };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { refreshSeconds, renderIndex } from '../../src/http/page.js';
+import { MAX_CHARTS, refreshSeconds, renderIndex } from '../../src/http/page.js';
 import { summarizeRound } from '../../src/stats/round.js';
 import { StatusBoard } from '../../src/status/status.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -81,4 +81,12 @@ test('the page refreshes as often as the fastest target has rounds, between 5 s 
     renderIndex('x', board([{ name: 'a', address: '127.0.0.1:1', intervalMs: 15_000 }]).status.list()),
     /<meta http-equiv="refresh" content="15">/,
   );
+});
+
+test(`charts are drawn for the first ${MAX_CHARTS} targets only, and the page says so`, () => {
+  const { status } = board(Array.from({ length: MAX_CHARTS + 10 }, (_, i) => ({ name: `t${i}`, address: `127.0.0.1:${1000 + i}` })));
+  const html = renderIndex('1', status.list(), { nowSeconds: 1_700_000_000 });
+  assert.equal(html.match(/<svg/g)?.length, MAX_CHARTS);
+  assert.match(html, new RegExp(`Charts for the first ${MAX_CHARTS} of ${MAX_CHARTS + 10} targets`));
+  assert.equal(html.match(/<tr data-target=/g)?.length, MAX_CHARTS + 10);
 });
