@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Sample as ExpositionSample, parseExposition } from '../helpers/exposition.js';
 import { type Lab, lab4, lab6 } from '../helpers/netns.js';
 
 /** What each lab address must produce: ICMP type/code (none for the blackhole) and the loss reason. */
@@ -45,18 +46,11 @@ export function writeConfig(capture: string, webPort: number, targets: readonly 
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export type Sample = { name: string; labels: Record<string, string>; value: number };
+export type Sample = ExpositionSample;
 
-/** Prometheus text format → samples (enough for our own metrics). */
+/** Prometheus text format → samples (the strict reader every test uses). */
 export function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) continue;
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
-  }
-  return samples;
+  return [...parseExposition(text).samples];
 }
 
 export function value(samples: Sample[], name: string, labels: Record<string, string>): number {
