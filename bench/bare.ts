@@ -32,28 +32,39 @@ export interface BareTiming {
   readonly rttNs: bigint;
 }
 
+/** A new connection under a timeout; `finish` clears the timer and closes with RST, like our probe. */
+function openBare(port: number, timeoutMs: number, reject: (error: Error) => void): { socket: Socket; finish: () => void } {
+  const socket = connect({ host: HOST, port, noDelay: true });
+  const timer = setTimeout(() => {
+    socket.destroy();
+    reject(new Error('timeout'));
+  }, timeoutMs);
+  socket.on('error', (error) => {
+    clearTimeout(timer);
+    reject(error);
+  });
+  return {
+    socket,
+    finish: () => {
+      clearTimeout(timer);
+      socket.resetAndDestroy();
+    },
+  };
+}
+
 /** One ping on a new connection: connect, write, wait for the reply, RST. Rejects on error or after timeoutMs. */
 export function bareNewPing(port: number, seq: number, timeoutMs = 1000): Promise<BareTiming> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let t1 = 0n;
-    const socket = connect({ host: HOST, port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('timeout'));
-    }, timeoutMs);
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
+    const { socket, finish } = openBare(port, timeoutMs, reject);
     socket.once('connect', () => {
       t1 = process.hrtime.bigint();
       socket.write(pingLine(seq));
     });
     socket.once('data', () => {
       const t2 = process.hrtime.bigint();
-      clearTimeout(timer);
-      socket.resetAndDestroy();
+      finish();
       resolve({ connectNs: t1 - t0, rttNs: t2 - t1 });
     });
   });
@@ -63,19 +74,10 @@ export function bareNewPing(port: number, seq: number, timeoutMs = 1000): Promis
 export function bareConnect(port: number, timeoutMs = 1000): Promise<bigint> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const socket = connect({ host: HOST, port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('timeout'));
-    }, timeoutMs);
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
+    const { socket, finish } = openBare(port, timeoutMs, reject);
     socket.once('connect', () => {
       const t1 = process.hrtime.bigint();
-      clearTimeout(timer);
-      socket.resetAndDestroy();
+      finish();
       resolve(t1 - t0);
     });
   });

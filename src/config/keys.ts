@@ -1,8 +1,4 @@
-/** Unknown-key detection with a suggestion for the likely misspelling. */
-export function unknownKeys(value: Record<string, unknown>, known: readonly string[]): string[] {
-  return Object.keys(value).filter((k) => !known.includes(k));
-}
-
+/** Unknown-key problems with a suggestion for the likely misspelling. */
 export function suggest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;

@@ -4,8 +4,6 @@ import { parseHostPort } from '../util/hostport.js';
 import { renderChart } from './chart.js';
 import { escapeHtml } from './escape.js';
 
-export { escapeHtml } from './escape.js';
-
 export interface PageOptions {
   /** Unix seconds the page is rendered at; shown as "updated". */
   readonly nowSeconds?: number;

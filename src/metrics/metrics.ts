@@ -6,7 +6,6 @@ import type { SchedulerObserver } from '../scheduler/scheduler.js';
 import type { RoundSummary } from '../stats/round.js';
 import { type TargetInfoLabels, TargetSeries } from './target-series.js';
 
-export { RTT_BUCKETS_SECONDS } from './target-series.js';
 export type TargetLabels = TargetInfoLabels;
 
 const LAG_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];

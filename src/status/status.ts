@@ -117,7 +117,7 @@ export class StatusBoard {
       const entry = this.targets.get(target);
       if (!entry) return;
       entry.resolvedAddress = address;
-      if (previous !== undefined && previous !== address) entry.addressChanges++;
+      if (previous !== undefined) entry.addressChanges++; // the scheduler reports a previous one only when it differs
     },
   };
 }

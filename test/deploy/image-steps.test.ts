@@ -4,7 +4,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort } from '../helpers/prometheus.js';
+import { closedPort } from '../helpers/servers.js';
 import { copies, imageCommand, repoPath, runs, stages, workdir } from './dockerfile.js';
 
 // Performs the Dockerfile's build steps outside Docker (there is no container engine here): the
@@ -91,7 +91,7 @@ interface Started {
 
 /** Starts the image's command as USER would run it (nobody here), with the shipped config on free loopback ports. */
 async function start(setprivArgs: string[] | undefined): Promise<Started> {
-  const [responder, web] = [await freePort(), await freePort()];
+  const [responder, web] = [await closedPort(), await closedPort()];
   const configFile = mapPath('/etc/tcpping/tcpping.yaml');
   const shipped = readFileSync(repoPath('config/container.yaml'), 'utf8');
   assert.match(shipped, /0\.0\.0\.0:11000/);

@@ -43,9 +43,6 @@ export function promtool(...args: string[]): ToolResult {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-/** A loopback port that was free a moment ago (bound, read, released). */
-export const freePort = closedPort;
-
 export interface Sample {
   readonly metric: Record<string, string>;
   readonly value?: [number, string];
@@ -79,7 +76,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     scrape_configs: [{ job_name: 'tcpping', static_configs: [{ targets: options.targets }] }],
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
-  const port = await freePort();
+  const port = await closedPort();
   const url = `http://127.0.0.1:${port}`;
   const args = [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`];
   args.push(`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn');

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { Service } from '../../src/service.js';
-import { freePort } from '../helpers/prometheus.js';
+import { closedPort } from '../helpers/servers.js';
 
 /** The shipped monitoring files, read as a user's Grafana and Prometheus would read them. */
 export const repoPath = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -121,7 +121,7 @@ export function exportedNames(exposition: string): Set<string> {
 
 /** The service as the issue runs it: a responder dropping 20% and one target, "self", pinging it every second. */
 export async function startTcpping(): Promise<Service> {
-  const port = await freePort();
+  const port = await closedPort();
   const config = loadConfig(
     {
       responder: { listen: `127.0.0.1:${port}`, dropRate: 0.2 },
