@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, type NetConnectOpts } from 'node:net';
 import { loadConfig } from '../src/config/load.js';
-import { defaultProbeContext, type PingResult, probers } from '../src/probe/index.js';
+import type { PingResult } from '../src/domain/ping.js';
+import { defaultProbeContext, probers } from '../src/probe/index.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { Service } from '../src/service.js';
 import { systemClock } from '../src/util/clock.js';
@@ -35,7 +36,7 @@ const bucket = () => {
 const tapPing = (result: PingResult) => {
   if (result.ok) counts.replies++;
   else counts.failures++;
-  if (result.ok) bucket()?.rttUs.push(result.rttSeconds * 1e6);
+  if (result.ok) bucket()?.rttUs.push(result.value.rttSeconds * 1e6);
 };
 const tapLag = (lagSeconds: number) => bucket()?.lagUs.push(lagSeconds * 1e6);
 const countingConnect = (options: NetConnectOpts) => {
@@ -69,8 +70,8 @@ function startBare(): () => Promise<void> {
     tapLag(Math.max(0, performance.now() - plannedMs) / 1000);
     counts.connects++;
     bareNewPing(port, 1).then(
-      (t) => tapPing({ ok: true, seq: 1, rttSeconds: Number(t.rttNs) / 1e9 }),
-      () => tapPing({ ok: false, seq: 1, reason: 'error', detail: '' }),
+      (t) => tapPing({ ok: true, value: { seq: 1, rttSeconds: Number(t.rttNs) / 1e9 } }),
+      () => tapPing({ ok: false, error: { seq: 1, reason: 'error', detail: '' } }),
     );
     const next = plannedMs + INTERVAL_MS;
     const timer = setTimeout(() => {
@@ -109,8 +110,9 @@ async function start(): Promise<void> {
     service = svc;
     // Taps on the metrics the scheduler already feeds: each adds one call per ping.
     const metrics = svc.metrics;
-    const recordPing = metrics.recordPing.bind(metrics);
-    metrics.recordPing = (target, result) => {
+    const series = metrics.targets;
+    const recordPing = series.ping.bind(series);
+    series.ping = (target, result) => {
       tapPing(result);
       recordPing(target, result);
     };

@@ -1,3 +1,4 @@
+import { builtInDefaults } from '../src/config/load.js';
 import { Responder } from '../src/responder/responder.js';
 import { HOST, listenBareEcho } from './bare.js';
 import { cpuMicros, serveCommands } from './child.js';
@@ -6,7 +7,13 @@ import { cpuMicros, serveCommands } from './child.js';
 const kind = process.argv[2];
 let answered = 0;
 if (kind === 'responder') {
-  const responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0, events: { ping: () => answered++ } });
+  const responder = new Responder({
+    ...builtInDefaults.responder,
+    dropRate: 0,
+    delayMs: 0,
+    jitterMs: 0,
+    events: { ping: () => answered++ },
+  });
   const { port } = await responder.listen(HOST, 0);
   serveCommands({ port }, { stats: () => ({ cpuUs: cpuMicros(), answered, rssBytes: process.memoryUsage().rss }) }, () => responder.stop());
 } else if (kind === 'bare') {

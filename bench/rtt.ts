@@ -1,4 +1,7 @@
-import { closeKept, defaultProbeContext, type KeptConnection, probers } from '../src/probe/index.js';
+import { builtInDefaults } from '../src/config/load.js';
+import { closeKept } from '../src/probe/echo.js';
+import { defaultProbeContext, probers } from '../src/probe/index.js';
+import type { KeptConnection } from '../src/probe/types.js';
 import { Responder } from '../src/responder/responder.js';
 import { bareConnect, bareNewPing, barePersistent, closeServer, HOST, listenBareEcho } from './bare.js';
 import type { Row } from './report.js';
@@ -24,8 +27,8 @@ async function ourEcho(port: number, pings: number, kept?: KeptConnection): Prom
     const t0 = process.hrtime.bigint();
     const result = await probers.echo({ host: HOST, port, seq, timeoutMs: 1000, ...(kept ? { kept } : {}) }, ctx);
     const totalUs = nsToUs(process.hrtime.bigint() - t0);
-    if (!result.ok) throw new Error(`echo probe failed: ${result.reason} ${result.detail}`);
-    out.push({ rttUs: result.rttSeconds * 1e6, totalUs });
+    if (!result.ok) throw new Error(`echo probe failed: ${result.error.reason} ${result.error.detail}`);
+    out.push({ rttUs: result.value.rttSeconds * 1e6, totalUs });
   }
   return out;
 }
@@ -46,8 +49,8 @@ async function ourConnect(port: number, pings: number): Promise<Sample[]> {
     const t0 = process.hrtime.bigint();
     const result = await probers.connect({ host: HOST, port, seq, timeoutMs: 1000 }, ctx);
     const totalUs = nsToUs(process.hrtime.bigint() - t0);
-    if (!result.ok) throw new Error(`connect probe failed: ${result.reason}`);
-    out.push({ rttUs: result.rttSeconds * 1e6, totalUs });
+    if (!result.ok) throw new Error(`connect probe failed: ${result.error.reason}`);
+    out.push({ rttUs: result.value.rttSeconds * 1e6, totalUs });
   }
   return out;
 }
@@ -64,7 +67,7 @@ async function bareConnects(port: number, pings: number): Promise<Sample[]> {
 
 export async function runRtt(options: RttOptions): Promise<{ rows: Row[]; raw: Record<string, unknown> }> {
   const { pings } = options;
-  const responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+  const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
   const ours = (await responder.listen(HOST, 0)).port;
   const bare = await listenBareEcho();
   const variants: Record<string, Variant> = {

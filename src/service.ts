@@ -3,25 +3,26 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { Config } from './config/load.js';
-import { Reloader, type ReloadResult } from './config/reloader.js';
 import { createApp } from './http/app.js';
 import { closeHttp, listenHttp } from './http/listen.js';
 import type { IcmpCapture, OpenRawSocket } from './icmp/capture.js';
 import { openIcmpSocket } from './icmp/raw.js';
 import { setUpCapture } from './icmp/setup.js';
-import { type Logger, silentLogger } from './log.js';
 import { Mesh } from './mesh/mesh.js';
 import { Metrics } from './metrics/metrics.js';
-import { defaultProbeContext, type ProbeContext, probers } from './probe/index.js';
+import { defaultProbeContext, probers } from './probe/index.js';
+import type { ProbeContext } from './probe/types.js';
 import { Responder } from './responder/responder.js';
+import { type LiveAppliers, Reloader, type ReloadResult } from './runtime/reloader.js';
+import { TargetSet } from './runtime/target-set.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { StatusBoard } from './status/status.js';
-import { TargetSet } from './targets.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
-import { version } from './version.js';
+import { type Logger, silentLogger } from './util/log.js';
+import { version } from './util/version.js';
 
 export type { ReloadResult };
 
@@ -82,11 +83,7 @@ export class Service {
     for (const warning of icmp.warnings) log.warn(warning);
     this.capture = icmp.capture;
     this.metrics.icmpCaptureEnabled.set(this.capture ? 1 : 0);
-    if (this.capture) {
-      // An error that came after its ping ended (or for a ping that then succeeded) still counts for its target.
-      this.capture.onLate = (owner, report) => owner.target !== undefined && this.metrics.recordIcmp(owner.target, report);
-      log.info({ families: this.capture.families }, 'ICMP capture on');
-    }
+    if (this.capture) log.info({ families: this.capture.families }, 'ICMP capture on');
 
     this.responder = config.responder.enabled ? this.createResponder(config, options) : undefined;
     this.scheduler = new Scheduler(
@@ -98,18 +95,14 @@ export class Service {
       },
       fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log)),
     );
-    this.targets = new TargetSet(this.scheduler, this.metrics, this.status);
+    this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
       targets: this.targets,
-      metrics: this.metrics,
+      events: this.metrics,
       log,
       clock: this.clock,
       watchFiles: options.watchFiles ?? false,
-      applyLive: (next) => {
-        for (const l of [log, ...this.childLogs]) l.level = next.log.level;
-        const { dropRate, delayMs, jitterMs } = next.responder;
-        this.responder?.setFaults({ dropRate, delayMs, jitterMs });
-      },
+      live: this.liveAppliers(),
     });
     this.app = createApp({
       metrics: this.metrics,
@@ -141,6 +134,20 @@ export class Service {
 
   reload(trigger: string): Promise<ReloadResult> {
     return this.reloader.reload(trigger);
+  }
+
+  /** How each setting whose reload is live reaches the running parts. */
+  private liveAppliers(): LiveAppliers {
+    return {
+      'log.level': (next) => {
+        for (const l of [this.log, ...this.childLogs]) l.level = next.log.level;
+      },
+      'responder.dropRate': (next) => this.responder?.setFaults({ dropRate: next.responder.dropRate }),
+      'responder.delayMs': (next) => this.responder?.setFaults({ delayMs: next.responder.delayMs }),
+      'responder.jitterMs': (next) => this.responder?.setFaults({ jitterMs: next.responder.jitterMs }),
+      // Read on every request (see createApp's `lifecycle`): nothing to hand over.
+      'web.enableLifecycle': () => {},
+    };
   }
 
   private childLog(component: string): Logger {

@@ -1,6 +1,6 @@
-import { describeIcmp, icmpInWords } from '../icmp/words.js';
-import type { LossReason, PingResult } from '../probe/types.js';
-import type { RoundSummary } from '../stats/round.js';
+import type { LossReason, PingResult } from '../domain/ping.js';
+import { describeIcmp, icmpInWords } from '../icmp/descriptions.js';
+import type { RoundSummary } from '../stats/round-summary.js';
 
 /** Ping-style text for the client. Pure; the JSON form is in jsonReport. */
 const lossWords: Record<LossReason, string> = {
@@ -20,19 +20,22 @@ export function ms(seconds: number): string {
 
 export function pingLine(target: string, result: PingResult): string {
   if (result.ok) {
-    const connect = result.connectSeconds === undefined ? '' : ` connect=${ms(result.connectSeconds)} ms`;
-    const reply = result.reply === undefined ? '' : ` reply="${result.reply}"`;
-    return `reply from ${target}: seq=${result.seq} time=${ms(result.rttSeconds)} ms${connect}${reply}`;
+    const { seq, rttSeconds, connectSeconds, reply } = result.value;
+    const connect = connectSeconds === undefined ? '' : ` connect=${ms(connectSeconds)} ms`;
+    const text = reply === undefined ? '' : ` reply="${reply}"`;
+    return `reply from ${target}: seq=${seq} time=${ms(rttSeconds)} ms${connect}${text}`;
   }
-  return `no reply from ${target}: seq=${result.seq} ${lossWords[result.reason]}: ${result.detail}`;
+  const { seq, reason, detail } = result.error;
+  return `no reply from ${target}: seq=${seq} ${lossWords[reason]}: ${detail}`;
 }
 
 /** Under each lost ping, as the seed's client does: the ICMP error in words, or that none came. */
 export function icmpLine(result: PingResult, capturing: boolean): string | undefined {
   if (result.ok) return undefined;
-  if (result.icmp) return `  ${icmpInWords(result.icmp)}`;
-  if (!capturing) return `  ICMP capture unavailable: cannot tell whether an ICMP error came for seq=${result.seq}`;
-  return `  No ICMP error message for seq=${result.seq}`;
+  const { icmp, seq } = result.error;
+  if (icmp) return `  ${icmpInWords(icmp)}`;
+  if (!capturing) return `  ICMP capture unavailable: cannot tell whether an ICMP error came for seq=${seq}`;
+  return `  No ICMP error message for seq=${seq}`;
 }
 
 export function header(target: string, mode: string, count: number, timeoutMs: number): string {
@@ -63,14 +66,14 @@ export function jsonReport(target: string, mode: string, summary: RoundSummary, 
     rtt: summary.rtt,
     pings: results.map((r) =>
       r.ok
-        ? { seq: r.seq, ok: true, rttSeconds: r.rttSeconds, connectSeconds: r.connectSeconds ?? null }
+        ? { seq: r.value.seq, ok: true, rttSeconds: r.value.rttSeconds, connectSeconds: r.value.connectSeconds ?? null }
         : {
-            seq: r.seq,
+            seq: r.error.seq,
             ok: false,
-            reason: r.reason,
-            detail: r.detail,
-            errno: r.errno ?? null,
-            icmp: r.icmp ? { ...r.icmp, description: describeIcmp(r.icmp) } : null,
+            reason: r.error.reason,
+            detail: r.error.detail,
+            errno: r.error.errno ?? null,
+            icmp: r.error.icmp ? { ...r.error.icmp, description: describeIcmp(r.error.icmp) } : null,
           },
     ),
   };

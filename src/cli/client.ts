@@ -1,16 +1,24 @@
+import { builtInDefaults } from '../config/load.js';
+import type { PingResult } from '../domain/ping.js';
+import { type ProbeMode, probeModes } from '../domain/target.js';
 import type { OpenRawSocket } from '../icmp/capture.js';
 import { openIcmpSocket } from '../icmp/raw.js';
 import { setUpCapture } from '../icmp/setup.js';
-import { defaultProbeContext, type PingResult, type ProbeContext, type ProbeMode, probeModes, probers } from '../probe/index.js';
+import { defaultProbeContext, probers } from '../probe/index.js';
+import type { ProbeContext } from '../probe/types.js';
 import { runRound } from '../scheduler/round.js';
 import { UsageError } from '../util/errors.js';
 import { formatHostPort, parseHostPort } from '../util/hostport.js';
 import { header, icmpLine, jsonReport, pingLine, summaryLines } from './client-format.js';
 import { type Io, numberArg, parse } from './io.js';
 
+/** Like ping, one second between ping starts (the service's rounds default to back to back). */
+const CLIENT_INTERVAL_SECONDS = 1;
+
 /**
  * `tcpping client HOST[:PORT]`: the seed's client with ping's layout and exit codes
- * (0 if any reply, 1 if none, 2 on usage or other errors).
+ * (0 if any reply, 1 if none, 2 on usage or other errors). Count, timeout, mode and port default
+ * to the service's.
  */
 export async function runClient(
   args: string[],
@@ -18,22 +26,24 @@ export async function runClient(
   probeContext: ProbeContext = defaultProbeContext,
   openRawSocket: OpenRawSocket = openIcmpSocket,
 ): Promise<number> {
+  const defaults = builtInDefaults.defaults;
   const { values, positionals } = parse(
     'client',
     args,
     {
-      count: { type: 'string', short: 'c', default: '20' },
-      interval: { type: 'string', short: 'i', default: '1' },
-      timeout: { type: 'string', short: 'W', default: '1' },
-      mode: { type: 'string', default: 'echo' },
+      count: { type: 'string', short: 'c', default: String(defaults.count) },
+      interval: { type: 'string', short: 'i', default: String(CLIENT_INTERVAL_SECONDS) },
+      timeout: { type: 'string', short: 'W', default: String(defaults.timeoutMs / 1000) },
+      mode: { type: 'string', default: defaults.mode },
       reuse: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     true,
   );
   if (positionals.length !== 1) throw new UsageError('tcpping client: expected one target HOST[:PORT]');
-  const parsed = parseHostPort(positionals[0] as string, 11000);
-  if (typeof parsed === 'string') throw new UsageError(`tcpping client: target: ${parsed}`);
+  const address = parseHostPort(positionals[0] as string, builtInDefaults.responder.listen.port);
+  if (!address.ok) throw new UsageError(`tcpping client: target: ${address.error}`);
+  const parsed = address.value;
   const mode = values.mode as ProbeMode;
   if (!probeModes.includes(mode)) throw new UsageError(`tcpping client: --mode must be echo or connect, not "${values.mode}"`);
   const count = numberArg('client', '-c', values.count, 1, 1_000_000) as number;
@@ -69,7 +79,7 @@ export async function runClient(
   }
   if (outcome.summary.received > 0) return 0;
   // As ping says "unknown host" with exit 2: a name that never resolved is not a lost reply.
-  const unresolved = outcome.results.length > 0 && outcome.results.every((r) => !r.ok && r.reason === 'dns');
+  const unresolved = outcome.results.length > 0 && outcome.results.every((r) => !r.ok && r.error.reason === 'dns');
   if (unresolved && !values.json) io.err(`tcpping client: cannot resolve ${parsed.host}`);
   return unresolved ? 2 : 1;
 }

@@ -1,5 +1,5 @@
 import { ConfigError, TcppingError, UsageError } from '../util/errors.js';
-import { version } from '../version.js';
+import { version } from '../util/version.js';
 import { checkConfig } from './check-config.js';
 import { runClient } from './client.js';
 import type { Io } from './io.js';

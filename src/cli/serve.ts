@@ -1,6 +1,6 @@
 import { defaultConfig, loadConfigFile } from '../config/load.js';
-import { createLogger } from '../log.js';
 import { Service } from '../service.js';
+import { createLogger } from '../util/log.js';
 import { type Io, parse, untilInterrupted } from './io.js';
 
 /** `tcpping serve [--config FILE]`: runs until interrupted, then stops in order and returns 0. */

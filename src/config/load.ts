@@ -1,29 +1,18 @@
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parseDocument } from 'yaml';
-import type { ProbeMode } from '../probe/types.js';
+import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
-import { type HostPort, parseHostPort } from '../util/hostport.js';
-import type { captureModes, logLevels } from './formats.js';
-import { isMapping, unknownKeyProblem } from './keys.js';
-import { type RawConfig, schema, typedSchema } from './schema.js';
-import { type TargetConfig, type TargetSettings, validateTargets } from './targets.js';
+import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
+import { isMapping, unknownKeyProblem } from './suggest.js';
+import { validateTargets } from './target-entries.js';
 
-export interface Config {
+/** The configuration, validated and frozen. */
+export type Config = Omit<SchemaValues, 'targets'> & {
   /** Where it came from: a file path, or "built-in defaults". */
   readonly source: string;
-  readonly log: { readonly level: (typeof logLevels)[number] };
-  readonly responder: Omit<RawConfig['responder'], 'listen'> & { readonly listen: HostPort };
-  readonly web: { readonly listenAddress: HostPort; readonly enableLifecycle: boolean };
-  readonly icmp: { readonly capture: (typeof captureModes)[number] };
-  readonly defaults: TargetSettings;
-  readonly targets: readonly TargetConfig[];
-  /** Globs of file_sd target files, resolved against the config file's directory. */
-  readonly targetFiles: readonly string[];
-  readonly mesh: Omit<RawConfig['mesh'], 'peers'> & { readonly peers: readonly string[] };
-}
-
-export type { TargetConfig, TargetSettings };
+  readonly targets: readonly Target[];
+};
 
 type Env = Record<string, string | undefined>;
 
@@ -53,17 +42,42 @@ export function parseConfigText(text: string, source: string): unknown {
   return doc.toJS() ?? {};
 }
 
+/**
+ * convict's view of the schema. Each check becomes a named format so that values from environment
+ * variables (always strings) are coerced to the default's type before they are checked.
+ */
+const convictSchema = (() => {
+  const out: Record<string, unknown> = {};
+  for (const { path, setting } of settingPaths()) {
+    const format = `tcpping:${path}`;
+    convict.addFormat({
+      name: format,
+      validate: (value: unknown) => {
+        const checked = setting.check(value);
+        if (!checked.ok) throw new Error(checked.error);
+      },
+      coerce: coerceLike(setting.default),
+    });
+    const env = envName(path, setting);
+    setAt(out, path, { doc: setting.doc, default: setting.default, format, ...(env ? { env } : {}) });
+  }
+  return out as convict.Schema<Record<string, unknown>>;
+})();
+
+function coerceLike(example: unknown): (text: string) => unknown {
+  if (typeof example === 'number') return (text) => (/^\s*-?[\d.]+(e-?\d+)?\s*$/i.test(text) ? Number(text) : text);
+  if (typeof example === 'boolean') return (text) => (text === 'true' ? true : text === 'false' ? false : text);
+  return (text) => text;
+}
+
 /** Validates an already-parsed document; environment variables override scalar keys. */
 export function loadConfig(document: unknown, source: string, env: Env = process.env): Config {
   if (!isMapping(document)) throw new ConfigError([`${source}: the top level must be a mapping of keys`]);
-  const problems = unknownKeyProblems(document, schema as unknown as Record<string, unknown>, '');
-  const config = convict(typedSchema, { env, args: [] });
+  const problems = unknownKeyProblems(document);
+  const config = convict(convictSchema, { env, args: [] });
   // Sections that are not mappings were reported above; convict cannot merge them.
   const loadable = Object.fromEntries(
-    Object.entries(document).filter(([k, v]) => {
-      const spec = (schema as unknown as Record<string, Record<string, unknown> | undefined>)[k];
-      return spec !== undefined && ('doc' in spec || isMapping(v));
-    }),
+    Object.entries(document).filter(([k, v]) => k in schema && (isSetting(schema[k as keyof typeof schema]) || isMapping(v))),
   );
   try {
     config.load(loadable);
@@ -72,48 +86,42 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     for (const line of (error as Error).message.split('\n')) problems.push(withEnvHint(line, env));
   }
   const raw = config.getProperties();
-  const defaults = raw.defaults as TargetSettings;
-  const { targets, problems: targetProblems } = Array.isArray(raw.targets)
-    ? validateTargets(raw.targets, defaults)
-    : { targets: [], problems: [] };
-  problems.push(...targetProblems);
-  const peers = raw.mesh.peers
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  for (const peer of peers) {
-    const parsed = parseHostPort(peer, raw.mesh.port);
-    if (typeof parsed === 'string') problems.push(`mesh.peers: ${parsed}`);
+  const values: Record<string, unknown> = {};
+  for (const { path, setting } of settingPaths()) {
+    const checked = setting.check(valueAt(raw, path));
+    // A value that failed its check was reported by convict; the default stands in so the rest can be checked.
+    setAt(values, path, checked.ok ? checked.value : (setting.check(setting.default) as { value: unknown }).value);
   }
+  const typed = values as SchemaValues;
+  const { targets, problems: targetProblems } = validateTargets(typed.targets, typed.defaults);
+  problems.push(...targetProblems);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
-  return deepFreeze({
-    source,
-    log: raw.log as Config['log'],
-    responder: { ...raw.responder, listen: parseHostPort(raw.responder.listen, undefined, true) as HostPort },
-    web: { listenAddress: parseHostPort(raw.web.listenAddress, undefined, true) as HostPort, enableLifecycle: raw.web.enableLifecycle },
-    icmp: raw.icmp as Config['icmp'],
-    defaults: { ...defaults, mode: defaults.mode as ProbeMode },
-    targets,
-    targetFiles: raw.targetFiles,
-    mesh: { ...raw.mesh, peers },
-  });
+  return deepFreeze({ ...typed, source, targets });
 }
 
 export function defaultConfig(env: Env = process.env): Config {
   return loadConfig({}, 'built-in defaults', env);
 }
 
+/** The built-in defaults, without environment overrides: what the standalone commands start from. */
+export const builtInDefaults: Config = defaultConfig({});
+
 /** Walks the document against the schema: a key the schema does not declare is a problem. */
-function unknownKeyProblems(value: Record<string, unknown>, node: Record<string, unknown>, path: string): string[] {
+function unknownKeyProblems(document: Record<string, unknown>): string[] {
   const problems: string[] = [];
-  const known = Object.keys(node);
-  for (const [key, child] of Object.entries(value)) {
-    const spec = node[key];
-    if (spec === undefined) problems.push(unknownKeyProblem(path, key, known));
-    else if (isMapping(spec) && !('doc' in spec)) {
-      const full = path === '' ? key : `${path}.${key}`;
-      if (isMapping(child)) problems.push(...unknownKeyProblems(child, spec, full));
-      else if (child !== null) problems.push(`${full}: must be a mapping of keys (${Object.keys(spec).join(', ')})`);
+  const known = Object.keys(schema);
+  for (const [name, child] of Object.entries(document)) {
+    const node = (schema as Record<string, unknown>)[name];
+    if (node === undefined) {
+      problems.push(unknownKeyProblem('', name, known));
+      continue;
+    }
+    if (isSetting(node)) continue;
+    const keys = Object.keys(node as object);
+    if (isMapping(child)) {
+      for (const key of Object.keys(child)) if (!keys.includes(key)) problems.push(unknownKeyProblem(name, key, keys));
+    } else if (child !== null) {
+      problems.push(`${name}: must be a mapping of keys (${keys.join(', ')})`);
     }
   }
   return problems;
@@ -121,10 +129,10 @@ function unknownKeyProblems(value: Record<string, unknown>, node: Record<string,
 
 /** Convict names the key; say when its value came from an environment variable. */
 function withEnvHint(line: string, env: Env): string {
-  const key = line.split(':', 1)[0] ?? '';
-  const [section, name] = key.split('.');
-  const spec = section && name ? (schema as unknown as Record<string, Record<string, { env?: string }>>)[section]?.[name] : undefined;
-  return spec?.env && env[spec.env] !== undefined ? `${line} (from environment variable ${spec.env})` : line;
+  const path = line.split(':', 1)[0] ?? '';
+  const found = settingPaths().find((p) => p.path === path);
+  const variable = found ? envName(path, found.setting) : undefined;
+  return variable && env[variable] !== undefined ? `${line} (from environment variable ${variable})` : line;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,16 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Target, TargetSettings } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
-import { isMapping } from './keys.js';
 import { parseConfigText } from './load.js';
-import { type TargetConfig, type TargetSettings, validateTargets } from './targets.js';
+import { isMapping } from './suggest.js';
+import { validateTargets } from './target-entries.js';
 
 /** One file's outcome: a broken file is reported and keeps the targets it last loaded. */
 export interface TargetFileState {
   readonly file: string;
   readonly ok: boolean;
   readonly problems: readonly string[];
-  readonly targets: readonly TargetConfig[];
+  readonly targets: readonly Target[];
 }
 
 /** A file name pattern (`*` any run of characters, `?` one) as a regular expression. */
@@ -44,7 +45,7 @@ export function expandPattern(pattern: string, baseDir: string): string[] {
 }
 
 /** Reads one file_sd file: `[{ targets: [HOST:PORT, ...], labels: { name?: ..., ... } }]`. */
-export function readTargetFile(file: string, defaults: TargetSettings): { targets: TargetConfig[]; problems: string[] } {
+export function readTargetFile(file: string, defaults: TargetSettings): { targets: Target[]; problems: string[] } {
   let document: unknown;
   try {
     document = parseConfigText(readFileSync(file, 'utf8'), file);
@@ -53,7 +54,7 @@ export function readTargetFile(file: string, defaults: TargetSettings): { target
     return { targets: [], problems };
   }
   if (!Array.isArray(document)) return { targets: [], problems: [`${file}: must be a list of {targets: [...], labels: {...}} groups`] };
-  const targets: TargetConfig[] = [];
+  const targets: Target[] = [];
   const problems: string[] = [];
   document.forEach((group, g) => {
     if (!isMapping(group) || !Array.isArray(group.targets)) {

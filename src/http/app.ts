@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ReloadResult } from '../config/reloader.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
 import { renderIndex } from './page.js';
 

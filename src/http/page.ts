@@ -1,6 +1,5 @@
-import { icmpInWords } from '../icmp/words.js';
+import { icmpInWords } from '../icmp/descriptions.js';
 import type { TargetStatus } from '../status/status.js';
-import { parseHostPort } from '../util/hostport.js';
 import { renderChart } from './chart.js';
 import { escapeHtml } from './escape.js';
 
@@ -36,9 +35,8 @@ function row(t: TargetStatus, index: number): string {
   const loss = r ? `${(r.lossRatio * 100).toFixed(r.lossRatio === 0 || r.lossRatio === 1 ? 0 : 1)}% loss` : '–';
   const lossOf = r ? `<span class="sub">${r.received} of ${r.sent} back</span>` : '';
   const rtt = r?.received ? `${ms(r.rtt.min)}/${ms(r.rtt.avg)}/${ms(r.rtt.max)} ms` : '–';
-  const configured = parseHostPort(t.address, 0);
   const resolved =
-    t.resolvedAddress && t.resolvedAddress !== (typeof configured === 'string' ? t.address : configured.host)
+    t.resolvedAddress && t.resolvedAddress !== t.host
       ? `<span class="sub">→ ${escapeHtml(t.resolvedAddress)}${t.addressChanges ? ` (changed ${t.addressChanges}×)` : ''}</span>`
       : '';
   const l = t.lastLoss;

@@ -1,4 +1,5 @@
-import type { IcmpReport, IcmpWatch, IcmpWatcher } from '../probe/types.js';
+import type { IcmpReport } from '../domain/ping.js';
+import type { IcmpWatch, IcmpWatcher } from '../probe/types.js';
 import type { Clock } from '../util/clock.js';
 import { type Attribution, type PingOwner, PingTable, type TrackedPing } from './match.js';
 import { parseIcmp4, parseIcmp6 } from './parse.js';
@@ -28,12 +29,11 @@ export interface CaptureStats {
 /**
  * One raw socket per address family for the whole process (not one per ping): every ICMP error the
  * host receives is parsed once and offered to the table of pings in flight. Lost pings get their
- * error through `watch().end()`; errors for pings that already ended go to `onLate`.
+ * error through `watch().end()`; an error for a ping that already ended goes to the listener the
+ * ping was watched with.
  */
 export class IcmpCapture implements IcmpWatcher {
   readonly stats: CaptureStats = { received: 0, rejected: 0, unknown: 0, duplicate: 0, matched: 0, late: 0 };
-  /** An error for one of our pings that ended before it came: still counts for the target. */
-  onLate: ((owner: PingOwner, report: IcmpReport) => void) | undefined;
   private readonly table = new PingTable();
   private readonly waiters = new Map<TrackedPing, () => void>();
   private readonly sockets = new Map<IpFamily, RawSocket>();
@@ -61,12 +61,13 @@ export class IcmpCapture implements IcmpWatcher {
     return [...this.sockets.keys()];
   }
 
-  watch(owner: PingOwner): IcmpWatch {
+  watch(destination: { host: string; port: number }, onLate?: (report: IcmpReport) => void): IcmpWatch {
+    const owner: PingOwner = onLate ? { ...destination, onLate } : destination;
     const ping = this.table.open(owner);
     return {
       bound: (address, remotePort, localPort) => this.table.bind(ping, address, remotePort, localPort),
       end: (graceMs, succeeded) => {
-        if (succeeded && ping.report) this.onLate?.(ping.owner, ping.report);
+        if (succeeded && ping.report) ping.owner.onLate?.(ping.report);
         return this.end(ping, succeeded ? 0 : graceMs);
       },
     };
@@ -80,10 +81,10 @@ export class IcmpCapture implements IcmpWatcher {
       this.stats.rejected++;
       return undefined;
     }
-    const attribution = this.table.attribute(parsed.error, this.clock.nowMs());
+    const attribution = this.table.attribute(parsed.value, this.clock.nowMs());
     this.stats[attribution.kind === 'ping' ? 'matched' : attribution.kind]++;
     if (attribution.kind === 'ping') this.waiters.get(attribution.ping)?.();
-    if (attribution.kind === 'late' && attribution.ping.report) this.onLate?.(attribution.ping.owner, attribution.ping.report);
+    if (attribution.kind === 'late' && attribution.ping.report) attribution.ping.owner.onLate?.(attribution.ping.report);
     return attribution;
   }
 

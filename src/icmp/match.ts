@@ -1,12 +1,12 @@
-import type { IcmpReport } from '../probe/types.js';
+import type { IcmpReport } from '../domain/ping.js';
 import { canonicalAddress } from './address.js';
 import type { IcmpError } from './parse.js';
 
-/** Who a ping belongs to: the target it was sent for (when a scheduler sent it) and where to. */
+/** Where a ping went, and who hears of an error that comes after the ping ended. */
 export interface PingOwner {
-  readonly target?: string;
   readonly host: string;
   readonly port: number;
+  readonly onLate?: (report: IcmpReport) => void;
 }
 
 /** One ping as the matcher sees it; `report` is the first ICMP error matched to it. */

@@ -1,4 +1,5 @@
-import type { IcmpReport } from '../probe/types.js';
+import type { IcmpReport } from '../domain/ping.js';
+import { err, ok, type Result } from '../util/result.js';
 import { formatIPv4, formatIPv6 } from './address.js';
 
 /** The part of our own TCP segment that an ICMP error quotes back. */
@@ -14,10 +15,10 @@ export interface IcmpError extends IcmpReport {
 }
 
 /** Bad bytes are a value, never an exception: the capture drops them and keeps listening. */
-export type Parsed = { readonly ok: true; readonly error: IcmpError } | { readonly ok: false; readonly reason: string };
+export type Parsed = Result<IcmpError>;
 
 const TCP = 6;
-const reject = (reason: string): Parsed => ({ ok: false, reason });
+const reject = (reason: string): Parsed => err(reason);
 
 /** Error types whose body quotes the offending datagram (RFC 792, RFC 4443). */
 const errorTypes4 = new Set([3, 11, 12]);
@@ -42,7 +43,7 @@ export function parseIcmp4(packet: Uint8Array): Parsed {
   if (!body) return reject('RFC 4884 length beyond the packet');
   const quoted = quotedIPv4(body);
   if (typeof quoted === 'string') return reject(quoted);
-  return { ok: true, error: { family: 4, type, code: u8(icmp, 1), reporter: formatIPv4(packet, 12), quoted } };
+  return ok({ family: 4, type, code: u8(icmp, 1), reporter: formatIPv4(packet, 12), quoted });
 }
 
 /** An IPv6 raw socket delivers the ICMPv6 message only; the reporter comes from recvfrom(). */
@@ -54,7 +55,7 @@ export function parseIcmp6(message: Uint8Array, reporter: string): Parsed {
   if (!body) return reject('RFC 4884 length beyond the packet');
   const quoted = quotedIPv6(body);
   if (typeof quoted === 'string') return reject(quoted);
-  return { ok: true, error: { family: 6, type, code: u8(message, 1), reporter, quoted } };
+  return ok({ family: 6, type, code: u8(message, 1), reporter, quoted });
 }
 
 /** RFC 4884: a non-zero length bounds the quoted datagram (extensions follow); zero means "all of it". */

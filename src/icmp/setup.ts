@@ -1,8 +1,7 @@
+import type { CaptureMode } from '../domain/ping.js';
 import type { Clock } from '../util/clock.js';
 import { TcppingError } from '../util/errors.js';
 import { IcmpCapture, type OpenRawSocket } from './capture.js';
-
-export type CaptureMode = 'auto' | 'on' | 'off';
 
 export interface CaptureSetup {
   /** Undefined when capture is off or not permitted. */

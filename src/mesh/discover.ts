@@ -43,7 +43,7 @@ export async function discoverPeers(
   };
   for (const text of settings.peers) {
     const parsed = parseHostPort(text, settings.port);
-    if (typeof parsed !== 'string') add(parsed);
+    if (parsed.ok) add(parsed.value);
   }
   if (settings.peersDns !== '') {
     for (const host of await lookupAll(settings.peersDns)) add({ host, port: settings.port });

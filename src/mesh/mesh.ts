@@ -1,7 +1,7 @@
-import type { TargetConfig, TargetSettings } from '../config/load.js';
-import type { Logger } from '../log.js';
+import type { Target, TargetSettings } from '../domain/target.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { formatHostPort } from '../util/hostport.js';
+import type { Logger } from '../util/log.js';
 import { discoverPeers, type LookupAll, type MeshSettings, systemLookupAll } from './discover.js';
 import { PeerNames } from './names.js';
 import { rendezvousPick } from './rendezvous.js';
@@ -31,7 +31,7 @@ export class Mesh {
     private readonly options: MeshOptions,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly onTargets: (targets: TargetConfig[]) => Promise<void>,
+    private readonly onTargets: (targets: Target[]) => Promise<void>,
     private readonly lookupAll: LookupAll = systemLookupAll,
   ) {
     this.names = new PeerNames(options.webPort);
@@ -51,7 +51,7 @@ export class Mesh {
     try {
       const peers = await discoverPeers(this.options, this.lookupAll);
       this.names.retain(new Set(peers.map((p) => p.host)));
-      const named = new Map<string, TargetConfig>();
+      const named = new Map<string, Target>();
       for (const peer of peers) {
         const name = await this.names.name(peer);
         // Two addresses claiming one name: an old pod still in DNS; the first one keeps the name.
@@ -60,7 +60,7 @@ export class Mesh {
         named.set(name, { ...this.options.defaults(), name, address, host: peer.host, port: peer.port, labels: { mesh: 'peer' } });
       }
       const picked = rendezvousPick(this.options.selfName, [...named.keys()], this.options.maxPeers);
-      const targets = picked.map((name) => named.get(name) as TargetConfig);
+      const targets = picked.map((name) => named.get(name) as Target);
       const key = JSON.stringify(targets);
       if (key !== this.last) {
         this.last = key;

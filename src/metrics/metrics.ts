@@ -1,18 +1,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
-import type { IcmpReport, PingResult } from '../probe/types.js';
 import { type BadRequestReason, badRequestReasons } from '../protocol/line.js';
 import type { ResponderEvents } from '../responder/responder.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
-import type { RoundSummary } from '../stats/round.js';
-import { type TargetInfoLabels, TargetSeries } from './target-series.js';
-
-export type TargetLabels = TargetInfoLabels;
+import { TargetSeries } from './target-series.js';
 
 const LAG_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 /**
- * Every metric tcpping exports. Names, types and labels are a public contract (DESIGN.md):
- * dashboards and alerts depend on them. The per-target families live in TargetSeries (written
+ * Every metric tcpping exports. Names, types and labels are a public contract (README.md, "Metrics
+ * and HTTP"): dashboards and alerts depend on them. The per-target families live in TargetSeries (written
  * by hand, for scrape speed at thousands of targets); the service-wide ones and the process
  * metrics are prom-client's, on the injected registry.
  */
@@ -27,7 +23,7 @@ export class Metrics {
   readonly icmpCaptureEnabled;
   readonly configReloadSuccessful;
   readonly configReloadTimestamp;
-  readonly targetFileLoaded;
+  readonly targetFileLoadSuccessful;
   private activeConnections: () => number = () => 0;
 
   constructor(
@@ -72,7 +68,7 @@ export class Metrics {
       'Time of the last successful configuration load or reload.',
       [],
     );
-    this.targetFileLoaded = gauge('tcpping_target_file_last_load_successful', 'Whether the last read of a target file succeeded.', [
+    this.targetFileLoadSuccessful = gauge('tcpping_target_file_last_load_successful', 'Whether the last read of a target file succeeded.', [
       'file',
     ]);
     gauge('tcpping_build_info', 'Build information; always 1.', ['version', 'nodejs_version']).set(
@@ -114,40 +110,26 @@ export class Metrics {
     if (success) this.configReloadTimestamp.set(wallSeconds);
   }
 
-  /** Every series of a configured target exists at 0 before its first ping. */
-  addTarget(labels: TargetLabels): void {
-    this.targets.add(labels);
+  targetFileLoaded(file: string, ok: boolean): void {
+    this.targetFileLoadSuccessful.set({ file }, ok ? 1 : 0);
   }
 
-  /** A changed target keeps its series; only its metadata changes. */
-  updateTarget(labels: TargetLabels): void {
-    this.targets.update(labels);
-  }
-
-  removeTarget(target: string): void {
-    this.targets.remove(target);
-  }
-
-  recordPing(target: string, result: PingResult): void {
-    this.targets.ping(target, result);
-  }
-
-  /** Counts an ICMP error for a target (also one that came after its ping had ended). */
-  recordIcmp(target: string, icmp: IcmpReport): void {
-    this.targets.icmp(target, icmp);
-  }
-
-  recordRound(target: string, summary: RoundSummary): void {
-    this.targets.round(target, summary);
-  }
-
+  /**
+   * What the scheduler reports becomes series: a target's series all exist at 0 from the moment it
+   * is added, a changed one keeps its series (only its metadata changes), a removed one leaves.
+   */
   readonly schedulerObserver: SchedulerObserver = {
+    targetAdded: (target) => this.targets.add(target),
+    targetChanged: (target) => this.targets.update(target),
+    targetRemoved: (name) => this.targets.remove(name),
     pingStarted: (target, lagSeconds) => {
       this.targets.sent(target);
       this.schedulerLag.observe(lagSeconds);
     },
-    pingFinished: (target, result) => this.recordPing(target, result),
-    roundFinished: (target, summary) => this.recordRound(target, summary),
+    pingFinished: (target, result) => this.targets.ping(target, result),
+    // An error that came after its ping ended (a retransmitted SYN's, a slow router's) still counts.
+    lateIcmp: (target, _seq, report) => this.targets.icmp(target, report),
+    roundFinished: (target, summary) => this.targets.round(target, summary),
     roundSkipped: (target) => this.targets.skipped(target),
     addressResolved: (target, _address, previous) => {
       if (previous !== undefined) this.targets.addressChanged(target);

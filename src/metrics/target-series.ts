@@ -1,6 +1,7 @@
+import { type IcmpReport, type LossReason, lossReasons, type PingResult, pingOf } from '../domain/ping.js';
+import type { Target } from '../domain/target.js';
 import { estimateSynRetransmits } from '../probe/retransmits.js';
-import { type IcmpReport, type LossReason, lossReasons, type PingResult } from '../probe/types.js';
-import type { RoundSummary } from '../stats/round.js';
+import type { RoundSummary } from '../stats/round-summary.js';
 import { formatValue, header, labelPairs, yieldToLoop } from './exposition.js';
 
 /** From 100 µs (loopback) to 10 s (retransmitted handshakes at 1, 3 and 7 s land in their own buckets). */
@@ -27,7 +28,7 @@ class Histogram {
 }
 
 /** One target's series; the label strings are built once, not on every scrape. */
-class Target {
+class Series {
   readonly sel: string;
   /** Label prefixes per family, built on first scrape; dropped when the metadata changes. */
   readonly prefixes = new Map<Family, string[]>();
@@ -46,21 +47,18 @@ class Target {
 
   constructor(
     readonly name: string,
-    info: TargetInfoLabels,
+    info: TargetInfo,
   ) {
     this.sel = labelPairs({ target: name });
     this.info = infoSelector(info);
   }
 }
 
-export interface TargetInfoLabels {
-  readonly name: string;
-  readonly address: string;
-  readonly mode: string;
-  readonly labels?: Readonly<Record<string, string>>;
-}
+/** What tcpping_target_info shows of a target. */
+export type TargetInfo = Pick<Target, 'name' | 'address' | 'mode'> & { readonly labels?: Target['labels'] };
 
-function infoSelector(t: TargetInfoLabels): string {
+/** The labels of tcpping_target_info: the user's, then the ones tcpping sets (which win). */
+function infoSelector(t: TargetInfo): string {
   return labelPairs({ ...t.labels, target: t.name, address: t.address, mode: t.mode });
 }
 
@@ -72,20 +70,20 @@ type Family = {
   name: string;
   type: string;
   help: string;
-  prefixes: (t: Target) => string[];
-  values: (t: Target) => ArrayLike<number>;
+  prefixes: (t: Series) => string[];
+  values: (t: Series) => ArrayLike<number>;
 };
 
-const counter = (name: string, help: string, value: (t: Target) => number): Family => ({
+const counter = (name: string, help: string, value: (t: Series) => number): Family => ({
   name,
   type: 'counter',
   help,
   prefixes: (t) => [`${name}{${t.sel}} `],
   values: (t) => [value(t)],
 });
-const gauge = (name: string, help: string, value: (t: Target) => number): Family => ({ ...counter(name, help, value), type: 'gauge' });
+const gauge = (name: string, help: string, value: (t: Series) => number): Family => ({ ...counter(name, help, value), type: 'gauge' });
 
-function histogram(name: string, help: string, pick: (t: Target) => Histogram): Family {
+function histogram(name: string, help: string, pick: (t: Series) => Histogram): Family {
   return {
     name,
     type: 'histogram',
@@ -167,14 +165,14 @@ export const targetFamilyNames = families.map((f) => f.name);
 const lossIndex = new Map<LossReason, number>(lossReasons.map((r, i) => [r, i]));
 
 export class TargetSeries {
-  private readonly targets = new Map<string, Target>();
+  private readonly targets = new Map<string, Series>();
 
   /** A configured target's series all exist, at 0, from the moment it is added. */
-  add(info: TargetInfoLabels): void {
-    if (!this.targets.has(info.name)) this.targets.set(info.name, new Target(info.name, info));
+  add(info: TargetInfo): void {
+    if (!this.targets.has(info.name)) this.targets.set(info.name, new Series(info.name, info));
   }
 
-  update(info: TargetInfoLabels): void {
+  update(info: TargetInfo): void {
     const t = this.targets.get(info.name);
     if (!t) return;
     t.info = infoSelector(info);
@@ -193,15 +191,16 @@ export class TargetSeries {
   ping(name: string, result: PingResult): void {
     const t = this.targets.get(name);
     if (!t) return;
-    if (result.connectSeconds !== undefined) {
-      t.connect.observe(result.connectSeconds);
-      if (estimateSynRetransmits(result.connectSeconds) > 0) t.retransmits++;
+    const { connectSeconds } = pingOf(result);
+    if (connectSeconds !== undefined) {
+      t.connect.observe(connectSeconds);
+      if (estimateSynRetransmits(connectSeconds) > 0) t.retransmits++;
     }
-    if (result.ok) t.rtt.observe(result.rttSeconds);
+    if (result.ok) t.rtt.observe(result.value.rttSeconds);
     else {
-      const i = lossIndex.get(result.reason) as number;
+      const i = lossIndex.get(result.error.reason) as number;
       t.lost[i] = (t.lost[i] as number) + 1;
-      if (result.icmp) this.icmp(name, result.icmp);
+      if (result.error.icmp) this.icmp(name, result.error.icmp);
     }
   }
 

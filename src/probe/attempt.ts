@@ -1,7 +1,9 @@
 import type { Socket } from 'node:net';
-import { lossReasonWithIcmp } from '../icmp/words.js';
-import { reasonForError } from './errors.js';
-import type { IcmpWatch, LossReason, PingResult, ProbeContext, ProbeRequest } from './types.js';
+import type { Loss, LossReason, PingResult, Reply } from '../domain/ping.js';
+import { err, ok } from '../util/result.js';
+import { reasonForError } from './errno.js';
+import { lossReasonWithIcmp } from './icmp-reason.js';
+import type { IcmpWatch, ProbeContext, ProbeRequest } from './types.js';
 
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -17,8 +19,6 @@ export function discard(socket: Socket): void {
   if (socket.connecting) socket.destroy();
   else socket.resetAndDestroy();
 }
-
-type Loss = Extract<PingResult, { ok: false }>;
 
 /**
  * In SYN_SENT, Linux aborts the connect as soon as an ICMP unreachable (or time exceeded) arrives,
@@ -57,11 +57,7 @@ export class Attempt {
   ) {
     this.timer = context.clock.setTimeout(() => this.fail('timeout', `no reply within ${request.timeoutMs} ms`), request.timeoutMs);
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.watch = context.icmp?.watch(
-      request.target === undefined
-        ? { host: request.host, port: request.port }
-        : { target: request.target, host: request.host, port: request.port },
-    );
+    this.watch = context.icmp?.watch({ host: request.host, port: request.port }, request.onLateIcmp);
   }
 
   /**
@@ -90,26 +86,25 @@ export class Attempt {
 
   succeed(rttSeconds: number, reply?: string): void {
     if (!this.finish(true)) return;
-    const { seq } = this.request;
-    const base = { ok: true as const, seq, rttSeconds };
+    const base: Reply = { seq: this.request.seq, rttSeconds };
     const withConnect = this.connectSeconds === undefined ? base : { ...base, connectSeconds: this.connectSeconds };
-    this.resolve(reply === undefined ? withConnect : { ...withConnect, reply });
+    this.resolve(ok(reply === undefined ? withConnect : { ...withConnect, reply }));
     // An error for an earlier SYN of this ping, or one still to come, counts for the target as a late one.
     void this.watch?.end(0, true);
   }
 
   fail(reason: LossReason, detail: string, errno?: string): void {
     if (!this.finish(false)) return;
-    const loss: Loss = { ok: false, seq: this.request.seq, reason, detail };
+    const loss: Loss = { seq: this.request.seq, reason, detail };
     const withErrno = errno === undefined ? loss : { ...loss, errno };
     const result = this.connectSeconds === undefined ? withErrno : { ...withErrno, connectSeconds: this.connectSeconds };
     if (!this.watch) {
-      this.resolve(result);
+      this.resolve(err(result));
       return;
     }
     void this.watch
       .end(icmpCaused.has(reason) ? ICMP_GRACE_MS : 0)
-      .then((icmp) => this.resolve(icmp ? { ...result, reason: lossReasonWithIcmp(reason, icmp), icmp } : result));
+      .then((icmp) => this.resolve(err(icmp ? { ...result, reason: lossReasonWithIcmp(reason, icmp), icmp } : result)));
   }
 
   failWith(error: unknown): void {

@@ -1,12 +1,10 @@
 import { connect } from 'node:net';
+import type { ProbeMode } from '../domain/target.js';
 import { systemClock } from '../util/clock.js';
 import { connectProbe } from './connect.js';
 import { echoProbe } from './echo.js';
-import type { ProbeContext, ProbeMode, Prober } from './types.js';
+import type { ProbeContext, Prober } from './types.js';
 
 export const probers = { echo: echoProbe, connect: connectProbe } satisfies Record<ProbeMode, Prober>;
 
 export const defaultProbeContext: ProbeContext = { clock: systemClock, connect };
-
-export { closeKept } from './echo.js';
-export * from './types.js';

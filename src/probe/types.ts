@@ -1,42 +1,7 @@
 import type { NetConnectOpts, Socket } from 'node:net';
+import type { IcmpReport, PingResult } from '../domain/ping.js';
+
 import type { Clock } from '../util/clock.js';
-
-export const probeModes = ['echo', 'connect'] as const;
-export type ProbeMode = (typeof probeModes)[number];
-
-/** Why a ping got no valid reply. A closed set: it is the `reason` label of the loss counter. */
-export const lossReasons = ['timeout', 'refused', 'reset', 'closed', 'unreachable', 'mismatch', 'dns', 'error'] as const;
-export type LossReason = (typeof lossReasons)[number];
-
-/** An ICMP error matched to a ping (filled in by the ICMP capture). */
-export interface IcmpReport {
-  readonly family: 4 | 6;
-  readonly type: number;
-  readonly code: number;
-  /** The router or host that sent the error. */
-  readonly reporter: string;
-}
-
-export type PingResult =
-  | {
-      readonly ok: true;
-      readonly seq: number;
-      readonly rttSeconds: number;
-      /** Handshake time; absent when a kept connection was reused. */
-      readonly connectSeconds?: number;
-      /** The reply line as received (echo mode), without its newline. */
-      readonly reply?: string;
-    }
-  | {
-      readonly ok: false;
-      readonly seq: number;
-      readonly reason: LossReason;
-      /** Human-readable detail: errno and text, or what was wrong with the reply. */
-      readonly detail: string;
-      readonly errno?: string;
-      readonly connectSeconds?: number;
-      readonly icmp?: IcmpReport;
-    };
 
 /** Holds one connection across pings when a target reuses its connection (persistent mode). */
 export interface KeptConnection {
@@ -44,14 +9,14 @@ export interface KeptConnection {
 }
 
 export interface ProbeRequest {
-  /** The target this ping is for, when a scheduler sends it: ICMP errors are counted for it. */
-  readonly target?: string;
   readonly host: string;
   readonly port: number;
   readonly seq: number;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   readonly kept?: KeptConnection;
+  /** An ICMP error about this ping that came after it ended (a retransmitted SYN's, a slow router's). */
+  readonly onLateIcmp?: (report: IcmpReport) => void;
 }
 
 export type ConnectFn = (options: NetConnectOpts) => Socket;
@@ -67,8 +32,9 @@ export interface IcmpWatch {
   end(graceMs: number, succeeded?: boolean): Promise<IcmpReport | undefined>;
 }
 
+/** The port the ICMP capture offers to probes; `onLate` hears of errors that come after the ping ended. */
 export interface IcmpWatcher {
-  watch(owner: { target?: string; host: string; port: number }): IcmpWatch;
+  watch(destination: { host: string; port: number }, onLate?: (report: IcmpReport) => void): IcmpWatch;
 }
 
 export interface ProbeContext {

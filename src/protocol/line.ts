@@ -1,8 +1,9 @@
+import { err, ok, type Result } from '../util/result.js';
+
 /**
  * The echo wire protocol: the client sends `ping <seq> <unix-time-seconds>\n`, the server answers
  * with the same line upper-cased. Pure functions only; sockets live in responder/ and probe/.
  */
-export const DEFAULT_MAX_LINE_BYTES = 1024;
 
 export function encodePing(seq: number, unixSeconds: number): string {
   return `ping ${seq} ${unixSeconds.toFixed(6)}\n`;
@@ -30,9 +31,7 @@ function isTextByte(b: number): boolean {
 export const badRequestReasons = ['line_too_long', 'binary', 'idle_timeout', 'too_many_connections'] as const;
 export type BadRequestReason = (typeof badRequestReasons)[number];
 
-export type FrameResult =
-  | { ok: true; messages: Buffer[]; lineBytes: number }
-  | { ok: false; reason: Extract<BadRequestReason, 'line_too_long' | 'binary'> };
+export type FrameResult = Result<{ messages: Buffer[]; lineBytes: number }, Extract<BadRequestReason, 'line_too_long' | 'binary'>>;
 
 /**
  * Splits received bytes into messages. Each `\n`-terminated line is one message (newline kept, so
@@ -51,16 +50,16 @@ export function frameMessages(chunk: Buffer, lineBytes: number, maxLineBytes: nu
   for (let i = 0; i < chunk.length; i++) {
     const b = chunk[i] as number;
     if (b === 0x0a) {
-      if (open + (i - start) > maxLineBytes) return { ok: false, reason: 'line_too_long' };
+      if (open + (i - start) > maxLineBytes) return err('line_too_long');
       messages.push(chunk.subarray(start, i + 1));
       start = i + 1;
       open = 0;
     } else if (!isTextByte(b)) {
-      return { ok: false, reason: 'binary' };
+      return err('binary');
     }
   }
   const rest = chunk.subarray(start);
-  if (open + rest.length > maxLineBytes) return { ok: false, reason: 'line_too_long' };
+  if (open + rest.length > maxLineBytes) return err('line_too_long');
   if (rest.length > 0) messages.push(rest);
-  return { ok: true, messages, lineBytes: open + rest.length };
+  return ok({ messages, lineBytes: open + rest.length });
 }

@@ -1,19 +1,18 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { type BadRequestReason, DEFAULT_MAX_LINE_BYTES, frameMessages, upperAscii } from '../protocol/line.js';
+import { type BadRequestReason, frameMessages, upperAscii } from '../protocol/line.js';
 import { type Clock, type Random, systemClock } from '../util/clock.js';
 import { ListenError } from '../util/errors.js';
 import { formatHostPort } from '../util/hostport.js';
 
-export interface ResponderOptions {
-  /** Probability 0..1 that a ping gets no answer (the seed's simulated loss). */
-  readonly dropRate: number;
-  readonly delayMs: number;
-  /** Uniform random extra delay 0..jitterMs on top of delayMs. */
-  readonly jitterMs: number;
-  readonly maxLineBytes?: number;
+/** Limits on what one client may do; their defaults are the configuration's (responder.*). */
+export interface Limits {
+  readonly maxLineBytes: number;
   /** A connection that sends nothing for this long is cut off. */
-  readonly idleTimeoutMs?: number;
-  readonly maxConnections?: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+export interface ResponderOptions extends Faults, Limits {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly events?: ResponderEvents;
@@ -28,12 +27,12 @@ export interface ResponderEvents {
 
 /** Fault injection; a running responder takes new values on reload. */
 export interface Faults {
+  /** Probability 0..1 that a ping gets no answer (the seed's simulated loss). */
   dropRate: number;
   delayMs: number;
+  /** Uniform random extra delay 0..jitterMs on top of delayMs. */
   jitterMs: number;
 }
-
-export const responderDefaults = { maxLineBytes: DEFAULT_MAX_LINE_BYTES, idleTimeoutMs: 60_000, maxConnections: 4096 };
 
 /** A client that stops reading has its socket paused once this much reply data waits unsent. */
 const WRITE_HIGH_WATER_BYTES = 64 * 1024;
@@ -49,25 +48,22 @@ export class Responder {
   private readonly sockets = new Set<Socket>();
   private readonly clock: Clock;
   private readonly random: Random;
-  private readonly limits: typeof responderDefaults;
+  private readonly limits: Limits;
   private readonly faults: Faults;
 
   constructor(private readonly options: ResponderOptions) {
     this.faults = { dropRate: options.dropRate, delayMs: options.delayMs, jitterMs: options.jitterMs };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.limits = {
-      maxLineBytes: options.maxLineBytes ?? responderDefaults.maxLineBytes,
-      idleTimeoutMs: options.idleTimeoutMs ?? responderDefaults.idleTimeoutMs,
-      maxConnections: options.maxConnections ?? responderDefaults.maxConnections,
-    };
+    const { maxLineBytes, idleTimeoutMs, maxConnections } = options;
+    this.limits = { maxLineBytes, idleTimeoutMs, maxConnections };
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     // Accept errors (EMFILE and the like) must not take the process down; the next accept retries.
     this.server.on('error', () => {});
   }
 
   /** New fault settings apply to the next ping on every connection. */
-  setFaults(faults: Faults): void {
+  setFaults(faults: Partial<Faults>): void {
     Object.assign(this.faults, faults);
   }
 
@@ -123,7 +119,7 @@ class Connection {
     private readonly faults: Faults,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly limits: typeof responderDefaults,
+    private readonly limits: Limits,
   ) {
     this.idleTimer = this.armIdle();
   }
@@ -153,12 +149,12 @@ class Connection {
     this.idleTimer = this.armIdle();
     const framed = frameMessages(chunk, this.lineBytes, this.limits.maxLineBytes);
     if (!framed.ok) {
-      this.cutOff(framed.reason);
+      this.cutOff(framed.error);
       return;
     }
-    this.lineBytes = framed.lineBytes;
+    this.lineBytes = framed.value.lineBytes;
     const immediate: Buffer[] = [];
-    for (const message of framed.messages) {
+    for (const message of framed.value.messages) {
       // Draw only when the outcome is random, so a test's injected sequence maps to pings one to one.
       const { dropRate, jitterMs, delayMs: baseDelayMs } = this.faults;
       const dropped = dropRate >= 1 || (dropRate > 0 && this.random() < dropRate);

@@ -1,21 +1,33 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '../util/log.js';
 import type { SchedulerObserver } from './scheduler.js';
 
-/** One observer that forwards every report to several. */
+/** Every event of the observer, so that forwarding can never miss one that is added later. */
+const events = {
+  targetAdded: true,
+  targetChanged: true,
+  targetRemoved: true,
+  pingStarted: true,
+  pingFinished: true,
+  lateIcmp: true,
+  roundFinished: true,
+  roundSkipped: true,
+  addressResolved: true,
+  roundFailed: true,
+} satisfies Record<keyof SchedulerObserver, true>;
+
+type Listener = (...args: unknown[]) => void;
+
+/** One observer that forwards every report to several, in order. */
 export function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
-  const each =
-    <K extends keyof SchedulerObserver>(key: K) =>
-    (...args: Parameters<NonNullable<SchedulerObserver[K]>>) => {
-      for (const o of observers) (o[key] as ((...a: typeof args) => void) | undefined)?.(...args);
+  const out: Record<string, Listener> = {};
+  for (const key of Object.keys(events) as (keyof SchedulerObserver)[]) {
+    const listeners = observers.map((o) => o[key] as Listener | undefined).filter((l) => l !== undefined);
+    if (listeners.length === 0) continue;
+    out[key] = (...args) => {
+      for (const l of listeners) l(...args);
     };
-  return {
-    pingStarted: each('pingStarted'),
-    pingFinished: each('pingFinished'),
-    roundFinished: each('roundFinished'),
-    roundSkipped: each('roundSkipped'),
-    addressResolved: each('addressResolved'),
-    roundFailed: each('roundFailed'),
-  };
+  }
+  return out as SchedulerObserver;
 }
 
 export function logObserver(log: Logger): SchedulerObserver {
@@ -29,6 +41,7 @@ export function logObserver(log: Logger): SchedulerObserver {
     addressResolved: (target, address, previous) => {
       if (previous !== undefined) log.info({ target, address, previous }, 'target address changed');
     },
+    lateIcmp: (target, seq, icmp) => log.debug({ target, seq, icmp }, 'ICMP error after the ping ended'),
     roundFailed: (target, err) => log.error({ target, err }, 'round failed'),
   };
 }

@@ -1,9 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import type { AddressFamily } from '../domain/target.js';
 import type { Clock } from '../util/clock.js';
-
-export const addressFamilies = ['auto', 'ipv4', 'ipv6'] as const;
-export type AddressFamily = (typeof addressFamilies)[number];
+import { err, ok, type Result } from '../util/result.js';
 
 /** Name resolution, injectable: the system resolver (getaddrinfo, so /etc/hosts counts) by default. */
 export type Resolver = (host: string, family: AddressFamily) => Promise<string>;
@@ -13,7 +12,8 @@ export const systemResolver: Resolver = async (host, family) => {
   return address;
 };
 
-export type Resolution = { ok: true; address: string } | { ok: false; detail: string; errno?: string };
+/** The address to ping, or why there is none. */
+export type Resolution = Result<string, { readonly detail: string; readonly errno?: string }>;
 
 /**
  * Resolves a target's host once per round, bounded by the ping timeout: getaddrinfo can hang for
@@ -29,20 +29,20 @@ export async function resolveHost(
   const literal = isIP(host);
   if (literal !== 0) {
     if ((family === 'ipv4' && literal === 6) || (family === 'ipv6' && literal === 4)) {
-      return { ok: false, detail: `${host} is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address` };
+      return err({ detail: `${host} is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address` });
     }
-    return { ok: true, address: host };
+    return ok(host);
   }
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const timeout = new Promise<Resolution>((resolve) => {
-    timer = clock.setTimeout(() => resolve({ ok: false, detail: `resolving ${host} took over ${timeoutMs} ms` }), timeoutMs);
+    timer = clock.setTimeout(() => resolve(err({ detail: `resolving ${host} took over ${timeoutMs} ms` })), timeoutMs);
   });
   const answer = resolver(host, family).then(
-    (address): Resolution => ({ ok: true, address }),
+    (address): Resolution => ok(address),
     (error: NodeJS.ErrnoException): Resolution => {
       const errno = typeof error?.code === 'string' ? error.code : undefined;
       const detail = `cannot resolve ${host}: ${errno ?? error?.message ?? String(error)}`;
-      return errno ? { ok: false, detail, errno } : { ok: false, detail };
+      return err(errno ? { detail, errno } : { detail });
     },
   );
   const result = await Promise.race([answer, timeout]);

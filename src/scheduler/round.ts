@@ -1,36 +1,29 @@
-import { closeKept, type KeptConnection, type PingResult, type ProbeContext, type ProbeMode, type Prober } from '../probe/index.js';
-import { type RoundSummary, summarizeRound } from '../stats/round.js';
+import type { IcmpReport, PingResult } from '../domain/ping.js';
+import type { Target } from '../domain/target.js';
+import { closeKept } from '../probe/echo.js';
+import type { KeptConnection, ProbeContext, Prober } from '../probe/types.js';
+import { type RoundSummary, summarizeRound } from '../stats/round-summary.js';
 import type { Clock } from '../util/clock.js';
-import { type AddressFamily, type Resolution, type Resolver, resolveHost, systemResolver } from './resolve.js';
+import { err } from '../util/result.js';
+import { type Resolution, type Resolver, resolveHost, systemResolver } from './resolve.js';
 
-/** What one round needs to know about its target. */
-export interface RoundSpec {
-  readonly host: string;
-  readonly port: number;
-  readonly mode: ProbeMode;
-  readonly count: number;
-  /** Pause between ping starts inside a round; 0 sends each ping as soon as the last one ended. */
-  readonly pingIntervalMs: number;
-  readonly timeoutMs: number;
-  /** Echo mode: one connection for the whole round instead of one per ping. */
-  readonly reuseConnection: boolean;
-  /** Which address of a host name to ping; a name is resolved afresh every round. */
-  readonly family?: AddressFamily;
-  /** The target's name, when a scheduler runs the round (ICMP errors are counted for it). */
-  readonly name?: string;
-}
+/** What one round needs to know about its target (the CLI client has no name or round interval). */
+export type RoundSpec = Pick<Target, 'host' | 'port' | 'mode' | 'count' | 'pingIntervalMs' | 'timeoutMs' | 'reuseConnection'> &
+  Partial<Pick<Target, 'family'>>;
 
 export interface RoundHooks {
   /** `lagSeconds`: how late the ping started against its planned time. */
   pingStarted?(seq: number, lagSeconds: number): void;
   pingFinished?(result: PingResult): void;
+  /** An ICMP error about ping `seq` that came after it ended; may come after the round ended too. */
+  lateIcmp?(seq: number, report: IcmpReport): void;
   /** The address this round pings (after name resolution). */
   resolved?(address: string): void;
 }
 
 export interface RoundDeps {
   readonly clock: Clock;
-  readonly probers: Record<ProbeMode, Prober>;
+  readonly probers: Record<Target['mode'], Prober>;
   readonly probeContext: ProbeContext;
   readonly resolver?: Resolver;
 }
@@ -60,7 +53,7 @@ export async function runRound(
   const rtts: number[] = [];
   const resolvingSince = clock.nowMs();
   const resolution = await resolveHost(spec.host, spec.family ?? 'auto', deps.resolver ?? systemResolver, clock, spec.timeoutMs);
-  if (resolution.ok) hooks.resolved?.(resolution.address);
+  if (resolution.ok) hooks.resolved?.(resolution.value);
   // Time spent resolving is the network's, not the scheduler's lateness.
   const plannedStartMs = control.plannedStartMs + (clock.nowMs() - resolvingSince);
   try {
@@ -69,14 +62,23 @@ export async function runRound(
       if (seq > 1 && !(await sleepUntil(clock, plannedMs, control.stopping))) break;
       if (control.stopping?.aborted) break;
       hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - (seq === 1 ? plannedStartMs : plannedMs)) / 1000);
+      const lateIcmp = hooks.lateIcmp;
       const result = resolution.ok
         ? await prober(
-            { host: resolution.address, port: spec.port, seq, timeoutMs: spec.timeoutMs, signal: control.signal, kept },
+            {
+              host: resolution.value,
+              port: spec.port,
+              seq,
+              timeoutMs: spec.timeoutMs,
+              signal: control.signal,
+              kept,
+              ...(lateIcmp ? { onLateIcmp: (report: IcmpReport) => lateIcmp(seq, report) } : {}),
+            },
             deps.probeContext,
           )
         : dnsLoss(seq, resolution);
       results.push(result);
-      if (result.ok) rtts.push(result.rttSeconds);
+      if (result.ok) rtts.push(result.value.rttSeconds);
       hooks.pingFinished?.(result);
     }
   } finally {
@@ -87,8 +89,8 @@ export async function runRound(
 
 /** A round whose name did not resolve loses each of its pings as `dns`, without touching the network. */
 function dnsLoss(seq: number, failure: Extract<Resolution, { ok: false }>): PingResult {
-  const loss = { ok: false as const, seq, reason: 'dns' as const, detail: failure.detail };
-  return failure.errno ? { ...loss, errno: failure.errno } : loss;
+  const { detail, errno } = failure.error;
+  return err({ seq, reason: 'dns', detail, ...(errno ? { errno } : {}) });
 }
 
 /** Resolves true at `atMs` on the clock, or false as soon as `stopping` fires. */

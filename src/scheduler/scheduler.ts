@@ -1,18 +1,25 @@
-import type { PingResult } from '../probe/index.js';
-import type { RoundSummary } from '../stats/round.js';
+import type { IcmpReport, PingResult } from '../domain/ping.js';
+import type { Target } from '../domain/target.js';
+import type { RoundSummary } from '../stats/round-summary.js';
 import type { TimerHandle } from '../util/clock.js';
-import { type RoundDeps, type RoundSpec, runRound } from './round.js';
+import { type RoundDeps, runRound } from './round.js';
 
-export interface TargetSpec extends RoundSpec {
-  readonly name: string;
-  /** Between round starts. */
-  readonly intervalMs: number;
-}
-
-/** Everything the scheduler reports; metrics and the targets API subscribe. */
+/**
+ * Everything the scheduler reports, from the targets it runs to each ping's result and the ICMP
+ * errors that come late; metrics, the status board and the log subscribe. This is the one road
+ * from the pings to what the service shows.
+ */
 export interface SchedulerObserver {
+  /** A target starts running: its series and status exist from now on, before its first ping. */
+  targetAdded?(target: Target): void;
+  /** A target's settings or labels changed: it restarts with them and keeps its history. */
+  targetChanged?(target: Target): void;
+  /** A target stopped for good; its pings in flight have ended. */
+  targetRemoved?(name: string): void;
   pingStarted?(target: string, lagSeconds: number): void;
   pingFinished?(target: string, result: PingResult): void;
+  /** An ICMP error about ping `seq` of `target` that came after the ping ended. */
+  lateIcmp?(target: string, seq: number, report: IcmpReport): void;
   roundFinished?(target: string, summary: RoundSummary, results: readonly PingResult[]): void;
   roundSkipped?(target: string): void;
   /** Each round's address; `previous` is set when it differs from the last round's. */
@@ -28,7 +35,7 @@ export interface TargetDiff {
   readonly unchanged: string[];
 }
 
-function sameSpec(a: TargetSpec, b: TargetSpec): boolean {
+function sameSpec(a: Target, b: Target): boolean {
   return canonical(a) === canonical(b);
 }
 
@@ -71,7 +78,7 @@ export class Scheduler {
    * Applies a new target list as a diff: unchanged targets keep running untouched, removed ones
    * stop, added ones start (spread by a stable hash of their name), changed ones restart.
    */
-  async apply(targets: readonly TargetSpec[]): Promise<TargetDiff> {
+  async apply(targets: readonly Target[]): Promise<TargetDiff> {
     const next = new Map(targets.map((t) => [t.name, t]));
     const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
     const stopping: Promise<void>[] = [];
@@ -85,6 +92,7 @@ export class Scheduler {
       }
     }
     await Promise.all(stopping);
+    for (const name of diff.removed) this.observer.targetRemoved?.(name);
     // stop() may have come while the old runners were finishing: start nothing after it.
     if (this.stopped) return diff;
     // The first set (at start) is spread evenly; later additions by a stable hash of their name.
@@ -92,14 +100,18 @@ export class Scheduler {
     const fresh = targets.filter((spec) => !this.runners.has(spec.name));
     const now = this.deps.clock.nowMs();
     fresh.forEach((spec, index) => {
-      if (!diff.changed.includes(spec.name)) diff.added.push(spec.name);
+      if (diff.changed.includes(spec.name)) this.observer.targetChanged?.(spec);
+      else {
+        diff.added.push(spec.name);
+        this.observer.targetAdded?.(spec);
+      }
       const offset = first ? startOffsetMs(index, fresh.length, spec.intervalMs) : stableHash(spec.name) % spec.intervalMs;
       this.launch(spec, now + offset);
     });
     return diff;
   }
 
-  private launch(spec: TargetSpec, firstRoundMs: number): void {
+  private launch(spec: Target, firstRoundMs: number): void {
     const runner = new TargetRunner(spec, this.deps, this.observer);
     this.runners.set(spec.name, runner);
     runner.schedule(firstRoundMs);
@@ -126,7 +138,7 @@ class TargetRunner {
   private lastAddress: string | undefined;
 
   constructor(
-    readonly spec: TargetSpec,
+    readonly spec: Target,
     private readonly deps: RoundDeps,
     private readonly observer: SchedulerObserver,
   ) {}
@@ -162,6 +174,7 @@ class TargetRunner {
       {
         pingStarted: (_seq, lag) => this.observer.pingStarted?.(name, lag),
         pingFinished: (result) => this.observer.pingFinished?.(name, result),
+        lateIcmp: (seq, report) => this.observer.lateIcmp?.(name, seq, report),
         resolved: (address) => {
           const previous = this.lastAddress !== undefined && this.lastAddress !== address ? this.lastAddress : undefined;
           this.lastAddress = address;

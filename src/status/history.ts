@@ -1,4 +1,4 @@
-import type { RoundSummary } from '../stats/round.js';
+import type { RoundSummary } from '../stats/round-summary.js';
 
 /** One finished round as the status page and the API keep it. RTTs in seconds, null when nothing came back. */
 export interface RoundPoint {

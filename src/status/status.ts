@@ -1,7 +1,7 @@
-import type { TargetConfig } from '../config/load.js';
-import type { IcmpReport, LossReason, PingResult } from '../probe/types.js';
+import type { IcmpReport, LossReason } from '../domain/ping.js';
+import type { Target, TargetSettings } from '../domain/target.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
-import type { RoundSummary } from '../stats/round.js';
+import type { RoundSummary } from '../stats/round-summary.js';
 import type { Clock } from '../util/clock.js';
 import { DEFAULT_HISTORY_ROUNDS, RoundHistory, type RoundPoint, roundPoint } from './history.js';
 
@@ -16,9 +16,11 @@ export interface LastLoss {
 
 export interface TargetStatus {
   readonly name: string;
+  /** As configured, and its host part (a name or an address). */
   readonly address: string;
+  readonly host: string;
   readonly mode: string;
-  readonly settings: Omit<TargetConfig, 'name' | 'address' | 'host' | 'port'>;
+  readonly settings: TargetSettings & { readonly labels: Target['labels'] };
   readonly up: boolean | null;
   readonly rounds: number;
   readonly lastRound: (RoundSummary & { readonly finishedAt: number }) | null;
@@ -32,7 +34,7 @@ export interface TargetStatus {
 }
 
 interface Entry {
-  config: TargetConfig;
+  config: Target;
   rounds: number;
   lastRound: TargetStatus['lastRound'];
   lastLoss: LastLoss | null;
@@ -50,41 +52,16 @@ export class StatusBoard {
     private readonly historyRounds = DEFAULT_HISTORY_ROUNDS,
   ) {}
 
-  /**
-   * Sets the configured targets. A target that stays (same name, as after a reload) keeps its
-   * rounds, last loss and history, with its new settings; removed ones are forgotten.
-   */
-  setTargets(targets: readonly TargetConfig[]): void {
-    const previous = new Map(this.targets);
-    this.targets.clear();
-    for (const config of targets) {
-      const kept = previous.get(config.name);
-      this.targets.set(
-        config.name,
-        kept
-          ? { ...kept, config }
-          : {
-              config,
-              rounds: 0,
-              lastRound: null,
-              lastLoss: null,
-              resolvedAddress: null,
-              addressChanges: 0,
-              history: new RoundHistory(this.historyRounds),
-            },
-      );
-    }
-  }
-
   /** Every target's state; `withHistory` false leaves the (large) round history empty. */
   list(withHistory = true): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
       const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, history } = entry;
-      const { name, address, host: _host, port: _port, ...settings } = config;
+      const { name, address, host, port: _port, ...settings } = config;
       const up = lastRound ? lastRound.received > 0 : null;
       return {
         name,
         address,
+        host,
         mode: config.mode,
         settings,
         up,
@@ -98,14 +75,37 @@ export class StatusBoard {
     });
   }
 
+  /**
+   * Targets come and go by the scheduler's reports. A changed target (as after a reload) keeps its
+   * rounds, last loss and history, with its new settings; a removed one is forgotten.
+   */
   readonly observer: SchedulerObserver = {
-    pingFinished: (target: string, result: PingResult) => {
+    targetAdded: (config) => {
+      this.targets.set(config.name, {
+        config,
+        rounds: 0,
+        lastRound: null,
+        lastLoss: null,
+        resolvedAddress: null,
+        addressChanges: 0,
+        history: new RoundHistory(this.historyRounds),
+      });
+    },
+    targetChanged: (config) => {
+      const entry = this.targets.get(config.name);
+      if (entry) entry.config = config;
+      else this.observer.targetAdded?.(config);
+    },
+    targetRemoved: (name) => {
+      this.targets.delete(name);
+    },
+    pingFinished: (target, result) => {
       const entry = this.targets.get(target);
       if (!entry || result.ok) return;
-      const { seq, reason, detail, icmp } = result;
+      const { seq, reason, detail, icmp } = result.error;
       entry.lastLoss = { seq, reason, detail, ...(icmp ? { icmp } : {}), at: this.clock.wallSeconds() };
     },
-    roundFinished: (target: string, summary: RoundSummary) => {
+    roundFinished: (target, summary) => {
       const entry = this.targets.get(target);
       if (!entry) return;
       const finishedAt = this.clock.wallSeconds();
@@ -113,7 +113,7 @@ export class StatusBoard {
       entry.lastRound = { ...summary, finishedAt };
       entry.history.push(roundPoint(summary, finishedAt));
     },
-    addressResolved: (target: string, address: string, previous?: string) => {
+    addressResolved: (target, address, previous) => {
       const entry = this.targets.get(target);
       if (!entry) return;
       entry.resolvedAddress = address;

@@ -1,7 +1,11 @@
+/** The stable codes of exceptional failures; scripts and tests match on these, not on messages. */
+export const errorCodes = ['ERR_CONFIG', 'ERR_LISTEN', 'ERR_USAGE', 'ERR_ICMP_CAPTURE'] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
 /** Exceptional failures carry a stable `code`; expected probe failures are values, not errors. */
 export class TcppingError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {

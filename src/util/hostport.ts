@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { err, ok, type Result } from './result.js';
 
 export interface HostPort {
   readonly host: string;
@@ -6,19 +7,19 @@ export interface HostPort {
 }
 
 /**
- * Parses `host:port`, `[v6]:port`, or a bare host when a default port is given.
- * Returns an error message instead of throwing: callers name the key or argument it came from.
+ * Parses `host:port`, `[v6]:port`, or a bare host when a default port is given. The error is a
+ * message that callers prefix with the key or argument the text came from.
  */
-export function parseHostPort(text: string, defaultPort?: number, allowPortZero = false): HostPort | string {
+export function parseHostPort(text: string, defaultPort?: number, allowPortZero = false): Result<HostPort> {
   const trimmed = text.trim();
-  if (trimmed === '') return 'empty address';
+  if (trimmed === '') return err('empty address');
   let host: string;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(trimmed);
   if (bracketed) {
     host = bracketed[1] ?? '';
     portText = bracketed[2];
-    if (isIP(host) !== 6) return `"${host}" in brackets is not an IPv6 address`;
+    if (isIP(host) !== 6) return err(`"${host}" in brackets is not an IPv6 address`);
   } else if (isIP(trimmed) === 6) {
     host = trimmed;
   } else {
@@ -26,16 +27,16 @@ export function parseHostPort(text: string, defaultPort?: number, allowPortZero 
     host = colon === -1 ? trimmed : trimmed.slice(0, colon);
     portText = colon === -1 ? undefined : trimmed.slice(colon + 1);
   }
-  if (host === '') return `no host in "${text}"`;
-  if (!/^[A-Za-z0-9.\-_:%]+$/.test(host)) return `"${host}" is not a valid host name or address`;
+  if (host === '') return err(`no host in "${text}"`);
+  if (!/^[A-Za-z0-9.\-_:%]+$/.test(host)) return err(`"${host}" is not a valid host name or address`);
   if (portText === undefined) {
-    if (defaultPort === undefined) return `no port in "${text}" (expected HOST:PORT)`;
-    return { host, port: defaultPort };
+    if (defaultPort === undefined) return err(`no port in "${text}" (expected HOST:PORT)`);
+    return ok({ host, port: defaultPort });
   }
-  if (!/^\d{1,5}$/.test(portText)) return `port "${portText}" in "${text}" is not a number`;
+  if (!/^\d{1,5}$/.test(portText)) return err(`port "${portText}" in "${text}" is not a number`);
   const port = Number(portText);
-  if (port > 65535 || (port === 0 && !allowPortZero)) return `port ${port} in "${text}" is outside 1-65535`;
-  return { host, port };
+  if (port > 65535 || (port === 0 && !allowPortZero)) return err(`port ${port} in "${text}" is outside 1-65535`);
+  return ok({ host, port });
 }
 
 /** Formats an address as users write it: IPv6 in brackets. */

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { builtInDefaults } from '../../src/config/load.js';
 import { Responder } from '../../src/responder/responder.js';
 import { startWithFirstLine, tcpping } from '../helpers/cli.js';
 import { parseExposition } from '../helpers/exposition.js';
@@ -43,7 +44,7 @@ for (const [args, message] of usageErrors) {
 }
 
 test('client: ping-style lines, a summary with mdev, exit 0; --json has the documented fields', async () => {
-  const responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+  const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
   const { port } = await responder.listen('127.0.0.1', 0);
   const text = await tcpping(['client', `127.0.0.1:${port}`, '-c', '3', '-i', '0.01']);
   assert.equal(text.code, 0, text.stderr);

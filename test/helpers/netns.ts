@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 
 /**
  * A three-namespace lab for ICMP tests: client ⇄ router ⇄ server over two veth pairs. The router
@@ -17,6 +18,8 @@ export const lab4 = {
   ttlExceeded: '10.77.2.13',
   unreachableRoute: '10.77.3.1',
   blackhole: '10.77.4.1',
+  /** SYNs to it are dropped; test/fixtures/slow_router.py answers them with an error, late. */
+  lateError: '10.77.2.14',
 } as const;
 
 export const lab6 = {
@@ -29,6 +32,7 @@ export const lab6 = {
   ttlExceeded: 'fd77:2::13',
   unreachableRoute: 'fd77:3::1',
   blackhole: 'fd77:4::1',
+  lateError: 'fd77:2::14',
 } as const;
 
 const ruleset = `
@@ -46,6 +50,8 @@ table inet tcpping_lab {
     ip6 daddr ${lab6.hostUnreachable} reject with icmpv6 type addr-unreachable
     ip6 daddr ${lab6.adminProhibited} reject with icmpv6 type admin-prohibited
     ip6 daddr ${lab6.portUnreachable} reject with icmpv6 type port-unreachable
+    ip daddr ${lab4.lateError} drop
+    ip6 daddr ${lab6.lateError} drop
   }
 }
 `;
@@ -142,9 +148,12 @@ export class Lab {
 
   /** Runs `node --import tsx <args>` inside a namespace, optionally wrapped (e.g. by setpriv). */
   node(ns: string, args: string[], wrapper: string[] = []): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, ...wrapper, process.execPath, '--import', 'tsx', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return this.spawn(ns, [...wrapper, process.execPath, '--import', 'tsx', ...args]);
+  }
+
+  /** Starts a command inside a namespace; `destroy()` stops it if it is still running. */
+  spawn(ns: string, command: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
@@ -161,6 +170,21 @@ export class Lab {
     this.children.clear();
     for (const ns of [this.client, this.router, this.server]) spawnSync('ip', ['netns', 'del', ns]);
   }
+}
+
+/**
+ * For a suite: a lab created before its tests and destroyed after them, when `cleanups` (files
+ * the tests wrote) have run too.
+ */
+export function suiteLab(tag: string): { readonly lab: Lab; readonly cleanups: (() => void)[] } {
+  const lab = new Lab(tag);
+  const cleanups: (() => void)[] = [];
+  before(() => lab.create());
+  after(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+    lab.destroy();
+  });
+  return { lab, cleanups };
 }
 
 /** `ip netns exec` runs node as its child: stop the whole process group spawned under it. */

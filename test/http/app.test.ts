@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/load.js';
+import { lossReasons } from '../../src/domain/ping.js';
 import { createApp } from '../../src/http/app.js';
 import { Metrics } from '../../src/metrics/metrics.js';
-import { lossReasons } from '../../src/probe/types.js';
 import { Service } from '../../src/service.js';
 import { StatusBoard } from '../../src/status/status.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -13,7 +13,7 @@ import { parseExposition } from '../helpers/exposition.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { closedPort, waitFor } from '../helpers/servers.js';
 
-/** Every metric of DESIGN.md's contract, with its type. */
+/** Every metric of the README's contract, with its type. */
 const contract: Record<string, string> = {
   tcpping_pings_sent_total: 'counter',
   tcpping_pings_lost_total: 'counter',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { summarizeRound } from '../../src/stats/round.js';
+import { summarizeRound } from '../../src/stats/round-summary.js';
 import { RoundHistory, type RoundPoint } from '../../src/status/history.js';
 import { StatusBoard } from '../../src/status/status.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -35,10 +35,15 @@ function targets(...names: string[]) {
     .targets;
 }
 
+/** The scheduler tells the board of targets; here the test does. */
+function add(status: StatusBoard, ...names: string[]): void {
+  for (const target of targets(...names)) status.observer.targetAdded?.(target);
+}
+
 test('each finished round lands in its target history: time, sent, received, loss, min/avg/max', async () => {
   const clock = new FakeClock();
   const status = new StatusBoard(clock, 2);
-  status.setTargets(targets('a', 'b'));
+  add(status, 'a', 'b');
   status.observer.roundFinished?.('a', summarizeRound(4, [0.001, 0.003]), []);
   await clock.advance(30_000);
   status.observer.roundFinished?.('a', summarizeRound(4, []), []);
@@ -56,12 +61,15 @@ test('each finished round lands in its target history: time, sent, received, los
   assert.deepEqual(JSON.parse(JSON.stringify(a?.history)), a?.history);
 });
 
-test('targets that stay across setTargets (a reload) keep their rounds and history; removed ones are gone', () => {
+test('a changed target (a reload) keeps its rounds and history; a removed one is gone', () => {
   const status = new StatusBoard(new FakeClock());
-  status.setTargets(targets('keep', 'drop'));
+  add(status, 'keep', 'drop');
   status.observer.roundFinished?.('keep', summarizeRound(1, [0.001]), []);
   status.observer.roundFinished?.('drop', summarizeRound(1, [0.001]), []);
-  status.setTargets(targets('keep', 'new'));
+  const [keep] = targets('keep');
+  if (keep) status.observer.targetChanged?.({ ...keep, count: 7 });
+  status.observer.targetRemoved?.('drop');
+  add(status, 'new');
   assert.deepEqual(
     status.list().map((t) => [t.name, t.rounds, t.history.length, t.up]),
     [
@@ -73,7 +81,7 @@ test('targets that stay across setTargets (a reload) keep their rounds and histo
 
 test('a resolved address is shown, and its changes counted', () => {
   const status = new StatusBoard(new FakeClock());
-  status.setTargets(targets('dns'));
+  add(status, 'dns');
   status.observer.addressResolved?.('dns', '192.0.2.1');
   status.observer.addressResolved?.('dns', '192.0.2.1');
   status.observer.addressResolved?.('dns', '192.0.2.7', '192.0.2.1');

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { MAX_CHARTS, refreshSeconds, renderIndex } from '../../src/http/page.js';
-import { summarizeRound } from '../../src/stats/round.js';
+import { summarizeRound } from '../../src/stats/round-summary.js';
 import { StatusBoard } from '../../src/status/status.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 function board(targets: Record<string, unknown>[], defaults: Record<string, unknown> = {}) {
   const config = loadConfig({ icmp: { capture: 'off' }, defaults, targets }, 'test', {});
   const status = new StatusBoard(new FakeClock());
-  status.setTargets(config.targets);
+  for (const target of config.targets) status.observer.targetAdded?.(target);
   return { status, config };
 }
 
@@ -17,7 +17,7 @@ const hostile = '<img src=x onerror="alert(1)">&\'';
 
 test('everything a user or a peer can set is escaped; the page runs no script', () => {
   const { status } = board([{ name: hostile, address: '127.0.0.1:1' }]);
-  status.observer.pingFinished?.(hostile, { ok: false, seq: 3, reason: 'mismatch', detail: 'got <script>alert(2)</script>' });
+  status.observer.pingFinished?.(hostile, { ok: false, error: { seq: 3, reason: 'mismatch', detail: 'got <script>alert(2)</script>' } });
   status.observer.roundFinished?.(hostile, summarizeRound(20, [0.001]), []);
   const html = renderIndex('1.0 <b>', status.list(), { nowSeconds: 1_700_000_000 });
   assert.doesNotMatch(html, /<img|<script|<b>/i);
@@ -33,10 +33,12 @@ test('a row shows state, last round, last loss with its ICMP error in words, and
   ]);
   status.observer.pingFinished?.('far', {
     ok: false,
-    seq: 7,
-    reason: 'unreachable',
-    detail: 'no reply within 1000 ms',
-    icmp: { family: 4, type: 3, code: 1, reporter: '10.0.0.254' },
+    error: {
+      seq: 7,
+      reason: 'unreachable',
+      detail: 'no reply within 1000 ms',
+      icmp: { family: 4, type: 3, code: 1, reporter: '10.0.0.254' },
+    },
   });
   status.observer.roundFinished?.('far', summarizeRound(4, [0.001, 0.002, 0.003]), []);
   const html = renderIndex('x', status.list(), { nowSeconds: 1_700_000_000 });

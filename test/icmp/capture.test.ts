@@ -3,11 +3,12 @@ import { EventEmitter } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { endianness } from 'node:os';
 import { describe, test } from 'node:test';
+import type { IcmpReport, PingResult } from '../../src/domain/ping.js';
 import { IcmpCapture, type IpFamily, type OpenRawSocket, type RawSocket } from '../../src/icmp/capture.js';
 import { icmpFilter4, icmpFilter6 } from '../../src/icmp/raw.js';
 import { setUpCapture } from '../../src/icmp/setup.js';
 import { connectProbe } from '../../src/probe/connect.js';
-import type { IcmpReport, IcmpWatch, PingResult } from '../../src/probe/types.js';
+import type { IcmpWatch } from '../../src/probe/types.js';
 import { systemClock } from '../../src/util/clock.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { recorded } from './packets.js';
@@ -53,13 +54,12 @@ describe('IcmpCapture on recorded packets', () => {
     assert.ok(sockets.get(4)?.closed && sockets.get(6)?.closed);
   });
 
-  test('without an error the grace runs out on the clock; a late error goes to onLate', async () => {
+  test("without an error the grace runs out on the clock; a late error goes to the ping's late listener", async () => {
     const clock = new FakeClock();
     const capture = new IcmpCapture(clock);
     capture.open(fakeFactory().open);
     const late: [string, IcmpReport][] = [];
-    capture.onLate = (owner, report) => late.push([owner.target ?? owner.host, report]);
-    const watch: IcmpWatch = capture.watch({ target: 'example', host: 'target.example', port: 11000 });
+    const watch: IcmpWatch = capture.watch({ host: 'target.example', port: 11000 }, (report) => late.push(['example', report]));
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
     const ended = watch.end(50);
     await clock.advance(50);
@@ -75,8 +75,7 @@ describe('IcmpCapture on recorded packets', () => {
     const capture = new IcmpCapture(new FakeClock());
     capture.open(fakeFactory().open);
     const late: string[] = [];
-    capture.onLate = (owner) => late.push(owner.target ?? '?');
-    const watch = capture.watch({ target: 'flaky', host: '10.77.2.10', port: 11000 });
+    const watch = capture.watch({ host: '10.77.2.10', port: 11000 }, () => late.push('flaky'));
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
     capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
     await watch.end(50, true);
@@ -147,8 +146,8 @@ describe('probes tell the capture their source port while connecting', () => {
     assert.deepEqual(bound[0]?.slice(0, 2), ['127.0.0.1', port]);
     assert.ok((bound[0]?.[2] ?? 0) > 0);
     assert.ok(!result.ok);
-    assert.equal(result.reason, 'unreachable');
-    assert.equal(result.errno, 'ECONNREFUSED');
-    assert.deepEqual(result.icmp, report);
+    assert.equal(result.error.reason, 'unreachable');
+    assert.equal(result.error.errno, 'ECONNREFUSED');
+    assert.deepEqual(result.error.icmp, report);
   });
 });

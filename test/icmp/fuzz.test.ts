@@ -29,7 +29,7 @@ test('mutated recorded packets never throw and never match a ping they do not qu
     const original = recorded(name);
     const parsed = parse(original, family);
     assert.ok(parsed.ok);
-    const { destination, destinationPort, sourcePort } = parsed.error.quoted;
+    const { destination, destinationPort, sourcePort } = parsed.value.quoted;
     for (let i = 0; i < ITERATIONS / fixtures.length; i++) {
       // The real ping and two neighbours a wrong parse could land on.
       const table = new PingTable();
@@ -45,10 +45,10 @@ test('mutated recorded packets never throw and never match a ping they do not qu
       const cut = random() < 0.2 ? packet.subarray(0, Math.floor(random() * packet.length)) : packet;
       const result = parse(cut, family);
       if (!result.ok) continue;
-      const attribution = table.attribute(result.error, 0);
+      const attribution = table.attribute(result.value, 0);
       if (attribution.kind !== 'ping') continue;
       const hit = pings.find((p) => p.ping === attribution.ping);
-      const q = result.error.quoted;
+      const q = result.value.quoted;
       assert.ok(hit, 'matched a ping that is not in the table');
       assert.deepEqual([q.destination, q.destinationPort, q.sourcePort], [destination, destinationPort, hit.sourcePort]);
     }

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { finished, Lab, lab4, lab6, labSkipReason } from '../helpers/netns.js';
+import { describe, test } from 'node:test';
+import { finished, lab4, lab6, labSkipReason, suiteLab } from '../helpers/netns.js';
 import { assertCase, cases, icmpSeries, scrapeUntil, value, writeConfig } from './lab.js';
 
 const skip = labSkipReason();
 const routers: Record<string, string> = { 4: lab4.router, 6: lab6.router };
 
 describe('ICMP errors in a namespace lab (client ⇄ router ⇄ server)', { skip }, () => {
-  let lab: Lab;
-  const cleanups: (() => void)[] = [];
-
-  before(() => {
-    lab = new Lab('icmp');
-    lab.create();
-  });
-  after(() => {
-    for (const cleanup of cleanups) cleanup();
-    lab?.destroy();
-  });
+  const { lab, cleanups } = suiteLab('icmp');
 
   test('the service counts each exact type/code per target; the blackhole only times out', { timeout: 90_000 }, async () => {
     const config = writeConfig('on', 11001, cases);

@@ -29,7 +29,12 @@ export const cases: readonly Case[] = [
 ];
 
 /** A service config in a directory anyone can read (the unprivileged run needs it too). */
-export function writeConfig(capture: string, webPort: number, targets: readonly { name: string; address: string }[]) {
+export function writeConfig(
+  capture: string,
+  webPort: number,
+  targets: readonly { name: string; address: string }[],
+  defaults: Record<string, number> = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'tcpping-icmp-'));
   chmodSync(dir, 0o755);
   const file = join(dir, 'config.yaml');
@@ -38,7 +43,7 @@ export function writeConfig(capture: string, webPort: number, targets: readonly 
     'responder: { enabled: false }',
     `web: { listenAddress: "127.0.0.1:${webPort}" }`,
     `icmp: { capture: ${capture} }`,
-    'defaults: { mode: connect, count: 3, intervalMs: 2000, pingIntervalMs: 100, timeoutMs: 1000 }',
+    `defaults: ${JSON.stringify({ mode: 'connect', count: 3, intervalMs: 2000, pingIntervalMs: 100, timeoutMs: 1000, ...defaults })}`,
     'targets:',
     ...targets.map((t) => `  - { name: ${t.name}, address: "${t.address}" }`),
   ];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { describeIcmp } from '../../src/icmp/descriptions.js';
 import { parseIcmp4, parseIcmp6 } from '../../src/icmp/parse.js';
-import { describeIcmp } from '../../src/icmp/words.js';
 import { fixChecksum4, recorded } from './packets.js';
 
 // Recorded in the namespace lab: the client (10.77.1.2 / fd77:1::2) sent a SYN to port 11000 and
@@ -25,8 +25,8 @@ describe('ICMPv4 errors recorded from real runs', () => {
   for (const [name, type, code, destination, words] of v4) {
     test(name, () => {
       const parsed = parseIcmp4(recorded(name));
-      assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
-      const { error } = parsed;
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+      const error = parsed.value;
       assert.deepEqual([error.family, error.type, error.code, error.reporter], [4, type, code, '10.77.1.1']);
       assert.equal(error.quoted.destination, destination);
       assert.equal(error.quoted.destinationPort, 11000);
@@ -41,8 +41,8 @@ describe('ICMPv6 errors recorded from real runs', () => {
   for (const [name, type, code, destination, words] of v6) {
     test(name, () => {
       const parsed = parseIcmp6(recorded(name), 'fd77:1::1');
-      assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
-      const { error } = parsed;
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+      const error = parsed.value;
       assert.deepEqual([error.family, error.type, error.code, error.reporter], [6, type, code, 'fd77:1::1']);
       assert.deepEqual([error.quoted.source, error.quoted.destination, error.quoted.destinationPort], ['fd77:1::2', destination, 11000]);
       assert.equal(describeIcmp(error), words);
@@ -54,14 +54,14 @@ describe('edge cases, built from the recorded bytes', () => {
   const base4 = () => recorded('v4-host-unreachable');
   const base6 = () => recorded('v6-host-unreachable');
   const rejects = (parsed: ReturnType<typeof parseIcmp4>, why: RegExp) =>
-    assert.ok(!parsed.ok && why.test(parsed.reason), JSON.stringify(parsed));
+    assert.ok(!parsed.ok && why.test(parsed.error), JSON.stringify(parsed));
 
   test('RFC 4884: a length field bounds the quoted datagram; extensions after it are ignored', () => {
     const packet = Buffer.concat([base4(), Buffer.alloc(68), Buffer.from('2000000000080101', 'hex')]);
     packet.writeUInt16BE(packet.length, 2);
     packet[20 + 5] = 128 / 4; // 128 bytes of original datagram (zero-padded), as RFC 4884 asks
     const parsed = parseIcmp4(fixChecksum4(packet));
-    assert.ok(parsed.ok && parsed.error.quoted.destination === '10.77.2.10');
+    assert.ok(parsed.ok && parsed.value.quoted.destination === '10.77.2.10');
     packet[20 + 5] = 255; // beyond the packet
     rejects(parseIcmp4(fixChecksum4(packet)), /RFC 4884/);
   });
@@ -80,7 +80,7 @@ describe('edge cases, built from the recorded bytes', () => {
     const withOptions = Buffer.concat([packet.subarray(0, 48), Buffer.from('0600010400000000', 'hex'), quoted.subarray(40)]);
     withOptions[8 + 6] = 60; // destination options, then TCP
     const parsed = parseIcmp6(withOptions, 'fd77:1::1');
-    assert.ok(parsed.ok && parsed.error.quoted.destinationPort === 11000);
+    assert.ok(parsed.ok && parsed.value.quoted.destinationPort === 11000);
     const fragment = Buffer.concat([packet.subarray(0, 48), Buffer.from('0600000800000001', 'hex'), quoted.subarray(40)]);
     fragment[8 + 6] = 44;
     rejects(parseIcmp6(fragment, 'fd77:1::1'), /later fragment/);

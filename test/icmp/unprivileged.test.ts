@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { finished, Lab, lab4, labSkipReason } from '../helpers/netns.js';
+import { describe, test } from 'node:test';
+import { finished, lab4, labSkipReason, suiteLab } from '../helpers/netns.js';
 import { icmpSeries, scrapeUntil, value, writeConfig } from './lab.js';
 
 const skip = labSkipReason();
@@ -12,16 +12,7 @@ const targets = [
 ];
 
 describe('without CAP_NET_RAW', { skip }, () => {
-  let lab: Lab;
-  const cleanups: (() => void)[] = [];
-  before(() => {
-    lab = new Lab('unpriv');
-    lab.create();
-  });
-  after(() => {
-    for (const cleanup of cleanups) cleanup();
-    lab?.destroy();
-  });
+  const { lab, cleanups } = suiteLab('unpriv');
 
   test('auto: the service warns once, reports capture disabled and keeps pinging', { timeout: 40_000 }, async () => {
     const config = writeConfig('auto', 11002, targets);

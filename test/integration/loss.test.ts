@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { builtInDefaults } from '../../src/config/load.js';
 import { probers } from '../../src/probe/index.js';
 import { Responder } from '../../src/responder/responder.js';
 import { runRound } from '../../src/scheduler/round.js';
@@ -27,8 +28,8 @@ let clean: Responder;
 let lossyPort: number;
 let cleanPort: number;
 before(async () => {
-  lossy = new Responder({ dropRate: 0.2, delayMs: 0, jitterMs: 0 });
-  clean = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+  lossy = new Responder({ ...builtInDefaults.responder, dropRate: 0.2, delayMs: 0, jitterMs: 0 });
+  clean = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
   lossyPort = (await lossy.listen('127.0.0.1', 0)).port;
   cleanPort = (await clean.listen('127.0.0.1', 0)).port;
 });
@@ -43,7 +44,7 @@ test('500 pings against dropRate 0.2: the measured loss is inside the binomial 9
   const [low, high] = binomialInterval(500, 0.2);
   assert.ok(lost.length >= low && lost.length <= high, `${lost.length} lost, expected ${low.toFixed(1)}..${high.toFixed(1)}`);
   assert.ok(
-    lost.every((r) => !r.ok && r.reason === 'timeout'),
+    lost.every((r) => !r.ok && r.error.reason === 'timeout'),
     'a dropped ping is a timeout',
   );
   assert.equal(outcome.summary.sent, 500);

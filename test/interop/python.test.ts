@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { builtInDefaults } from '../../src/config/load.js';
 import { Responder } from '../../src/responder/responder.js';
 import { run, startWithFirstLine, tcpping } from '../helpers/cli.js';
 import { closedPort } from '../helpers/servers.js';
@@ -21,7 +22,7 @@ async function seedServer(dropRate: number) {
 }
 
 test('the seed client against our responder: every ping answered upper-cased', async () => {
-  const responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+  const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
   const { port } = await responder.listen('127.0.0.1', 0);
   const { code, stdout } = await run('python3', ['test/fixtures/seed_client.py', '127.0.0.1', String(port), '10']);
   await responder.stop();
@@ -33,7 +34,7 @@ test('the seed client against our responder: every ping answered upper-cased', a
 });
 
 test('the seed client sees our responder drop pings as timeouts', async () => {
-  const responder = new Responder({ dropRate: 1, delayMs: 0, jitterMs: 0 });
+  const responder = new Responder({ ...builtInDefaults.responder, dropRate: 1, delayMs: 0, jitterMs: 0 });
   const { port } = await responder.listen('127.0.0.1', 0);
   const { stdout } = await run('python3', ['test/fixtures/seed_client.py', '127.0.0.1', String(port), '2']);
   await responder.stop();

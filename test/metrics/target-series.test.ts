@@ -9,10 +9,13 @@ test('per-target families: HELP/TYPE once each, values as recorded, histograms c
   const series = new TargetSeries();
   series.add({ name: 'a', address: '127.0.0.1:1', mode: 'echo', labels: { team: 'net' } });
   for (let i = 0; i < 4; i++) series.sent('a');
-  series.ping('a', { ok: true, seq: 1, rttSeconds: 0.0003, connectSeconds: 0.0002 });
-  series.ping('a', { ok: true, seq: 2, rttSeconds: 0.02, connectSeconds: 1.01 });
-  series.ping('a', { ok: true, seq: 3, rttSeconds: 20 });
-  series.ping('a', { ok: false, seq: 4, reason: 'unreachable', detail: 'x', icmp: { family: 6, type: 1, code: 3, reporter: 'fd00::1' } });
+  series.ping('a', { ok: true, value: { seq: 1, rttSeconds: 0.0003, connectSeconds: 0.0002 } });
+  series.ping('a', { ok: true, value: { seq: 2, rttSeconds: 0.02, connectSeconds: 1.01 } });
+  series.ping('a', { ok: true, value: { seq: 3, rttSeconds: 20 } });
+  series.ping('a', {
+    ok: false,
+    error: { seq: 4, reason: 'unreachable', detail: 'x', icmp: { family: 6, type: 1, code: 3, reporter: 'fd00::1' } },
+  });
   series.round('a', round);
   const m = parseExposition(await series.render());
   assert.deepEqual([...m.types.keys()], targetFamilyNames);

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type PingResult, type ProbeContext, probeModes, probers } from '../../src/probe/index.js';
+import { builtInDefaults } from '../../src/config/load.js';
+import type { Loss, PingResult } from '../../src/domain/ping.js';
+import { probeModes } from '../../src/domain/target.js';
+import { probers } from '../../src/probe/index.js';
 import { estimateSynRetransmits } from '../../src/probe/retransmits.js';
+import type { ProbeContext } from '../../src/probe/types.js';
 import { Responder } from '../../src/responder/responder.js';
 import { systemClock } from '../../src/util/clock.js';
 import { synDroppingListener } from '../helpers/backlog.js';
@@ -18,9 +22,9 @@ const req = (port: number, over: Partial<{ timeoutMs: number; signal: AbortSigna
   ...over,
 });
 
-function lost(result: PingResult) {
-  assert.equal(result.ok, false, `expected a loss, got ${JSON.stringify(result)}`);
-  return result as Extract<PingResult, { ok: false }>;
+function lost(result: PingResult): Loss {
+  if (result.ok) assert.fail(`expected a loss, got ${JSON.stringify(result)}`);
+  return result.error;
 }
 
 // One contract, every mode: what a prober must do on success, refusal, timeout and abort.
@@ -30,7 +34,7 @@ for (const mode of probeModes) {
     let responder: Responder;
     let port: number;
     before(async () => {
-      responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+      responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
       port = (await responder.listen('127.0.0.1', 0)).port;
     });
     after(() => responder.stop());
@@ -38,8 +42,8 @@ for (const mode of probeModes) {
     test('success: an RTT and a handshake time, both positive and small on loopback', async () => {
       const result = await probe(req(port), real);
       assert.ok(result.ok, JSON.stringify(result));
-      assert.ok(result.rttSeconds > 0 && result.rttSeconds < 0.5);
-      assert.ok(result.connectSeconds !== undefined && result.connectSeconds > 0);
+      assert.ok(result.value.rttSeconds > 0 && result.value.rttSeconds < 0.5);
+      assert.ok(result.value.connectSeconds !== undefined && result.value.connectSeconds > 0);
     });
 
     test('a closed port is refused at once, with its errno', async () => {
@@ -116,15 +120,15 @@ describe('echo probe: bad replies and early closes', () => {
   });
 
   test('kept connection: several pings over one socket, each answered', async () => {
-    const responder = new Responder({ dropRate: 0, delayMs: 0, jitterMs: 0 });
+    const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
     const { port } = await responder.listen('127.0.0.1', 0);
     const kept = {};
     const results = [];
     for (let seq = 1; seq <= 5; seq++) results.push(await echo({ ...req(port), seq, kept }, real));
     assert.ok(results.every((r) => r.ok));
-    assert.ok(results[0]?.connectSeconds !== undefined);
+    assert.ok(results[0]?.ok && results[0].value.connectSeconds !== undefined, 'the first ping connected');
     assert.ok(
-      results.slice(1).every((r) => r.connectSeconds === undefined),
+      results.slice(1).every((r) => r.ok && r.value.connectSeconds === undefined),
       'later pings reused the connection',
     );
     await waitFor(() => responder.activeConnections === 1, 1000, 'one connection');
@@ -141,7 +145,7 @@ describe('hidden loss: a dropped SYN makes the handshake about 1 s late', () => 
     await dropping.acceptOne(); // room in the queue: the retransmitted SYN (t = 1 s, or 3 s on a slow machine) gets through
     const result = await pending;
     assert.ok(result.ok, JSON.stringify(result));
-    assert.ok((result.connectSeconds ?? 0) > 0.9, `handshake took ${result.connectSeconds} s`);
-    assert.ok(estimateSynRetransmits(result.connectSeconds ?? 0) >= 1, `handshake took ${result.connectSeconds} s`);
+    assert.ok((result.value.connectSeconds ?? 0) > 0.9, `handshake took ${result.value.connectSeconds} s`);
+    assert.ok(estimateSynRetransmits(result.value.connectSeconds ?? 0) >= 1, `handshake took ${result.value.connectSeconds} s`);
   });
 });

@@ -33,17 +33,17 @@ for (const c of cases) {
   test(`frameMessages: ${c.name}`, () => {
     const result = frameMessages(Buffer.from(c.chunk, 'latin1'), c.open, 16);
     if (c.error) {
-      assert.deepEqual(result, { ok: false, reason: c.error });
+      assert.deepEqual(result, { ok: false, error: c.error });
       return;
     }
     assert.ok(result.ok);
-    assert.deepEqual(text(result.messages), c.messages);
-    assert.equal(result.lineBytes, c.lineBytes);
+    assert.deepEqual(text(result.value.messages), c.messages);
+    assert.equal(result.value.lineBytes, c.lineBytes);
   });
 }
 
 test('frameMessages on an empty chunk yields nothing', () => {
   const result = frameMessages(empty, 0, 16);
   assert.ok(result.ok);
-  assert.equal(result.messages.length, 0);
+  assert.equal(result.value.messages.length, 0);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { afterEach, test } from 'node:test';
+import { builtInDefaults } from '../../src/config/load.js';
 import { probers } from '../../src/probe/index.js';
 import type { BadRequestReason } from '../../src/protocol/line.js';
 import { Responder, type ResponderOptions } from '../../src/responder/responder.js';
@@ -17,6 +18,7 @@ afterEach(async () => {
 async function start(options: Partial<ResponderOptions> = {}) {
   const counts = { pings: 0, dropped: 0, connections: 0, bad: [] as BadRequestReason[], lines: [] as string[] };
   const responder = new Responder({
+    ...builtInDefaults.responder,
     dropRate: 0,
     delayMs: 0,
     jitterMs: 0,
@@ -164,5 +166,5 @@ test('stop() closes the listener and every open connection', async () => {
   running.length = 0;
   await client.closed;
   const after = await echo(port);
-  assert.equal(after.ok ? 'ok' : after.reason, 'refused');
+  assert.equal(after.ok ? 'ok' : after.error.reason, 'refused');
 });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
-import type { PingResult, ProbeRequest, Prober } from '../../src/probe/types.js';
-import { Scheduler, startOffsetMs, type TargetSpec } from '../../src/scheduler/scheduler.js';
+import type { PingResult } from '../../src/domain/ping.js';
+import type { Target } from '../../src/domain/target.js';
+import type { ProbeRequest, Prober } from '../../src/probe/types.js';
+import { Scheduler, startOffsetMs } from '../../src/scheduler/scheduler.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 /** A prober on fake time: each ping takes `durationMs` and succeeds, unless aborted first. */
@@ -10,17 +12,23 @@ function timedProber(clock: FakeClock, durationMs: (req: ProbeRequest) => number
   return (req) =>
     new Promise<PingResult>((resolve) => {
       log.push(`start seq=${req.seq} t=${clock.nowMs()}`);
-      const timer = clock.setTimeout(() => resolve({ ok: true, seq: req.seq, rttSeconds: durationMs(req) / 1000 }), durationMs(req));
+      const timer = clock.setTimeout(
+        () => resolve({ ok: true, value: { seq: req.seq, rttSeconds: durationMs(req) / 1000 } }),
+        durationMs(req),
+      );
       req.signal?.addEventListener('abort', () => {
         clock.clearTimeout(timer);
-        resolve({ ok: false, seq: req.seq, reason: 'error', detail: 'aborted' });
+        resolve({ ok: false, error: { seq: req.seq, reason: 'error', detail: 'aborted' } });
       });
     });
 }
 
-function spec(name: string, over: Partial<TargetSpec> = {}): TargetSpec {
+function spec(name: string, over: Partial<Target> = {}): Target {
   return {
     name,
+    address: '127.0.0.1:1',
+    labels: {},
+    family: 'auto',
     host: '127.0.0.1',
     port: 1,
     mode: 'echo',
@@ -193,7 +201,7 @@ describe('names are resolved every round', () => {
     const results: PingResult[] = [];
     const prober: Prober = async (req) => {
       seen.push(req.host);
-      return { ok: true, seq: req.seq, rttSeconds: 0.001 };
+      return { ok: true, value: { seq: req.seq, rttSeconds: 0.001 } };
     };
     const addresses: string[] = [];
     const scheduler = new Scheduler(
@@ -229,7 +237,7 @@ describe('names are resolved every round', () => {
     await scheduler.apply([spec('named', { host: 'nowhere.invalid', count: 2 })]);
     await clock.advance(1500);
     assert.deepEqual(
-      results.map((r) => (r.ok ? 'ok' : `${r.reason} ${r.errno}`)),
+      results.map((r) => (r.ok ? 'ok' : `${r.error.reason} ${r.error.errno}`)),
       ['dns ENOTFOUND', 'dns ENOTFOUND', 'ok', 'ok'],
     );
     assert.deepEqual(seen, ['192.0.2.1', '192.0.2.1'], 'no ping went out for the failed round');

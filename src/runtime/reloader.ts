@@ -1,32 +1,40 @@
 import { dirname, resolve } from 'node:path';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/metrics.js';
+import { changedKeys } from '../config/changes.js';
+import { type Config, loadConfigFile } from '../config/load.js';
+import type { LiveKey } from '../config/schema.js';
+import { loadTargetFiles, type TargetFileState } from '../config/target-files.js';
 import type { TargetDiff } from '../scheduler/scheduler.js';
-import type { TargetSet } from '../targets.js';
 import type { Clock } from '../util/clock.js';
 import { ConfigError } from '../util/errors.js';
-import { changedKeys } from './changes.js';
-import { type Config, loadConfigFile } from './load.js';
-import { loadTargetFiles, type TargetFileState } from './target-files.js';
-import { FileWatcher } from './watch.js';
+import type { Logger } from '../util/log.js';
+import { FileWatcher } from './file-watcher.js';
+import type { TargetSet } from './target-set.js';
 
 export type ReloadResult =
   | {
       readonly ok: true;
       readonly diff: TargetDiff;
-      readonly applied: string[];
+      readonly applied: LiveKey[];
       readonly needRestart: string[];
       readonly problems: string[];
     }
   | { readonly ok: false; readonly problems: readonly string[] };
 
+/** What a reload reports (the metrics export it). */
+export interface ReloadEvents {
+  configLoaded(success: boolean, wallSeconds: number): void;
+  targetFileLoaded(file: string, ok: boolean): void;
+}
+
+/** How the running service takes over each setting whose reload is live; one entry per live key, checked by the compiler. */
+export type LiveAppliers = { readonly [K in LiveKey]: (next: Config) => void };
+
 export interface ReloaderDeps {
   readonly targets: TargetSet;
-  readonly metrics: Metrics;
+  readonly events: ReloadEvents;
   readonly log: Logger;
   readonly clock: Clock;
-  /** Takes over the settings that change live (log level, responder faults). */
-  readonly applyLive: (next: Config) => void;
+  readonly live: LiveAppliers;
   /** Reload when the config file or a target file changes. */
   readonly watchFiles: boolean;
 }
@@ -70,24 +78,24 @@ export class Reloader {
    * tcpping_config_last_reload_successful). Never throws.
    */
   async reload(trigger: string): Promise<ReloadResult> {
-    const { log, metrics, clock } = this.deps;
+    const { log, events, clock } = this.deps;
     if (this.stopped) return { ok: false, problems: ['shutting down'] };
     if (!this.fromFile) return { ok: false, problems: ['no config file to reload: the service runs on its built-in defaults'] };
     try {
       const next = loadConfigFile(this.current.source);
       const { live, restart } = changedKeys(this.current, next);
       this.current = next;
-      this.deps.applyLive(next);
+      for (const key of live) this.deps.live[key](next);
       const { diff, problems } = await this.applyTargets();
       this.watcher?.watch(this.watchedFiles());
-      metrics.configLoaded(true, clock.wallSeconds());
+      events.configLoaded(true, clock.wallSeconds());
       for (const problem of problems) log.warn(problem);
       if (restart.length > 0) log.warn({ keys: restart }, 'these settings changed but take effect only after a restart');
       log.info({ trigger, ...diff, applied: live }, 'configuration reloaded');
       return { ok: true, diff, applied: live, needRestart: restart, problems };
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [`${this.current.source}: ${String(error)}`];
-      metrics.configLoaded(false, clock.wallSeconds());
+      events.configLoaded(false, clock.wallSeconds());
       log.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }
@@ -116,7 +124,7 @@ export class Reloader {
   private async applyTargets(): Promise<{ diff: TargetDiff; problems: string[] }> {
     const states = loadTargetFiles(this.current.targetFiles, this.baseDir, this.current.defaults, this.fileStates);
     this.fileStates = new Map(states.map((s) => [s.file, s]));
-    for (const state of states) this.deps.metrics.targetFileLoaded.set({ file: state.file }, state.ok ? 1 : 0);
+    for (const state of states) this.deps.events.targetFileLoaded(state.file, state.ok);
     const files = states.flatMap((s) => s.targets);
     const { diff, clashes } = await this.deps.targets.update({ config: this.current.targets, files });
     return { diff, problems: [...states.flatMap((s) => s.problems), ...clashes] };

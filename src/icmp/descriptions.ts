@@ -1,4 +1,4 @@
-import type { IcmpReport, LossReason } from '../probe/types.js';
+import type { IcmpReport } from '../domain/ping.js';
 
 /** Names as ping(8) and RFC 792 / RFC 4443 print them, by type then code. */
 const names4: Record<number, { readonly title: string; readonly codes: readonly string[] }> = {
@@ -63,29 +63,4 @@ export function describeIcmp(report: Pick<IcmpReport, 'family' | 'type' | 'code'
 export function icmpInWords(report: IcmpReport): string {
   const protocol = report.family === 4 ? 'ICMP' : 'ICMPv6';
   return `${protocol} ${describeIcmp(report)} (type ${report.type}, code ${report.code}) from ${report.reporter}`;
-}
-
-/** Kernel-derived reasons that an ICMP error explains better; a reply-level loss (mismatch, closed) keeps its own. */
-const explainable: ReadonlySet<LossReason> = new Set(['timeout', 'unreachable', 'refused', 'error']);
-
-/**
- * The loss reason an ICMP error stands for. Port unreachable means the target host itself said no:
- * "refused", as a RST would. Every other unreachable code, and TTL / hop limit expiry, means the SYN
- * never reached the target: "unreachable" (the icmp_type/icmp_code labels tell them apart). A
- * parameter problem is "error". Packet Too Big and Fragmentation Needed are path-MTU signals that TCP
- * handles itself, so they leave the reason as it was.
- */
-export function lossReasonWithIcmp(reason: LossReason, report: IcmpReport): LossReason {
-  if (!explainable.has(reason)) return reason;
-  const { family, type, code } = report;
-  const unreachableType = family === 4 ? 3 : 1;
-  const portCode = family === 4 ? 3 : 4;
-  if (type === unreachableType) {
-    if (code === portCode) return 'refused';
-    if (family === 4 && code === 4) return reason;
-    return 'unreachable';
-  }
-  if (type === (family === 4 ? 11 : 3)) return 'unreachable';
-  if (type === (family === 4 ? 12 : 4)) return 'error';
-  return reason;
 }

@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { globRegExp } from './target-files.js';
+import { globRegExp } from '../config/target-files.js';
 
 /**
  * Watches files for changes and calls `onChange` once things settle. Directories are watched,

@@ -1,5 +1,5 @@
 import { getSystemErrorMap } from 'node:util';
-import type { LossReason } from './types.js';
+import type { LossReason } from '../domain/ping.js';
 
 /** Maps the errno of a failed connection to the loss reason users see. */
 const reasonByCode: Record<string, LossReason> = {

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { finished, lab4, lab6, labSkipReason, suiteLab } from '../helpers/netns.js';
+import { icmpSeries, scrapeUntil, value, writeConfig } from './lab.js';
+
+const skip = labSkipReason();
+const targets = [
+  { name: 'late4', address: `${lab4.lateError}:11000` },
+  { name: 'late6', address: `[${lab6.lateError}]:11000` },
+];
+
+/**
+ * ICMP errors that come after their ping ended travel the same road as every other result: a
+ * router that answers each SYN with an error 400 ms later, behind pings that time out at 100 ms.
+ * The router's own count of the errors it put on the wire is the record the metrics must match.
+ */
+describe('late ICMP errors', { skip }, () => {
+  const { lab, cleanups } = suiteLab('late');
+
+  test('each error is counted for its target, once, and changes no verdict', { timeout: 60_000 }, async () => {
+    const routers = [lab4.lateError, lab6.lateError].map((dest) =>
+      finished(lab.spawn(lab.router, ['python3', 'test/fixtures/slow_router.py', 'r0', dest, '0.4', '6']), 20_000),
+    );
+    const config = writeConfig('on', 11003, targets, { timeoutMs: 100, pingIntervalMs: 100, intervalMs: 1000 });
+    cleanups.push(config.remove);
+    const service = lab.node(lab.client, ['src/cli/bin.ts', 'serve', '--config', config.file]);
+    const output = finished(service, 40_000);
+    const [v4, v6] = await Promise.all(routers);
+    const sent = [v4, v6].map((r) => Number(/^total (\d+)$/m.exec(r?.stdout ?? '')?.[1] ?? Number.NaN));
+    // The router has stopped: everything it sent is on its way or in; the last errors came 400 ms after their SYN.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const samples = await scrapeUntil(lab, lab.client, 11003, () => true);
+    service.kill('SIGTERM');
+    const { stdout, stderr } = await output;
+    assert.ok(samples.length > 0, `no metrics; service said:\n${stdout}${stderr}`);
+    for (const [i, target] of targets.entries()) {
+      const wire = sent[i] as number;
+      assert.ok(wire >= 5, `${target.name}: the router sent only ${wire} errors\n${[v4, v6][i]?.stderr}`);
+      const series = target.name === 'late4' ? '4/3/13' : '6/1/1';
+      assert.deepEqual(icmpSeries(samples, target.name), [series], `${target.name}: ICMP series`);
+      assert.equal(value(samples, 'tcpping_icmp_errors_total', { target: target.name }), wire, `${target.name}: counted vs on the wire`);
+      // Late errors explain nothing after the fact: every ping stays a timeout (one may still be in flight).
+      assert.equal(value(samples, 'tcpping_pings_lost_total', { target: target.name, reason: 'unreachable' }), 0);
+      const pings = value(samples, 'tcpping_pings_sent_total', { target: target.name });
+      const timeouts = value(samples, 'tcpping_pings_lost_total', { target: target.name, reason: 'timeout' });
+      assert.ok(timeouts >= pings - 1 && timeouts >= wire, `${target.name}: ${timeouts} timeouts of ${pings} pings`);
+    }
+  });
+});
