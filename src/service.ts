@@ -10,7 +10,7 @@ import { openIcmpSocket } from './icmp/raw.js';
 import { setUpCapture } from './icmp/setup.js';
 import { Mesh } from './mesh/mesh.js';
 import { Metrics } from './metrics/metrics.js';
-import { defaultProbeContext, probers } from './probe/index.js';
+import { defaultProbeContext, kernelTimingUnavailable, probers } from './probe/index.js';
 import type { ProbeContext } from './probe/types.js';
 import { Responder } from './responder/responder.js';
 import { type LiveAppliers, Reloader, type ReloadResult } from './runtime/reloader.js';
@@ -79,18 +79,32 @@ export class Service {
     this.status = new StatusBoard(this.clock);
 
     // Throws for icmp.capture "on" without CAP_NET_RAW, before anything listens.
-    const icmp = setUpCapture(config.icmp.capture, options.openRawSocket ?? openIcmpSocket, this.clock, `${config.source}: icmp.capture`);
+    const probeContext = options.probeContext ?? defaultProbeContext;
+    const icmp = setUpCapture(
+      config.icmp.capture,
+      options.openRawSocket ?? openIcmpSocket,
+      this.clock,
+      `${config.source}: icmp.capture`,
+      probeContext.kernel !== undefined,
+    );
     for (const warning of icmp.warnings) log.warn(warning);
     this.capture = icmp.capture;
     this.metrics.icmpCaptureEnabled.set(this.capture ? 1 : 0);
     if (this.capture) log.info({ families: this.capture.families }, 'ICMP capture on');
+    this.metrics.kernelTimingEnabled.set(probeContext.kernel ? 1 : 0);
+    if (!probeContext.kernel) {
+      log.warn(
+        { reason: kernelTimingUnavailable ?? 'the probes were given no kernel view' },
+        'kernel timing unavailable: RTTs and verdicts are timed in userland, where event-loop delays count against the network',
+      );
+    }
 
     this.responder = config.responder.enabled ? this.createResponder(config, options) : undefined;
     this.scheduler = new Scheduler(
       {
         clock: this.clock,
         probers,
-        probeContext: { ...(options.probeContext ?? defaultProbeContext), ...(this.capture ? { icmp: this.capture } : {}) },
+        probeContext: { ...probeContext, ...(this.capture ? { icmp: this.capture } : {}) },
         ...(options.resolver ? { resolver: options.resolver } : {}),
       },
       fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log)),
@@ -220,6 +234,7 @@ export class Service {
     await this.mesh?.stop();
     await this.scheduler.stop(STOP_GRACE_MS);
     this.capture?.stop();
+    this.metrics.eventLoopDelay.stop();
     await this.responder?.stop();
     await closeHttp(this.http);
   }

@@ -55,13 +55,15 @@ export async function runClient(
   const timeoutMs = Math.round(timeoutSeconds * 1000);
   const clock = probeContext.clock;
   // Like the seed's client: capture ICMP errors when permitted, say so and go on when not.
-  const { capture, warnings } = setUpCapture('auto', openRawSocket, clock, 'tcpping client');
+  const socketErrors = probeContext.kernel !== undefined;
+  const { capture, warnings } = setUpCapture('auto', openRawSocket, clock, 'tcpping client', socketErrors);
   for (const warning of warnings) io.err(`tcpping client: ${warning}`);
   const context = capture ? { ...probeContext, icmp: capture } : probeContext;
   const onPing = (result: PingResult) => {
     if (values.json) return;
     io.out(pingLine(target, result));
-    const icmp = icmpLine(result, capture !== undefined);
+    // The socket's error queue tells, without capture, whether the kernel took an ICMP error for the ping.
+    const icmp = icmpLine(result, capture !== undefined || socketErrors);
     if (icmp) io.out(icmp);
   };
   if (!values.json) io.out(header(target, mode, count, timeoutMs));

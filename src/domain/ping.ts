@@ -4,7 +4,7 @@ import type { Result } from '../util/result.js';
 export const lossReasons = ['timeout', 'refused', 'reset', 'closed', 'unreachable', 'mismatch', 'dns', 'error'] as const;
 export type LossReason = (typeof lossReasons)[number];
 
-/** An ICMP error matched to a ping (filled in by the ICMP capture). */
+/** An ICMP error about a ping: from the ping socket's error queue, or the ICMP capture's copy. */
 export interface IcmpReport {
   readonly family: 4 | 6;
   readonly type: number;
@@ -13,7 +13,29 @@ export interface IcmpReport {
   readonly reporter: string;
 }
 
-export interface Reply {
+/**
+ * Which clock a ping's figures and verdict came from: the kernel's record of the socket (TCP_INFO:
+ * the handshake's RTT sample, when data came in, the SYNs it retransmitted), or the event loop
+ * alone where the kernel cannot be asked (not Linux, koffi missing). Userland figures include
+ * every delay of the event loop; kernel ones do not.
+ */
+export const timings = ['kernel', 'userland'] as const;
+export type Timing = (typeof timings)[number];
+
+/** What the kernel adds to a ping's outcome, on either side. */
+export interface KernelFigures {
+  /** SYNs the kernel retransmitted during this ping's handshake (tcpi_total_retrans); absent without kernel timing. */
+  readonly synRetransmits?: number;
+  readonly timing?: Timing;
+  /**
+   * How much later than the kernel's record the event loop got to this ping, when that was more
+   * than 20 ms (a stall: a busy host, a long task, SIGSTOP). The figures and the verdict then come
+   * from the kernel's record, not from when our callback ran.
+   */
+  readonly stalledSeconds?: number;
+}
+
+export interface Reply extends KernelFigures {
   readonly seq: number;
   readonly rttSeconds: number;
   /** Handshake time; absent when a kept connection was reused. */
@@ -22,7 +44,7 @@ export interface Reply {
   readonly reply?: string;
 }
 
-export interface Loss {
+export interface Loss extends KernelFigures {
   readonly seq: number;
   readonly reason: LossReason;
   /** Human-readable detail: errno and text, or what was wrong with the reply. */
@@ -31,6 +53,15 @@ export interface Loss {
   readonly connectSeconds?: number;
   readonly icmp?: IcmpReport;
 }
+
+/**
+ * Why an ICMP error is counted apart from the verdicts: `late`, it came after its ping had ended;
+ * `unconfirmed`, it came while the ping was in flight but the kernel did not act on it for that
+ * socket (a quoted sequence number out of the window, as in a forged error, or an error other
+ * than the one the socket failed with). Either way it changed no verdict.
+ */
+export const unverifiedIcmpReasons = ['late', 'unconfirmed'] as const;
+export type UnverifiedIcmpReason = (typeof unverifiedIcmpReasons)[number];
 
 /** One ping's outcome: a reply, or a loss and why. */
 export type PingResult = Result<Reply, Loss>;

@@ -1,7 +1,7 @@
 import type { IcmpReport } from '../domain/ping.js';
 import type { IcmpWatch, IcmpWatcher } from '../probe/types.js';
 import type { Clock } from '../util/clock.js';
-import { type Attribution, type PingOwner, PingTable, type TrackedPing } from './match.js';
+import { type Attribution, type PingOwner, PingTable } from './match.js';
 import { parseIcmp4, parseIcmp6 } from './parse.js';
 
 export type IpFamily = 4 | 6;
@@ -28,14 +28,15 @@ export interface CaptureStats {
 
 /**
  * One raw socket per address family for the whole process (not one per ping): every ICMP error the
- * host receives is parsed once and offered to the table of pings in flight. Lost pings get their
- * error through `watch().end()`; an error for a ping that already ended goes to the listener the
- * ping was watched with.
+ * host receives is parsed once and offered to the table of pings in flight. A ping gets the copy
+ * matched to it through `watch().end()` (the probe decides whether to believe it); an error for a
+ * ping that already ended goes to the listener the ping was watched with. No ping waits for a copy:
+ * the kernel delivers an ICMP error to raw sockets before TCP acts on it, so the copy is read in
+ * an earlier turn of the event loop than the socket's error.
  */
 export class IcmpCapture implements IcmpWatcher {
   readonly stats: CaptureStats = { received: 0, rejected: 0, unknown: 0, duplicate: 0, matched: 0, late: 0 };
   private readonly table = new PingTable();
-  private readonly waiters = new Map<TrackedPing, () => void>();
   private readonly sockets = new Map<IpFamily, RawSocket>();
 
   constructor(private readonly clock: Clock) {}
@@ -66,9 +67,12 @@ export class IcmpCapture implements IcmpWatcher {
     const ping = this.table.open(owner);
     return {
       bound: (address, remotePort, localPort) => this.table.bind(ping, address, remotePort, localPort),
-      end: (graceMs, succeeded) => {
-        if (succeeded && ping.report) ping.owner.onLate?.(ping.report);
-        return this.end(ping, succeeded ? 0 : graceMs);
+      end: (known) => {
+        const captured = ping.report;
+        // Copies of the error the verdict carries, still on their way, are duplicates rather than late.
+        ping.report ??= known;
+        this.table.close(ping, this.clock.nowMs());
+        return captured;
       },
     };
   }
@@ -83,32 +87,13 @@ export class IcmpCapture implements IcmpWatcher {
     }
     const attribution = this.table.attribute(parsed.value, this.clock.nowMs());
     this.stats[attribution.kind === 'ping' ? 'matched' : attribution.kind]++;
-    if (attribution.kind === 'ping') this.waiters.get(attribution.ping)?.();
     if (attribution.kind === 'late' && attribution.ping.report) attribution.ping.owner.onLate?.(attribution.ping.report);
     return attribution;
   }
 
-  /** Closes the sockets (they would hold the process open) and releases pings waiting for an error. */
+  /** Closes the sockets (they would hold the process open). */
   stop(): void {
     for (const socket of this.sockets.values()) socket.close();
     this.sockets.clear();
-    for (const release of [...this.waiters.values()]) release();
-  }
-
-  private end(ping: TrackedPing, graceMs: number): Promise<IcmpReport | undefined> {
-    if (ping.report || graceMs <= 0 || ping.keys.length === 0 || this.sockets.size === 0) {
-      this.table.close(ping, this.clock.nowMs());
-      return Promise.resolve(ping.report);
-    }
-    return new Promise((resolve) => {
-      const release = () => {
-        this.clock.clearTimeout(timer);
-        this.waiters.delete(ping);
-        this.table.close(ping, this.clock.nowMs());
-        resolve(ping.report);
-      };
-      const timer = this.clock.setTimeout(release, graceMs);
-      this.waiters.set(ping, release);
-    });
   }
 }

@@ -1,5 +1,5 @@
 import type { IcmpReport } from '../domain/ping.js';
-import { canonicalAddress } from './address.js';
+import { canonicalAddress } from '../util/ip.js';
 import type { IcmpError } from './parse.js';
 
 /** Where a ping went, and who hears of an error that comes after the ping ended. */

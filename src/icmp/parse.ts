@@ -1,6 +1,6 @@
 import type { IcmpReport } from '../domain/ping.js';
+import { formatIPv4, formatIPv6 } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
-import { formatIPv4, formatIPv6 } from './address.js';
 
 /** The part of our own TCP segment that an ICMP error quotes back. */
 export interface QuotedTcp {

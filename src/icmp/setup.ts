@@ -22,12 +22,26 @@ export function howToGrant(): string {
   ].join('\n');
 }
 
+/** What pings still learn of ICMP errors without capture. */
+function withoutCapture(socketErrors: boolean): string {
+  return socketErrors
+    ? "pinging goes on, with the ICMP errors the kernel queues on each ping's socket (type, code and sender for the handshake's)"
+    : 'pinging goes on without ICMP errors';
+}
+
 /**
  * Applies `icmp.capture`: off → nothing; auto → capture when permitted, else one warning and
  * pinging goes on; on → refuse to start without it. IPv4 decides: without an ICMPv6 socket
- * (IPv6 disabled) capture still runs for IPv4 targets, with a warning.
+ * (IPv6 disabled) capture still runs for IPv4 targets, with a warning. `socketErrors`: the pings'
+ * own sockets report ICMP errors (their error queue), so capture only adds to them.
  */
-export function setUpCapture(mode: CaptureMode, openRawSocket: OpenRawSocket, clock: Clock, where = 'icmp.capture'): CaptureSetup {
+export function setUpCapture(
+  mode: CaptureMode,
+  openRawSocket: OpenRawSocket,
+  clock: Clock,
+  where = 'icmp.capture',
+  socketErrors = false,
+): CaptureSetup {
   if (mode === 'off') return { capture: undefined, warnings: [] };
   const capture = new IcmpCapture(clock);
   const failures = capture.open(openRawSocket);
@@ -36,7 +50,7 @@ export function setUpCapture(mode: CaptureMode, openRawSocket: OpenRawSocket, cl
     capture.stop();
     const why = `cannot open an ICMP raw socket: ${v4.error.message}`;
     if (mode === 'on') throw new TcppingError('ERR_ICMP_CAPTURE', `${where} is "on", but ${why}\n${howToGrant()}`, { cause: v4.error });
-    return { capture: undefined, warnings: [`ICMP capture disabled (${why}); pinging goes on without ICMP errors.\n${howToGrant()}`] };
+    return { capture: undefined, warnings: [`ICMP capture disabled (${why}); ${withoutCapture(socketErrors)}.\n${howToGrant()}`] };
   }
   const v6 = failures.find((f) => f.family === 6);
   const warnings = v6 ? [`ICMPv6 capture disabled (cannot open an ICMPv6 raw socket: ${v6.error.message}); IPv4 capture runs`] : [];

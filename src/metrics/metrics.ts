@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 
 import { type BadRequestReason, badRequestReasons } from '../protocol/line.js';
 import type { ResponderEvents } from '../responder/responder.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
+import { EventLoopDelay } from './event-loop.js';
 import { TargetSeries } from './target-series.js';
 
 const LAG_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
@@ -21,6 +22,8 @@ export class Metrics {
   readonly responderPingsDropped;
   readonly responderBadRequests;
   readonly icmpCaptureEnabled;
+  readonly kernelTimingEnabled;
+  readonly eventLoopDelay;
   readonly configReloadSuccessful;
   readonly configReloadTimestamp;
   readonly targetFileLoadSuccessful;
@@ -57,7 +60,13 @@ export class Metrics {
     this.responderBadRequests = counter('tcpping_responder_bad_requests_total', 'Clients cut off for breaking a limit, by reason.', [
       'reason',
     ]);
-    this.icmpCaptureEnabled = gauge('tcpping_icmp_capture_enabled', '1 if ICMP errors are being captured.', []);
+    this.icmpCaptureEnabled = gauge('tcpping_icmp_capture_enabled', '1 if ICMP errors are being captured (raw sockets, CAP_NET_RAW).', []);
+    this.kernelTimingEnabled = gauge(
+      'tcpping_kernel_timing_enabled',
+      "1 if pings are timed and judged from the kernel's record of each socket (TCP_INFO); 0: userland timing.",
+      [],
+    );
+    this.eventLoopDelay = new EventLoopDelay(registry);
     this.configReloadSuccessful = gauge(
       'tcpping_config_last_reload_successful',
       'Whether the last configuration load or reload succeeded.',
@@ -81,6 +90,7 @@ export class Metrics {
     this.responderPings.inc(0);
     this.responderPingsDropped.inc(0);
     this.icmpCaptureEnabled.set(0);
+    this.kernelTimingEnabled.set(0);
     collectDefaultMetrics({ register: registry });
   }
 
@@ -127,8 +137,8 @@ export class Metrics {
       this.schedulerLag.observe(lagSeconds);
     },
     pingFinished: (target, result) => this.targets.ping(target, result),
-    // An error that came after its ping ended (a retransmitted SYN's, a slow router's) still counts.
-    lateIcmp: (target, _seq, report) => this.targets.icmp(target, report),
+    // Late and unconfirmed errors (a slow router's, a forger's) are counted apart from the verdicts.
+    unverifiedIcmp: (target, _seq, report, reason) => this.targets.icmpUnverified(target, report, reason),
     roundFinished: (target, summary) => this.targets.round(target, summary),
     roundSkipped: (target) => this.targets.skipped(target),
     addressResolved: (target, _address, previous) => {

@@ -1,10 +1,9 @@
-import { type IcmpReport, type LossReason, lossReasons, type PingResult, pingOf } from '../domain/ping.js';
+import { type IcmpReport, type LossReason, lossReasons, type PingResult, pingOf, type UnverifiedIcmpReason } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
-import { estimateSynRetransmits } from '../probe/retransmits.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import { formatValue, header, labelPairs, yieldToLoop } from './exposition.js';
 
-/** From 100 µs (loopback) to 10 s (retransmitted handshakes at 1, 3 and 7 s land in their own buckets). */
+/** From 100 µs (loopback) to 10 s (handshakes that needed SYN retransmissions, 1 s or more late, land in their own buckets). */
 export const RTT_BUCKETS_SECONDS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ] as const;
@@ -37,7 +36,9 @@ class Series {
   readonly rtt = new Histogram();
   readonly connect = new Histogram();
   retransmits = 0;
+  stalled = 0;
   readonly icmp = new Map<string, { sel: string; value: number }>();
+  readonly icmpUnverified = new Map<string, { sel: string; value: number }>();
   lossRatio = 0;
   rttSummary = { min: 0, avg: 0, max: 0, mdev: 0 };
   skipped = 0;
@@ -82,6 +83,14 @@ const counter = (name: string, help: string, value: (t: Series) => number): Fami
   values: (t) => [value(t)],
 });
 const gauge = (name: string, help: string, value: (t: Series) => number): Family => ({ ...counter(name, help, value), type: 'gauge' });
+/** A series per label set seen (ICMP type/code), so never cached: few targets have any. */
+const openEnded = (name: string, help: string, pick: (t: Series) => Map<string, { sel: string; value: number }>): Family => ({
+  name,
+  type: 'counter',
+  help,
+  prefixes: (t) => [...pick(t).values()].map(({ sel }) => `${name}{${sel}} `),
+  values: (t) => [...pick(t).values()].map(({ value }) => value),
+});
 
 function histogram(name: string, help: string, pick: (t: Series) => Histogram): Family {
   return {
@@ -107,7 +116,7 @@ function histogram(name: string, help: string, pick: (t: Series) => Histogram): 
 
 /**
  * Every per-target series, kept in plain numbers and written out by hand. At 1,000 targets these
- * are 57,000 lines; prom-client's generic path took 140 ms of blocked event loop per scrape,
+ * are 58,000 lines; prom-client's generic path took 140 ms of blocked event loop per scrape,
  * which delayed pings in flight and so inflated the very RTTs being exported. Here labels are
  * formatted once per target, and a scrape yields to the event loop every 50 targets of a family.
  */
@@ -124,17 +133,24 @@ const families: Family[] = [
   histogram('tcpping_connect_seconds', 'TCP handshake time.', (t) => t.connect),
   counter(
     'tcpping_connect_retransmits_total',
-    'Handshakes that took at least one SYN retransmission (about 1 s, 3 s, 7 s late): loss that TCP hid.',
+    "SYNs the kernel retransmitted during this target's pings (tcpi_total_retrans): loss that TCP hid when the handshake then completed.",
     (t) => t.retransmits,
   ),
-  {
-    name: 'tcpping_icmp_errors_total',
-    type: 'counter',
-    help: "ICMP errors matched to this target's pings, by ICMP version, type and code.",
-    // Open-ended (a series per type/code seen), so not cached: few targets have any.
-    prefixes: (t) => [...t.icmp.values()].map(({ sel }) => `tcpping_icmp_errors_total{${sel}} `),
-    values: (t) => [...t.icmp.values()].map(({ value }) => value),
-  },
+  openEnded(
+    'tcpping_icmp_errors_total',
+    "ICMP errors that explain this target's lost pings, by ICMP version, type and code.",
+    (t) => t.icmp,
+  ),
+  openEnded(
+    'tcpping_icmp_errors_unverified_total',
+    "ICMP errors about this target's pings that changed no verdict, by ICMP version, type, code and reason: late (after the ping ended) or unconfirmed (the kernel did not act on it for the ping's socket, e.g. forged).",
+    (t) => t.icmpUnverified,
+  ),
+  counter(
+    'tcpping_pings_stalled_total',
+    "Pings the event loop got to more than 20 ms after the kernel's record (a stall): their verdict and figures came from the kernel.",
+    (t) => t.stalled,
+  ),
   gauge('tcpping_round_loss_ratio', 'Loss of the last completed round, 0..1.', (t) => t.lossRatio),
   gauge('tcpping_round_rtt_min_seconds', 'Minimum RTT of the last completed round (NaN if no reply).', (t) => t.rttSummary.min),
   gauge('tcpping_round_rtt_avg_seconds', 'Average RTT of the last completed round (NaN if no reply).', (t) => t.rttSummary.avg),
@@ -161,6 +177,16 @@ const families: Family[] = [
 ];
 
 export const targetFamilyNames = families.map((f) => f.name);
+
+function count(series: Map<string, { sel: string; value: number }>, sel: string, report: IcmpReport, extra = ''): void {
+  const key = `${report.family}/${report.type}/${report.code}${extra}`;
+  const entry = series.get(key) ?? {
+    sel: `${sel},icmp_version="${report.family}",icmp_type="${report.type}",icmp_code="${report.code}"${extra}`,
+    value: 0,
+  };
+  entry.value++;
+  series.set(key, entry);
+}
 
 const lossIndex = new Map<LossReason, number>(lossReasons.map((r, i) => [r, i]));
 
@@ -191,11 +217,10 @@ export class TargetSeries {
   ping(name: string, result: PingResult): void {
     const t = this.targets.get(name);
     if (!t) return;
-    const { connectSeconds } = pingOf(result);
-    if (connectSeconds !== undefined) {
-      t.connect.observe(connectSeconds);
-      if (estimateSynRetransmits(connectSeconds) > 0) t.retransmits++;
-    }
+    const { connectSeconds, synRetransmits, stalledSeconds } = pingOf(result);
+    if (connectSeconds !== undefined) t.connect.observe(connectSeconds);
+    t.retransmits += synRetransmits ?? 0;
+    if (stalledSeconds !== undefined) t.stalled++;
     if (result.ok) t.rtt.observe(result.value.rttSeconds);
     else {
       const i = lossIndex.get(result.error.reason) as number;
@@ -206,14 +231,13 @@ export class TargetSeries {
 
   icmp(name: string, report: IcmpReport): void {
     const t = this.targets.get(name);
-    if (!t) return;
-    const key = `${report.family}/${report.type}/${report.code}`;
-    const series = t.icmp.get(key) ?? {
-      sel: `${t.sel},icmp_version="${report.family}",icmp_type="${report.type}",icmp_code="${report.code}"`,
-      value: 0,
-    };
-    series.value++;
-    t.icmp.set(key, series);
+    if (t) count(t.icmp, t.sel, report);
+  }
+
+  /** An ICMP error that changed no verdict, counted apart so nothing the network said is lost. */
+  icmpUnverified(name: string, report: IcmpReport, reason: UnverifiedIcmpReason): void {
+    const t = this.targets.get(name);
+    if (t) count(t.icmpUnverified, t.sel, report, `,reason="${reason}"`);
   }
 
   round(name: string, summary: RoundSummary): void {
@@ -252,7 +276,7 @@ export class TargetSeries {
     let sinceYield = 0;
     for (const family of families) {
       text += header(family.name, family.type, family.help);
-      const cached = family.name !== 'tcpping_icmp_errors_total';
+      const cached = !family.name.startsWith('tcpping_icmp_errors');
       for (const t of targets) {
         let prefixes = cached ? t.prefixes.get(family) : undefined;
         if (!prefixes) {

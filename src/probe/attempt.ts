@@ -1,13 +1,12 @@
 import type { Socket } from 'node:net';
-import type { Loss, LossReason, PingResult, Reply } from '../domain/ping.js';
+import type { KernelFigures, LossReason, PingResult } from '../domain/ping.js';
+import type { TimerHandle } from '../util/clock.js';
 import { err, ok } from '../util/result.js';
-import { reasonForError } from './errno.js';
-import { lossReasonWithIcmp } from './icmp-reason.js';
-import type { IcmpWatch, ProbeContext, ProbeRequest } from './types.js';
-
-export function secondsSince(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
+import { reasonForError, systemError } from './errno.js';
+import { STALL_SLACK_SECONDS } from './kernel-rules.js';
+import { PingIcmp } from './ping-icmp.js';
+import { PingTiming } from './timing.js';
+import type { ProbeContext, ProbeRequest } from './types.js';
 
 /**
  * Closes a probe's socket without leaving TIME_WAIT behind: an RST instead of a FIN (SO_LINGER 0),
@@ -20,34 +19,29 @@ export function discard(socket: Socket): void {
   else socket.resetAndDestroy();
 }
 
-/**
- * In SYN_SENT, Linux aborts the connect as soon as an ICMP unreachable (or time exceeded) arrives,
- * and the raw socket's copy of that packet races the connect error through the event loop. The
- * kernel queues the raw copy first, so it is normally read in the same loop turn; this bounds the
- * wait for the rare case where it is not. Only errors an ICMP can cause wait; a timeout does not
- * (an ICMP error comes within a round trip, long before the timeout).
- */
-export const ICMP_GRACE_MS = 50;
-const icmpCaused: ReadonlySet<LossReason> = new Set(['unreachable', 'refused']);
-
-/** Node's socket.localPort is empty while connecting; the handle knows the port once connect(2) is issued. */
-function boundLocalPort(socket: Socket): number | undefined {
-  const handle = (socket as unknown as { _handle?: { getsockname?: (out: { port?: number }) => number } })._handle;
-  const out: { port?: number } = {};
-  if (handle?.getsockname?.(out) === 0 && out.port) return out.port;
-  return socket.localPort || undefined;
-}
+const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
 
 /**
- * One ping's lifetime: a timeout on the injected clock, an abort signal, and a single
- * resolution. Probes call `succeed`/`fail`; whichever comes first wins and cleans up.
+ * One ping's lifetime: a deadline on the injected clock, an abort signal, and a single
+ * resolution. Probes report what their socket did (`open`, `connected`, `send`, `replied`, or an
+ * error); whichever ends the ping first wins and cleans up. Where the kernel can be asked, its
+ * record decides at the deadline and bounds every figure, so a stalled event loop neither loses
+ * a ping that was answered in time nor inflates its RTT.
  */
 export class Attempt {
   private settled = false;
-  private readonly timer;
+  private timer: TimerHandle | undefined;
+  private deadlineMs = 0;
+  /** A deadline that only waits for what the kernel already saw (a reply to read, an error to report) is the last. */
+  private finalDeadline = false;
+  private socket: Socket | undefined;
+  private readonly timing: PingTiming;
+  private readonly icmp: PingIcmp;
   private readonly onAbort = () => this.fail('error', 'aborted (shutting down)');
+  private figures: { -readonly [K in keyof KernelFigures]: KernelFigures[K] } = {};
+  /** Connect mode: a completed handshake is the reply. */
+  private answersOnHandshake = false;
   connectSeconds: number | undefined;
-  private readonly watch: IcmpWatch | undefined;
 
   constructor(
     private readonly request: ProbeRequest,
@@ -55,61 +49,127 @@ export class Attempt {
     private readonly resolve: (result: PingResult) => void,
     private readonly cleanup: (ok: boolean) => void,
   ) {
-    this.timer = context.clock.setTimeout(() => this.fail('timeout', `no reply within ${request.timeoutMs} ms`), request.timeoutMs);
+    this.timing = new PingTiming(context.kernel, request.timeoutMs / 1000);
+    this.figures.timing = context.kernel ? 'kernel' : 'userland';
+    this.icmp = new PingIcmp(request, context);
+    this.arm(request.timeoutMs);
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.watch = context.icmp?.watch({ host: request.host, port: request.port }, request.onLateIcmp);
-  }
-
-  /**
-   * Tells the ICMP capture which source port this ping's SYNs leave from. Node emits
-   * 'connectionAttempt' (once per address tried) just before it issues connect(2) in the same
-   * tick, so a microtask queued there runs right after the kernel picked the port.
-   */
-  track(socket: Socket): void {
-    const watch = this.watch;
-    if (!watch) return;
-    if (!socket.connecting && socket.remoteAddress && socket.localPort) {
-      watch.bound(socket.remoteAddress, socket.remotePort ?? this.request.port, socket.localPort);
-      return;
-    }
-    socket.on('connectionAttempt', (address: string, port: number) =>
-      queueMicrotask(() => {
-        const localPort = boundLocalPort(socket);
-        if (localPort) watch.bound(address, port, localPort);
-      }),
-    );
   }
 
   get done(): boolean {
     return this.settled;
   }
 
+  /** Opens the ping's connection. `answersOnHandshake`: a completed handshake is the reply (connect mode). */
+  open(answersOnHandshake = false): Socket {
+    this.answersOnHandshake = answersOnHandshake;
+    this.timing.connectIssued();
+    const socket = this.context.connect({ host: this.request.host, port: this.request.port, noDelay: true });
+    this.socket = socket;
+    this.icmp.track(socket);
+    return socket;
+  }
+
+  /** Pings over a kept connection: no handshake, the request goes out at once. */
+  reuse(socket: Socket): void {
+    this.socket = socket;
+    this.icmp.track(socket);
+  }
+
+  /** At 'connect'. False when the kernel says the handshake took longer than the timeout (our loop stalled past it). */
+  connected(): boolean {
+    if (!this.socket) return false;
+    const handshake = this.timing.handshake(this.socket);
+    this.connectSeconds = handshake.seconds;
+    this.note(handshake);
+    if (handshake.seconds <= this.timing.budgetSeconds) return true;
+    this.fail('timeout', `the handshake took ${ms(handshake.seconds)}, more than ${this.request.timeoutMs} ms`);
+    return false;
+  }
+
+  /**
+   * Writes the request. Its reply may take what the handshake left of the timeout, counted from
+   * now: time our loop took between the handshake and this write was not the network's.
+   */
+  send(write: () => void): void {
+    const left = this.request.timeoutMs / 1000 - (this.connectSeconds ?? 0);
+    this.timing.writing(left);
+    this.arm(left * 1000);
+    write();
+    // An ICMP error for the request that came while write() held the socket is only noted there.
+    const errno = this.socket && this.context.kernel?.takeError(this.socket);
+    if (errno) this.failWith(systemError(errno, 'write'));
+  }
+
+  /** The whole reply is in; `at` is when 'data' ran. */
+  replied(at: bigint, reply: string): void {
+    if (!this.socket || this.settled) return;
+    const rtt = this.timing.reply(this.socket, at);
+    this.note(rtt);
+    if (rtt.seconds <= this.timing.budgetSeconds) this.succeed(rtt.seconds, reply);
+    else this.fail('timeout', `the reply came after ${ms(rtt.seconds)}`);
+  }
+
   succeed(rttSeconds: number, reply?: string): void {
     if (!this.finish(true)) return;
-    const base: Reply = { seq: this.request.seq, rttSeconds };
-    const withConnect = this.connectSeconds === undefined ? base : { ...base, connectSeconds: this.connectSeconds };
-    this.resolve(ok(reply === undefined ? withConnect : { ...withConnect, reply }));
-    // An error for an earlier SYN of this ping, or one still to come, counts for the target as a late one.
-    void this.watch?.end(0, true);
+    this.icmp.succeeded();
+    const connect = this.connectSeconds === undefined ? {} : { connectSeconds: this.connectSeconds };
+    this.resolve(ok({ seq: this.request.seq, rttSeconds, ...connect, ...(reply === undefined ? {} : { reply }), ...this.figures }));
   }
 
   fail(reason: LossReason, detail: string, errno?: string): void {
     if (!this.finish(false)) return;
-    const loss: Loss = { seq: this.request.seq, reason, detail };
-    const withErrno = errno === undefined ? loss : { ...loss, errno };
-    const result = this.connectSeconds === undefined ? withErrno : { ...withErrno, connectSeconds: this.connectSeconds };
-    if (!this.watch) {
-      this.resolve(err(result));
-      return;
-    }
-    void this.watch
-      .end(icmpCaused.has(reason) ? ICMP_GRACE_MS : 0)
-      .then((icmp) => this.resolve(err(icmp ? { ...result, reason: lossReasonWithIcmp(reason, icmp), icmp } : result)));
+    const explained = this.icmp.failed(reason, errno);
+    const connect = this.connectSeconds === undefined ? {} : { connectSeconds: this.connectSeconds };
+    const loss = { seq: this.request.seq, reason: explained.reason, detail, ...(errno === undefined ? {} : { errno }), ...connect };
+    this.resolve(err({ ...loss, ...(explained.icmp ? { icmp: explained.icmp } : {}), ...this.figures }));
   }
 
   failWith(error: unknown): void {
     const { reason, detail, errno } = reasonForError(error);
     this.fail(reason, detail, errno);
+  }
+
+  private note(timed: { synRetransmits?: number; stalledSeconds?: number }): void {
+    if (timed.synRetransmits !== undefined) this.figures.synRetransmits = timed.synRetransmits;
+    if (timed.stalledSeconds !== undefined) this.figures.stalledSeconds = Math.max(this.figures.stalledSeconds ?? 0, timed.stalledSeconds);
+  }
+
+  private arm(timeoutMs: number): void {
+    const { clock } = this.context;
+    clock.clearTimeout(this.timer);
+    this.deadlineMs = clock.nowMs() + timeoutMs;
+    this.timer = clock.setTimeout(() => this.deadline(), Math.max(0, timeoutMs));
+  }
+
+  /** Waits one more turn of the loop for what the kernel already has (a reply to read, an error to report). */
+  private oneMoreTurn(): void {
+    this.finalDeadline = true;
+    this.arm(0);
+  }
+
+  private deadline(): void {
+    if (this.settled) return;
+    const lateSeconds = (this.context.clock.nowMs() - this.deadlineMs) / 1000;
+    if (lateSeconds > STALL_SLACK_SECONDS) this.note({ stalledSeconds: lateSeconds });
+    const verdict = this.finalDeadline ? { kind: 'timeout' as const } : this.timing.atDeadline(this.socket);
+    switch (verdict.kind) {
+      case 'handshake':
+        this.note(verdict.handshake);
+        if (this.answersOnHandshake) {
+          this.connectSeconds = verdict.handshake.seconds;
+          this.succeed(verdict.handshake.seconds);
+        } else this.arm((this.timing.budgetSeconds - verdict.handshake.seconds) * 1000); // 'connect' runs next and sends
+        return;
+      case 'reply':
+      case 'ended':
+        this.oneMoreTurn();
+        return;
+      case 'timeout':
+        this.note(verdict);
+        if (this.timing.phase === 'connecting' && this.socket) this.icmp.takeQueued(this.socket); // destroyed in this turn
+        this.fail('timeout', `no reply within ${this.request.timeoutMs} ms`);
+    }
   }
 
   private finish(ok: boolean): boolean {

@@ -1,15 +1,12 @@
-import { attempt, discard, secondsSince } from './attempt.js';
+import { attempt, discard } from './attempt.js';
 import type { Prober } from './types.js';
 
-/** TCP handshake only, against any TCP service; RTT = handshake time. */
+/** TCP handshake only, against any TCP service; RTT = handshake time (the kernel's first RTT sample where it can be asked). */
 export const connectProbe: Prober = (request, context) =>
   attempt(request, context, (a) => {
-    const start = process.hrtime.bigint();
-    const socket = context.connect({ host: request.host, port: request.port, noDelay: true });
-    a.track(socket);
+    const socket = a.open(true);
     socket.once('connect', () => {
-      a.connectSeconds = secondsSince(start);
-      a.succeed(a.connectSeconds);
+      if (a.connected()) a.succeed(a.connectSeconds as number);
     });
     socket.on('error', (error) => a.failWith(error));
     return () => discard(socket);

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { encodePing, expectedReply } from '../protocol/line.js';
-import { type Attempt, attempt, discard, secondsSince } from './attempt.js';
+import { type Attempt, attempt, discard } from './attempt.js';
 import type { KeptConnection, Prober } from './types.js';
 
 /**
@@ -11,21 +11,17 @@ import type { KeptConnection, Prober } from './types.js';
 export const echoProbe: Prober = (request, context) =>
   attempt(request, context, (a) => {
     const reused = usable(request.kept);
-    const socket = reused ?? context.connect({ host: request.host, port: request.port, noDelay: true });
-    a.track(socket);
+    const socket = reused ?? a.open();
+    if (reused) a.reuse(reused);
     const line = encodePing(request.seq, context.clock.wallSeconds());
     const expected = expectedReply(line.slice(0, -1));
     let received = '';
-    let sentAt = 0n;
 
-    const send = () => {
-      sentAt = process.hrtime.bigint();
-      socket.write(line);
-    };
+    const send = () => a.send(() => socket.write(line));
     const onData = (chunk: Buffer) => {
-      const rttSeconds = secondsSince(sentAt); // taken first, before any work on the bytes
+      const at = process.hrtime.bigint(); // taken first, before any work on the bytes
       received += chunk.toString('latin1');
-      checkReply(a, received, expected, rttSeconds);
+      checkReply(a, received, expected, at);
     };
     const onEnd = () =>
       a.fail('closed', received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`);
@@ -35,13 +31,10 @@ export const echoProbe: Prober = (request, context) =>
     socket.once('end', onEnd);
     socket.once('close', onEnd);
     socket.on('error', onError);
-    if (reused) {
-      send();
-    } else {
-      const start = process.hrtime.bigint();
+    if (reused) send();
+    else {
       socket.once('connect', () => {
-        a.connectSeconds = secondsSince(start);
-        send();
+        if (a.connected()) send();
       });
     }
 
@@ -60,16 +53,16 @@ export const echoProbe: Prober = (request, context) =>
     };
   });
 
-function checkReply(a: Attempt, received: string, expected: string, rttSeconds: number): void {
+function checkReply(a: Attempt, received: string, expected: string, at: bigint): void {
   const newline = received.indexOf('\n');
   if (newline === -1) {
     // A classic server may answer without a newline: accept the exact reply as soon as it is whole.
-    if (received === expected) a.succeed(rttSeconds, received);
+    if (received === expected) a.replied(at, received);
     else if (received.length > expected.length) a.fail('mismatch', `reply "${printable(received)}" is not "${expected}"`);
     return;
   }
   const reply = received.slice(0, newline).replace(/\r$/, '');
-  if (reply === expected && newline === received.length - 1) a.succeed(rttSeconds, reply);
+  if (reply === expected && newline === received.length - 1) a.replied(at, reply);
   else if (reply === expected) a.fail('mismatch', `extra bytes after the reply "${expected}"`);
   else a.fail('mismatch', `reply "${printable(reply)}" is not "${expected}"`);
 }

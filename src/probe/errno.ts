@@ -1,4 +1,4 @@
-import { getSystemErrorMap } from 'node:util';
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import type { LossReason } from '../domain/ping.js';
 
 /** Maps the errno of a failed connection to the loss reason users see. */
@@ -33,4 +33,10 @@ export function reasonForError(error: unknown): { reason: LossReason; errno?: st
   const reason = (code && reasonByCode[code]) || 'error';
   const detail = (err instanceof Error && describeErrno(err)) || (err instanceof Error ? err.message : String(error));
   return code ? { reason, errno: code, detail } : { reason, detail };
+}
+
+/** An error like node:net's for a positive errno the kernel reported (SO_ERROR), so it reads the same as theirs. */
+export function systemError(errno: number, syscall: string): NodeJS.ErrnoException {
+  const code = getSystemErrorName(-errno);
+  return Object.assign(new Error(`${syscall} ${code}`), { code, errno: -errno, syscall });
 }

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { ProbeMode } from '../domain/target.js';
+import { kernelSockets } from '../kernel/sockets.js';
 import { systemClock } from '../util/clock.js';
 import { connectProbe } from './connect.js';
 import { echoProbe } from './echo.js';
@@ -7,4 +8,14 @@ import type { ProbeContext, Prober } from './types.js';
 
 export const probers = { echo: echoProbe, connect: connectProbe } satisfies Record<ProbeMode, Prober>;
 
-export const defaultProbeContext: ProbeContext = { clock: systemClock, connect };
+const kernel = kernelSockets();
+
+/**
+ * Why figures are timed in userland here (no TCP_INFO: not Linux, or koffi could not load), or
+ * undefined when the kernel times them. Said in the log, on /metrics and in /api/v1/targets.
+ */
+export const kernelTimingUnavailable: string | undefined = 'unavailable' in kernel ? kernel.unavailable : undefined;
+
+/** Real sockets: the kernel's record of each where it can be asked, node:net alone where not. */
+export const defaultProbeContext: ProbeContext =
+  'kernel' in kernel ? { clock: systemClock, connect: kernel.connect, kernel: kernel.kernel } : { clock: systemClock, connect };

@@ -1,6 +1,6 @@
 import type { NetConnectOpts, Socket } from 'node:net';
-import type { IcmpReport, PingResult } from '../domain/ping.js';
-
+import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
+import type { SocketKernel } from '../kernel/sockets.js';
 import type { Clock } from '../util/clock.js';
 
 /** Holds one connection across pings when a target reuses its connection (persistent mode). */
@@ -15,8 +15,11 @@ export interface ProbeRequest {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   readonly kept?: KeptConnection;
-  /** An ICMP error about this ping that came after it ended (a retransmitted SYN's, a slow router's). */
-  readonly onLateIcmp?: (report: IcmpReport) => void;
+  /**
+   * An ICMP error about this ping that changed no verdict: it came after the ping ended, or the
+   * kernel did not confirm it for the ping's socket. Counted apart, so nothing the network said is lost.
+   */
+  readonly onUnverifiedIcmp?: (report: IcmpReport, reason: UnverifiedIcmpReason) => void;
 }
 
 export type ConnectFn = (options: NetConnectOpts) => Socket;
@@ -26,10 +29,11 @@ export interface IcmpWatch {
   /** The connect was issued from `localPort` to `address:port`: errors quoting that are this ping's. */
   bound(address: string, port: number, localPort: number): void;
   /**
-   * The ping is over: its ICMP error, waiting up to `graceMs` for one still on its way. A ping
-   * that `succeeded` after an error (a retransmitted SYN got through) hands it on as a late one.
+   * The ping is over: the copy of an error matched to it while it was in flight, if any. `known`
+   * is the error its verdict carries (from the socket's error queue): copies of it coming later
+   * are duplicates, not late errors.
    */
-  end(graceMs: number, succeeded?: boolean): Promise<IcmpReport | undefined>;
+  end(known?: IcmpReport): IcmpReport | undefined;
 }
 
 /** The port the ICMP capture offers to probes; `onLate` hears of errors that come after the ping ended. */
@@ -39,10 +43,12 @@ export interface IcmpWatcher {
 
 export interface ProbeContext {
   readonly clock: Clock;
-  /** Socket factory (node:net's `connect` unless a test swaps it). */
+  /** Socket factory (node:net's `connect`, or one whose sockets report ICMP errors at once). */
   readonly connect: ConnectFn;
-  /** Present when ICMP capture runs; lost pings then carry the ICMP error that explains them. */
+  /** Present when ICMP capture runs: type and code for errors the socket only has an errno for, and errors counted apart. */
   readonly icmp?: IcmpWatcher;
+  /** The kernel's record of each socket (Linux): kernel-timed figures and stall-proof verdicts. Absent: userland timing. */
+  readonly kernel?: SocketKernel;
 }
 
 /** Every probe mode has this signature; the probers table dispatches on the mode. */

@@ -8,7 +8,7 @@ const events = {
   targetRemoved: true,
   pingStarted: true,
   pingFinished: true,
-  lateIcmp: true,
+  unverifiedIcmp: true,
   roundFinished: true,
   roundSkipped: true,
   addressResolved: true,
@@ -41,7 +41,7 @@ export function logObserver(log: Logger): SchedulerObserver {
     addressResolved: (target, address, previous) => {
       if (previous !== undefined) log.info({ target, address, previous }, 'target address changed');
     },
-    lateIcmp: (target, seq, icmp) => log.debug({ target, seq, icmp }, 'ICMP error after the ping ended'),
+    unverifiedIcmp: (target, seq, icmp, reason) => log.debug({ target, seq, icmp, reason }, 'ICMP error that changed no verdict'),
     roundFailed: (target, err) => log.error({ target, err }, 'round failed'),
   };
 }

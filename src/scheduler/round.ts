@@ -1,4 +1,4 @@
-import type { IcmpReport, PingResult } from '../domain/ping.js';
+import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import { closeKept } from '../probe/echo.js';
 import type { KeptConnection, ProbeContext, Prober } from '../probe/types.js';
@@ -15,8 +15,8 @@ export interface RoundHooks {
   /** `lagSeconds`: how late the ping started against its planned time. */
   pingStarted?(seq: number, lagSeconds: number): void;
   pingFinished?(result: PingResult): void;
-  /** An ICMP error about ping `seq` that came after it ended; may come after the round ended too. */
-  lateIcmp?(seq: number, report: IcmpReport): void;
+  /** An ICMP error about ping `seq` that changed no verdict (late ones may come after the round ended too). */
+  unverifiedIcmp?(seq: number, report: IcmpReport, reason: UnverifiedIcmpReason): void;
   /** The address this round pings (after name resolution). */
   resolved?(address: string): void;
 }
@@ -62,7 +62,7 @@ export async function runRound(
       if (seq > 1 && !(await sleepUntil(clock, plannedMs, control.stopping))) break;
       if (control.stopping?.aborted) break;
       hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - (seq === 1 ? plannedStartMs : plannedMs)) / 1000);
-      const lateIcmp = hooks.lateIcmp;
+      const unverifiedIcmp = hooks.unverifiedIcmp;
       const result = resolution.ok
         ? await prober(
             {
@@ -72,7 +72,9 @@ export async function runRound(
               timeoutMs: spec.timeoutMs,
               signal: control.signal,
               kept,
-              ...(lateIcmp ? { onLateIcmp: (report: IcmpReport) => lateIcmp(seq, report) } : {}),
+              ...(unverifiedIcmp
+                ? { onUnverifiedIcmp: (report: IcmpReport, reason: UnverifiedIcmpReason) => unverifiedIcmp(seq, report, reason) }
+                : {}),
             },
             deps.probeContext,
           )

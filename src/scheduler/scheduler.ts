@@ -1,4 +1,4 @@
-import type { IcmpReport, PingResult } from '../domain/ping.js';
+import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { TimerHandle } from '../util/clock.js';
@@ -18,8 +18,11 @@ export interface SchedulerObserver {
   targetRemoved?(name: string): void;
   pingStarted?(target: string, lagSeconds: number): void;
   pingFinished?(target: string, result: PingResult): void;
-  /** An ICMP error about ping `seq` of `target` that came after the ping ended. */
-  lateIcmp?(target: string, seq: number, report: IcmpReport): void;
+  /**
+   * An ICMP error about ping `seq` of `target` that changed no verdict: it came after the ping
+   * ended, or the kernel did not confirm it for the ping's socket (a forged one, for instance).
+   */
+  unverifiedIcmp?(target: string, seq: number, report: IcmpReport, reason: UnverifiedIcmpReason): void;
   roundFinished?(target: string, summary: RoundSummary, results: readonly PingResult[]): void;
   roundSkipped?(target: string): void;
   /** Each round's address; `previous` is set when it differs from the last round's. */
@@ -174,7 +177,7 @@ class TargetRunner {
       {
         pingStarted: (_seq, lag) => this.observer.pingStarted?.(name, lag),
         pingFinished: (result) => this.observer.pingFinished?.(name, result),
-        lateIcmp: (seq, report) => this.observer.lateIcmp?.(name, seq, report),
+        unverifiedIcmp: (seq, report, reason) => this.observer.unverifiedIcmp?.(name, seq, report, reason),
         resolved: (address) => {
           const previous = this.lastAddress !== undefined && this.lastAddress !== address ? this.lastAddress : undefined;
           this.lastAddress = address;

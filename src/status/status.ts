@@ -1,4 +1,4 @@
-import type { IcmpReport, LossReason } from '../domain/ping.js';
+import { type IcmpReport, type LossReason, pingOf, type Timing } from '../domain/ping.js';
 import type { Target, TargetSettings } from '../domain/target.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
 import type { RoundSummary } from '../stats/round-summary.js';
@@ -29,6 +29,11 @@ export interface TargetStatus {
   readonly resolvedAddress: string | null;
   /** How often the resolved address changed since the target was added. */
   readonly addressChanges: number;
+  /**
+   * What timed the last ping and judged it: "kernel" (TCP_INFO, immune to event-loop stalls) or
+   * "userland" (no TCP_INFO here: figures include the event loop's delays); null before a ping.
+   */
+  readonly timing: Timing | null;
   /** Recent rounds, oldest first, at most `historyRounds` of them. */
   readonly history: RoundPoint[];
 }
@@ -40,6 +45,7 @@ interface Entry {
   lastLoss: LastLoss | null;
   resolvedAddress: string | null;
   addressChanges: number;
+  timing: Timing | null;
   history: RoundHistory;
 }
 
@@ -55,7 +61,7 @@ export class StatusBoard {
   /** Every target's state; `withHistory` false leaves the (large) round history empty. */
   list(withHistory = true): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
-      const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, history } = entry;
+      const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, timing, history } = entry;
       const { name, address, host, port: _port, ...settings } = config;
       const up = lastRound ? lastRound.received > 0 : null;
       return {
@@ -70,6 +76,7 @@ export class StatusBoard {
         lastLoss,
         resolvedAddress,
         addressChanges,
+        timing,
         history: withHistory ? history.toArray() : [],
       };
     });
@@ -88,6 +95,7 @@ export class StatusBoard {
         lastLoss: null,
         resolvedAddress: null,
         addressChanges: 0,
+        timing: null,
         history: new RoundHistory(this.historyRounds),
       });
     },
@@ -101,7 +109,9 @@ export class StatusBoard {
     },
     pingFinished: (target, result) => {
       const entry = this.targets.get(target);
-      if (!entry || result.ok) return;
+      if (!entry) return;
+      entry.timing = pingOf(result).timing ?? entry.timing;
+      if (result.ok) return;
       const { seq, reason, detail, icmp } = result.error;
       entry.lastLoss = { seq, reason, detail, ...(icmp ? { icmp } : {}), at: this.clock.wallSeconds() };
     },

@@ -36,17 +36,14 @@ function fakeFactory(fail?: Partial<Record<IpFamily, string>>) {
 const quotedSourcePort = recorded('v4-host-unreachable').readUInt16BE(48);
 
 describe('IcmpCapture on recorded packets', () => {
-  test('a lost ping waits a bounded grace for its error, and gets it when it comes', async () => {
-    const clock = new FakeClock();
+  test('the copy matched to a ping in flight is handed over when the ping ends; another copy is a duplicate', () => {
     const { open, sockets } = fakeFactory();
-    const capture = new IcmpCapture(clock);
+    const capture = new IcmpCapture(new FakeClock());
     assert.deepEqual(capture.open(open), []);
     const watch = capture.watch({ host: '10.77.2.10', port: 11000 });
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
-    const ended = watch.end(50);
     sockets.get(4)?.emit('message', recorded('v4-host-unreachable'), '10.77.1.1');
-    const report = await ended;
-    assert.deepEqual(report, { family: 4, type: 3, code: 1, reporter: '10.77.1.1' });
+    assert.deepEqual(watch.end(), { family: 4, type: 3, code: 1, reporter: '10.77.1.1' });
     // The same error again (a retransmitted SYN's) is not counted twice.
     sockets.get(4)?.emit('message', recorded('v4-host-unreachable'), '10.77.1.1');
     assert.equal(capture.stats.duplicate, 1);
@@ -54,16 +51,13 @@ describe('IcmpCapture on recorded packets', () => {
     assert.ok(sockets.get(4)?.closed && sockets.get(6)?.closed);
   });
 
-  test("without an error the grace runs out on the clock; a late error goes to the ping's late listener", async () => {
-    const clock = new FakeClock();
-    const capture = new IcmpCapture(clock);
+  test("no ping waits for a copy; one that comes after the ping ended goes to the ping's late listener", () => {
+    const capture = new IcmpCapture(new FakeClock());
     capture.open(fakeFactory().open);
     const late: [string, IcmpReport][] = [];
     const watch: IcmpWatch = capture.watch({ host: 'target.example', port: 11000 }, (report) => late.push(['example', report]));
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
-    const ended = watch.end(50);
-    await clock.advance(50);
-    assert.equal(await ended, undefined);
+    assert.equal(watch.end(), undefined);
     capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
     assert.deepEqual(late, [['example', { family: 4, type: 3, code: 1, reporter: '10.77.1.1' }]]);
     capture.receive(6, recorded('v6-host-unreachable'), 'fd77:1::1'); // never pinged: ignored
@@ -71,15 +65,16 @@ describe('IcmpCapture on recorded packets', () => {
     capture.stop();
   });
 
-  test('an error for a ping that then succeeds (its retransmitted SYN got through) still counts, once', async () => {
+  test('copies of the error a verdict already carries (from the socket) are duplicates, not late', () => {
     const capture = new IcmpCapture(new FakeClock());
     capture.open(fakeFactory().open);
-    const late: string[] = [];
-    const watch = capture.watch({ host: '10.77.2.10', port: 11000 }, () => late.push('flaky'));
+    const late: IcmpReport[] = [];
+    const watch = capture.watch({ host: '10.77.2.10', port: 11000 }, (report) => late.push(report));
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
+    assert.equal(watch.end({ family: 4, type: 3, code: 1, reporter: '10.77.1.1' }), undefined);
     capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
-    await watch.end(50, true);
-    assert.deepEqual(late, ['flaky']);
+    assert.deepEqual(late, []);
+    assert.equal(capture.stats.duplicate, 1);
     capture.stop();
   });
 });
@@ -128,26 +123,39 @@ describe('icmp.capture modes', () => {
 });
 
 describe('probes tell the capture their source port while connecting', () => {
-  test('bound() gets the real local port, and the ICMP error rewrites the loss reason', async () => {
+  async function refused(report: IcmpReport) {
     const server = createServer((s) => s.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve())); // now a closed port: refused
     const bound: [string, number, number][] = [];
-    const report: IcmpReport = { family: 4, type: 3, code: 13, reporter: '192.0.2.1' };
-    const icmp = {
-      watch: () => ({ bound: (a: string, p: number, l: number) => bound.push([a, p, l]), end: async () => report }),
-    };
+    const apart: [IcmpReport, string][] = [];
+    const icmp = { watch: () => ({ bound: (a: string, p: number, l: number) => bound.push([a, p, l]), end: () => report }) };
     const result: PingResult = await connectProbe(
-      { host: '127.0.0.1', port, seq: 1, timeoutMs: 1000 },
+      { host: '127.0.0.1', port, seq: 1, timeoutMs: 1000, onUnverifiedIcmp: (r, why) => apart.push([r, why]) },
       { clock: systemClock, connect, icmp },
     );
     assert.equal(bound.length, 1);
     assert.deepEqual(bound[0]?.slice(0, 2), ['127.0.0.1', port]);
     assert.ok((bound[0]?.[2] ?? 0) > 0);
     assert.ok(!result.ok);
-    assert.equal(result.error.reason, 'unreachable');
     assert.equal(result.error.errno, 'ECONNREFUSED');
-    assert.deepEqual(result.error.icmp, report);
+    return { loss: result.error, apart };
+  }
+
+  test("a captured copy that agrees with the socket's errno explains the loss", async () => {
+    const report: IcmpReport = { family: 4, type: 3, code: 3, reporter: '192.0.2.1' }; // port unreachable: ECONNREFUSED
+    const { loss, apart } = await refused(report);
+    assert.equal(loss.reason, 'refused');
+    assert.deepEqual(loss.icmp, report);
+    assert.deepEqual(apart, []);
+  });
+
+  test("one that does not (a forger's guess) changes nothing and is counted apart", async () => {
+    const report: IcmpReport = { family: 4, type: 3, code: 13, reporter: '192.0.2.1' }; // admin prohibited: EHOSTUNREACH
+    const { loss, apart } = await refused(report);
+    assert.equal(loss.reason, 'refused');
+    assert.equal(loss.icmp, undefined);
+    assert.deepEqual(apart, [[report, 'unconfirmed']]);
   });
 });

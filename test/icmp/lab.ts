@@ -78,11 +78,18 @@ export async function scrapeUntil(lab: Lab, ns: string, port: number, done: (s: 
   return samples;
 }
 
-/** Every ICMP series of one target, as "version/type/code". */
+/** Every ICMP series of one target that explains its losses, as "version/type/code". */
 export function icmpSeries(samples: Sample[], target: string): string[] {
   return samples
     .filter((s) => s.name === 'tcpping_icmp_errors_total' && s.labels.target === target && s.value > 0)
     .map((s) => `${s.labels.icmp_version}/${s.labels.icmp_type}/${s.labels.icmp_code}`);
+}
+
+/** Every series of ICMP errors counted apart (they changed no verdict), as "version/type/code reason". */
+export function unverifiedSeries(samples: Sample[], target: string): string[] {
+  return samples
+    .filter((s) => s.name === 'tcpping_icmp_errors_unverified_total' && s.labels.target === target && s.value > 0)
+    .map((s) => `${s.labels.icmp_version}/${s.labels.icmp_type}/${s.labels.icmp_code} ${s.labels.reason}`);
 }
 
 export function assertCase(samples: Sample[], c: Case): void {

@@ -1,0 +1,81 @@
+import type { Socket } from 'node:net';
+import type { IcmpReport, LossReason } from '../domain/ping.js';
+import type { QueuedError } from '../kernel/error-queue.js';
+import { SO_EE_ORIGIN_ICMP } from '../kernel/linux.js';
+import { lossReasonWithIcmp } from './icmp-reason.js';
+import { icmpVerdict } from './icmp-verdict.js';
+import type { IcmpWatch, ProbeContext, ProbeRequest } from './types.js';
+
+/** Node's socket.localPort is empty while connecting; the handle knows the port once connect(2) is issued. */
+function boundLocalPort(socket: Socket): number | undefined {
+  const handle = (socket as unknown as { _handle?: { getsockname?: (out: { port?: number }) => number } })._handle;
+  const out: { port?: number } = {};
+  if (handle?.getsockname?.(out) === 0 && out.port) return out.port;
+  return socket.localPort || undefined;
+}
+
+/** An error-queue entry as the rest of tcpping sees ICMP errors. */
+export function reportOf(entry: QueuedError): IcmpReport {
+  return { family: entry.origin === SO_EE_ORIGIN_ICMP ? 4 : 6, type: entry.type, code: entry.code, reporter: entry.offender ?? '' };
+}
+
+/**
+ * The ICMP errors about one ping: the one the kernel queued on its socket, and the capture's copy
+ * of any that quoted its addresses and ports. At the end `icmpVerdict` says which explains the
+ * loss; the others are reported through `onUnverifiedIcmp`, as late ones are by the capture.
+ */
+export class PingIcmp {
+  private readonly watch: IcmpWatch | undefined;
+  private queued: IcmpReport | undefined;
+
+  constructor(
+    private readonly request: ProbeRequest,
+    private readonly context: ProbeContext,
+  ) {
+    const unverified = request.onUnverifiedIcmp;
+    this.watch = context.icmp?.watch({ host: request.host, port: request.port }, unverified && ((report) => unverified(report, 'late')));
+  }
+
+  /**
+   * Follows a connection of the ping. Node emits 'connectionAttempt' just before it issues
+   * connect(2) in the same tick, so a microtask queued there runs right after the kernel picked
+   * the source port, which the capture needs. 'connectionAttemptFailed' comes while the failed
+   * socket is still open and libuv has already read its error: the one moment its error queue
+   * can be read safely.
+   */
+  track(socket: Socket): void {
+    if (this.context.kernel) socket.on('connectionAttemptFailed', () => this.takeQueued(socket));
+    const watch = this.watch;
+    if (!watch) return;
+    if (!socket.connecting && socket.remoteAddress && socket.localPort) {
+      watch.bound(socket.remoteAddress, socket.remotePort ?? this.request.port, socket.localPort);
+      return;
+    }
+    socket.on('connectionAttempt', (address: string, port: number) =>
+      queueMicrotask(() => {
+        const localPort = boundLocalPort(socket);
+        if (localPort) watch.bound(address, port, localPort);
+      }),
+    );
+  }
+
+  /** Reads the ICMP error the kernel queued for the socket, if any (see SocketKernel.icmpErrors for when). */
+  takeQueued(socket: Socket): void {
+    const entry = this.context.kernel?.icmpErrors(socket)[0];
+    if (entry) this.queued ??= reportOf(entry);
+  }
+
+  /** The ping got its reply: a copy the capture matched to it meanwhile was not about it after all. */
+  succeeded(): void {
+    const captured = this.watch?.end();
+    if (captured) this.request.onUnverifiedIcmp?.(captured, 'unconfirmed');
+  }
+
+  /** The ping is lost for `reason` (the socket's `errno`, if any): the ICMP error that explains it, and the reason it stands for. */
+  failed(reason: LossReason, errno: string | undefined): { reason: LossReason; icmp?: IcmpReport } {
+    const captured = this.watch?.end(this.queued);
+    const { icmp, apart } = icmpVerdict({ queued: this.queued, captured, errno });
+    if (apart) this.request.onUnverifiedIcmp?.(apart, 'unconfirmed');
+    return icmp ? { reason: lossReasonWithIcmp(reason, icmp), icmp } : { reason };
+  }
+}

@@ -1,0 +1,95 @@
+import type { Socket } from 'node:net';
+import type { SocketKernel } from '../kernel/sockets.js';
+import {
+  boundByKernel,
+  type DeadlineVerdict,
+  judgeDeadline,
+  kernelHandshake,
+  kernelReplySeconds,
+  STALL_SLACK_SECONDS,
+} from './kernel-rules.js';
+
+const now = () => process.hrtime.bigint();
+const secondsSince = (start: bigint, end = now()) => Number(end - start) / 1e9;
+
+export interface Timed {
+  readonly seconds: number;
+  readonly synRetransmits?: number;
+  /** Set when userland was later than the kernel's record by more than the slack. */
+  readonly stalledSeconds?: number;
+}
+
+/**
+ * One ping's clock: userland stamps taken in the socket callbacks (process.hrtime), checked
+ * against the kernel's record of the socket where it can be asked, so that time the event loop
+ * lost is never counted against the network. The probe says what happened; the attempt asks it
+ * at the deadline.
+ */
+export class PingTiming {
+  phase: 'connecting' | 'awaiting-reply' = 'connecting';
+  private connectAt = 0n;
+  private writeAt = 0n;
+  /** The reply's time, when a late deadline found the reply waiting in the socket. */
+  private replySeconds: number | undefined;
+
+  constructor(
+    private readonly kernel: SocketKernel | undefined,
+    /** What the current phase may take. */
+    public budgetSeconds: number,
+  ) {}
+
+  get kernelTimed(): boolean {
+    return this.kernel !== undefined;
+  }
+
+  connectIssued(): void {
+    this.connectAt = now();
+  }
+
+  /** At 'connect': the handshake's time; the kernel's first RTT sample when it can be asked. */
+  handshake(socket: Socket): Timed {
+    const userland = secondsSince(this.connectAt);
+    const info = this.kernel?.tcpInfo(socket);
+    if (!info) return { seconds: userland };
+    const { seconds, synRetransmits } = kernelHandshake(info, secondsSince(this.connectAt));
+    const stall = userland - seconds;
+    return stall > STALL_SLACK_SECONDS ? { seconds, synRetransmits, stalledSeconds: stall } : { seconds, synRetransmits };
+  }
+
+  /** The request is about to be written; its reply may take `budgetSeconds` from now. */
+  writing(budgetSeconds: number): void {
+    this.phase = 'awaiting-reply';
+    this.budgetSeconds = budgetSeconds;
+    this.writeAt = now();
+  }
+
+  /** The whole reply is in, as 'data' saw at `at`: write → reply, bounded by the kernel's record. */
+  reply(socket: Socket, at: bigint): Timed {
+    const userland = secondsSince(this.writeAt, at);
+    if (this.replySeconds !== undefined) {
+      // A late deadline found the reply waiting: its time is the kernel's, whatever userland says.
+      const stall = userland - this.replySeconds;
+      return stall > STALL_SLACK_SECONDS ? { seconds: this.replySeconds, stalledSeconds: stall } : { seconds: this.replySeconds };
+    }
+    // Below the slack no stall can be told apart from a jiffy: skip the system call.
+    if (!this.kernel || userland <= STALL_SLACK_SECONDS) return { seconds: userland };
+    const info = this.kernel.tcpInfo(socket);
+    return info ? boundByKernel(userland, kernelReplySeconds(info, secondsSince(this.writeAt))) : { seconds: userland };
+  }
+
+  /** The deadline has come (perhaps late): what the kernel saw happen in time. */
+  atDeadline(socket: Socket | undefined): DeadlineVerdict {
+    const kernel = this.kernel;
+    if (!kernel || !socket) return { kind: 'timeout' };
+    const connecting = this.phase === 'connecting';
+    const verdict = judgeDeadline({
+      phase: this.phase,
+      info: kernel.tcpInfo(socket),
+      bytesWaiting: connecting ? undefined : kernel.bytesWaiting(socket),
+      elapsedSeconds: secondsSince(connecting ? this.connectAt : this.writeAt),
+      budgetSeconds: this.budgetSeconds,
+    });
+    if (verdict.kind === 'reply') this.replySeconds = verdict.rttSeconds;
+    return verdict;
+  }
+}
