@@ -82,6 +82,13 @@ const CONTROL = 256;
 const CONTROL_BYTES = 512;
 let scratch: Scratch | undefined;
 
+/** What one recvmsg(MSG_ERRQUEUE) returned, as bytes: control messages, msg_name, payload. */
+export interface ErrorMessageBytes {
+  readonly control: Uint8Array;
+  readonly name: Uint8Array;
+  readonly data: Uint8Array;
+}
+
 /**
  * Takes up to `max` entries off the socket's error queue (recvmsg MSG_ERRQUEUE, non-blocking).
  * Taking the last ICMP entry also clears the socket's pending error, so on a socket libuv is still
@@ -89,8 +96,15 @@ let scratch: Scratch | undefined;
  * socket is destroyed in the same turn.
  */
 export function readErrorQueue(fd: number, max = 4): QueuedError[] {
+  return readErrorMessages(fd, max)
+    .map((m) => decodeErrorMessage(m.control, m.name, m.data))
+    .filter((e) => e !== undefined);
+}
+
+/** The error queue's entries as bytes (see readErrorQueue for when it may be read). */
+export function readErrorMessages(fd: number, max = 4): ErrorMessageBytes[] {
   const c = libc();
-  const out: QueuedError[] = [];
+  const out: ErrorMessageBytes[] = [];
   if (!c) return out;
   scratch ??= c.scratch(CONTROL + CONTROL_BYTES);
   const { view, bytes, address, pointer } = scratch;
@@ -108,12 +122,11 @@ export function readErrorQueue(fd: number, max = 4): QueuedError[] {
     if (got < 0) break; // EAGAIN: the queue is empty
     const nameLength = Math.min(view.getUint32(MSGHDR + 8, true), NAME_BYTES);
     const controlLength = Math.min(Number(view.getBigUint64(MSGHDR + 40, true)), CONTROL_BYTES);
-    const entry = decodeErrorMessage(
-      bytes.slice(CONTROL, CONTROL + controlLength),
-      bytes.slice(NAME, NAME + nameLength),
-      bytes.slice(DATA, DATA + Math.min(got, DATA_BYTES)),
-    );
-    if (entry) out.push(entry);
+    out.push({
+      control: bytes.slice(CONTROL, CONTROL + controlLength),
+      name: bytes.slice(NAME, NAME + nameLength),
+      data: bytes.slice(DATA, DATA + Math.min(got, DATA_BYTES)),
+    });
   }
   return out;
 }

@@ -61,11 +61,17 @@ const INFO_BYTES = 512;
 const infoBuffer = Buffer.alloc(INFO_BYTES);
 const lengthBuffer = Buffer.alloc(4);
 
-/** getsockopt(fd, IPPROTO_TCP, TCP_INFO): about 2 µs. Undefined without the kernel views or on error. */
-export function readTcpInfo(fd: number): TcpInfo | undefined {
+/** The bytes getsockopt(fd, IPPROTO_TCP, TCP_INFO) wrote, valid until the next call; undefined on error or without the kernel views. */
+export function readTcpInfoBytes(fd: number): Uint8Array | undefined {
   const c = libc();
   if (!c) return undefined;
   lengthBuffer.writeUInt32LE(INFO_BYTES, 0);
   if (c.getsockopt(fd, IPPROTO_TCP, TCP_INFO, infoBuffer, lengthBuffer) !== 0) return undefined;
-  return decodeTcpInfo(infoBuffer, lengthBuffer.readUInt32LE(0));
+  return infoBuffer.subarray(0, Math.min(lengthBuffer.readUInt32LE(0), INFO_BYTES));
+}
+
+/** TCP_INFO, decoded: about 2 µs. */
+export function readTcpInfo(fd: number): TcpInfo | undefined {
+  const bytes = readTcpInfoBytes(fd);
+  return bytes && decodeTcpInfo(bytes, bytes.length);
 }
