@@ -1,18 +1,20 @@
 /**
- * nftables rules for a router that drops the first `drops` SYNs of every flow to `address:port`
- * and lets the next one through, counting both: named counters `syns_<tag>` (every SYN seen) and
- * `drops_<tag>` (those dropped). Dynamic sets remember, per source address and port, how many
- * copies of a flow's SYN were dropped so far. Goes inside a `table inet` (see synDropTable).
+ * nftables rules for a router that drops the first `drops` SYNs of each of the first `flows` flows
+ * to `address:port` and lets the next one through, counting both: named counters `syns_<tag>`
+ * (every SYN seen) and `drops_<tag>` (those dropped). Dynamic sets remember, per source address
+ * and port, how many copies of a flow's SYN were dropped so far; once the first set is full, new
+ * flows pass untouched (a full set makes its `add` fail, and the rule with it).
  */
 export interface SynDrop {
   readonly address: string;
   readonly port: number;
   readonly drops: number;
+  readonly flows: number;
   /** Names the counters and sets; unique within the table. */
   readonly tag: string;
 }
 
-function rules({ address, port, drops, tag }: SynDrop): { sets: string[]; counters: string[]; chain: string[] } {
+function rules({ address, port, drops, flows, tag }: SynDrop): { sets: string[]; counters: string[]; chain: string[] } {
   const v6 = address.includes(':');
   const ip = v6 ? 'ip6' : 'ip';
   const match = `${ip} daddr ${address} tcp dport ${port} tcp flags & (syn | ack) == syn`;
@@ -20,7 +22,8 @@ function rules({ address, port, drops, tag }: SynDrop): { sets: string[]; counte
   const set = (n: number) => `${tag}_${n}`;
   const sets = Array.from(
     { length: drops },
-    (_, i) => `set ${set(i + 1)} { type ${v6 ? 'ipv6_addr' : 'ipv4_addr'} . inet_service; flags dynamic, timeout; timeout 120s; }`,
+    (_, i) =>
+      `set ${set(i + 1)} { type ${v6 ? 'ipv6_addr' : 'ipv4_addr'} . inet_service; size ${flows}; flags dynamic, timeout; timeout 120s; }`,
   );
   const chain = [`${match} counter name syns_${tag}`, `${match} ${flow} @${set(drops)} accept`];
   for (let n = drops - 1; n >= 1; n--)

@@ -32,7 +32,7 @@ export const cases: readonly Case[] = [
 export function writeConfig(
   capture: string,
   webPort: number,
-  targets: readonly { name: string; address: string }[],
+  targets: readonly { name: string; address: string; mode?: string }[],
   defaults: Record<string, number> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'tcpping-icmp-'));
@@ -45,7 +45,7 @@ export function writeConfig(
     `icmp: { capture: ${capture} }`,
     `defaults: ${JSON.stringify({ mode: 'connect', count: 3, intervalMs: 2000, pingIntervalMs: 100, timeoutMs: 1000, ...defaults })}`,
     'targets:',
-    ...targets.map((t) => `  - { name: ${t.name}, address: "${t.address}" }`),
+    ...targets.map((t) => `  - ${JSON.stringify(t)}`),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };

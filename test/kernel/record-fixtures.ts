@@ -73,7 +73,7 @@ if (process.argv[2] === '--inside') {
   try {
     lab.create();
     execFileSync('ip', ['netns', 'exec', lab.router, 'nft', '-f', '-'], {
-      input: synDropTable('record', [{ address: lab4.server, port: 11001, drops: 1, tag: 'p11001' }]),
+      input: synDropTable('record', [{ address: lab4.server, port: 11001, drops: 1, flows: 100, tag: 'p11001' }]),
     });
     const servers = [11000, 11001].map((port) =>
       lab.node(lab.server, ['src/cli/bin.ts', 'server', '--listen', `0.0.0.0:${port}`, '--drop-rate', '0']),
