@@ -32,7 +32,7 @@ export class Attempt {
   private settled = false;
   private timer: TimerHandle | undefined;
   private deadlineMs = 0;
-  /** A deadline that only waits for what the kernel already saw (a reply to read, an error to report) is the last. */
+  /** The deadline after a wait for what the kernel already saw (a reply to read, an error to report) is the last. */
   private finalDeadline = false;
   private socket: Socket | undefined;
   private readonly timing: PingTiming;
@@ -67,6 +67,12 @@ export class Attempt {
     const socket = this.context.connect({ host: this.request.host, port: this.request.port, noDelay: true });
     this.socket = socket;
     this.icmp.track(socket);
+    // Node emits this just before it issues connect(2), in the same tick: the timeout counts from the
+    // SYN, so a stall between the ping's start and the SYN is not counted against the network.
+    socket.on('connectionAttempt', () => {
+      this.timing.connectIssued();
+      this.arm(this.request.timeoutMs);
+    });
     return socket;
   }
 
@@ -89,13 +95,14 @@ export class Attempt {
 
   /**
    * Writes the request. Its reply may take what the handshake left of the timeout, counted from
-   * now: time our loop took between the handshake and this write was not the network's.
+   * the write: time our loop took between the handshake and the write was not the network's.
    */
   send(write: () => void): void {
     const left = this.request.timeoutMs / 1000 - (this.connectSeconds ?? 0);
     this.timing.writing(left);
-    this.arm(left * 1000);
     write();
+    // Without the kernel's handshake time the deadline stays where it was: userland cannot tell a stall from the network.
+    if (this.timing.kernelTimed) this.arm(left * 1000);
     // An ICMP error for the request that came while write() held the socket is only noted there.
     const errno = this.socket && this.context.kernel?.takeError(this.socket);
     if (errno) this.failWith(systemError(errno, 'write'));
@@ -142,10 +149,15 @@ export class Attempt {
     this.timer = clock.setTimeout(() => this.deadline(), Math.max(0, timeoutMs));
   }
 
-  /** Waits one more turn of the loop for what the kernel already has (a reply to read, an error to report). */
+  /**
+   * Waits for libuv to hand over what the kernel already has (a reply to read, an error to report):
+   * that happens in the poll phase, and setImmediate runs right after it. Not a timer: a timer due
+   * in 1 ms can still fire in the same timers phase when that phase ran long, before any poll.
+   */
   private oneMoreTurn(): void {
     this.finalDeadline = true;
-    this.arm(0);
+    this.context.clock.clearTimeout(this.timer);
+    setImmediate(() => this.deadline());
   }
 
   private deadline(): void {

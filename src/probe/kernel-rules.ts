@@ -32,9 +32,13 @@ export function boundByKernel(userlandSeconds: number, kernelSeconds: number): {
   return stall > STALL_SLACK_SECONDS ? { seconds: kernelSeconds, stalledSeconds: stall } : { seconds: userlandSeconds };
 }
 
-/** When the reply's last bytes came in, as seconds after the request was written (`sinceWriteSeconds` ago). */
-export function kernelReplySeconds(info: Pick<TcpInfo, 'lastDataRecvMs'>, sinceWriteSeconds: number): number {
-  return Math.max(0, sinceWriteSeconds - info.lastDataRecvMs / 1000);
+/**
+ * Request → reply as the kernel saw it: from when it sent the request's data to when the reply's
+ * last bytes came in, both ages read at once (to a jiffy each). Nothing of ours is in it, not even
+ * a stall between our write's timestamp and the write itself.
+ */
+export function kernelReplySeconds(info: Pick<TcpInfo, 'lastDataSentMs' | 'lastDataRecvMs'>): number {
+  return Math.max(0, (info.lastDataSentMs - info.lastDataRecvMs) / 1000);
 }
 
 export type DeadlineVerdict =
@@ -53,7 +57,7 @@ export interface DeadlineView {
   readonly info: TcpInfo | undefined;
   /** SIOCINQ at the deadline. */
   readonly bytesWaiting: number | undefined;
-  /** Since connect() (connecting) or since the request was written (awaiting a reply). */
+  /** Since connect(2) was issued (the handshake's end is told from it after a retransmitted SYN). */
   readonly elapsedSeconds: number;
   /** What the phase may take. */
   readonly budgetSeconds: number;
@@ -73,7 +77,7 @@ export function judgeDeadline(view: DeadlineView): DeadlineVerdict {
     return handshake.seconds <= budgetSeconds ? { kind: 'handshake', handshake } : { kind: 'timeout', synRetransmits: info.totalRetrans };
   }
   if ((view.bytesWaiting ?? 0) > 0) {
-    const rttSeconds = kernelReplySeconds(info, elapsedSeconds);
+    const rttSeconds = kernelReplySeconds(info);
     return rttSeconds <= budgetSeconds ? { kind: 'reply', rttSeconds } : { kind: 'timeout' };
   }
   return info.state === TcpState.ESTABLISHED ? { kind: 'timeout' } : { kind: 'ended' };

@@ -56,7 +56,7 @@ export class PingTiming {
     return stall > STALL_SLACK_SECONDS ? { seconds, synRetransmits, stalledSeconds: stall } : { seconds, synRetransmits };
   }
 
-  /** The request is about to be written; its reply may take `budgetSeconds` from now. */
+  /** The request is about to be written; its reply may take `budgetSeconds`. */
   writing(budgetSeconds: number): void {
     this.phase = 'awaiting-reply';
     this.budgetSeconds = budgetSeconds;
@@ -74,7 +74,7 @@ export class PingTiming {
     // Below the slack no stall can be told apart from a jiffy: skip the system call.
     if (!this.kernel || userland <= STALL_SLACK_SECONDS) return { seconds: userland };
     const info = this.kernel.tcpInfo(socket);
-    return info ? boundByKernel(userland, kernelReplySeconds(info, secondsSince(this.writeAt))) : { seconds: userland };
+    return info ? boundByKernel(userland, kernelReplySeconds(info)) : { seconds: userland };
   }
 
   /** The deadline has come (perhaps late): what the kernel saw happen in time. */
@@ -86,7 +86,7 @@ export class PingTiming {
       phase: this.phase,
       info: kernel.tcpInfo(socket),
       bytesWaiting: connecting ? undefined : kernel.bytesWaiting(socket),
-      elapsedSeconds: secondsSince(connecting ? this.connectAt : this.writeAt),
+      elapsedSeconds: secondsSince(this.connectAt),
       budgetSeconds: this.budgetSeconds,
     });
     if (verdict.kind === 'reply') this.replySeconds = verdict.rttSeconds;
