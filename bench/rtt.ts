@@ -1,8 +1,10 @@
+import { connect } from 'node:net';
 import { builtInDefaults } from '../src/config/load.js';
 import { closeKept } from '../src/probe/echo.js';
 import { defaultProbeContext, probers } from '../src/probe/index.js';
-import type { KeptConnection } from '../src/probe/types.js';
+import type { KeptConnection, ProbeContext } from '../src/probe/types.js';
 import { Responder } from '../src/responder/responder.js';
+import { systemClock } from '../src/util/clock.js';
 import { bareConnect, bareNewPing, barePersistent, closeServer, HOST, listenBareEcho } from './bare.js';
 import type { Row } from './report.js';
 import { median, nsToUs, pairedRatio, rotated, type Spread, spread } from './stats.js';
@@ -20,6 +22,8 @@ type Sample = { rttUs: number; totalUs: number };
 type Variant = (port: { bare: number; ours: number }) => Promise<Sample[]>;
 
 const ctx = defaultProbeContext;
+/** The same probes without the kernel's record: what koffi and TCP_INFO cost per ping is the difference. */
+const userlandCtx: ProbeContext = { clock: systemClock, connect };
 
 async function ourEcho(port: number, pings: number, kept?: KeptConnection): Promise<Sample[]> {
   const out: Sample[] = [];
@@ -43,11 +47,11 @@ async function bareEcho(port: number, pings: number): Promise<Sample[]> {
   return out;
 }
 
-async function ourConnect(port: number, pings: number): Promise<Sample[]> {
+async function ourConnect(port: number, pings: number, context = ctx): Promise<Sample[]> {
   const out: Sample[] = [];
   for (let seq = 1; seq <= pings; seq++) {
     const t0 = process.hrtime.bigint();
-    const result = await probers.connect({ host: HOST, port, seq, timeoutMs: 1000 }, ctx);
+    const result = await probers.connect({ host: HOST, port, seq, timeoutMs: 1000 }, context);
     const totalUs = nsToUs(process.hrtime.bigint() - t0);
     if (!result.ok) throw new Error(`connect probe failed: ${result.error.reason}`);
     out.push({ rttUs: result.value.rttSeconds * 1e6, totalUs });
@@ -86,6 +90,7 @@ export async function runRtt(options: RttOptions): Promise<{ rows: Row[]; raw: R
     'bare persistent -> bare server': async (p) =>
       (await barePersistent(p.bare, pings)).map((ns) => ({ rttUs: nsToUs(ns), totalUs: Number.NaN })),
     'connect probe': (p) => ourConnect(p.bare, pings),
+    'connect probe, userland timing': (p) => ourConnect(p.bare, pings, userlandCtx),
     'bare net.connect': (p) => bareConnects(p.bare, pings),
   };
   const perRep: Record<string, { rtt: Spread; total: Spread }[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
@@ -129,6 +134,14 @@ export async function runRtt(options: RttOptions): Promise<{ rows: Row[]; raw: R
     row('connect RTT p50', 'connect probe', 'bare net.connect', 'rtt', 'p50', 'connect()->connect event'),
     row('connect RTT p99', 'connect probe', 'bare net.connect', 'rtt', 'p99'),
     row('connect whole p50', 'connect probe', 'bare net.connect', 'total', 'p50', 'call->resolved, incl. RST'),
+    row(
+      '  kernel timing cost: whole p50',
+      'connect probe',
+      'connect probe, userland timing',
+      'total',
+      'p50',
+      'own fd + IP_RECVERR + TCP_INFO vs node:net alone',
+    ),
   ];
   return { rows, raw: { options, perRep } };
 }

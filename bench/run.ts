@@ -3,6 +3,7 @@ import { runRtt } from './rtt.js';
 import { runScale } from './scale.js';
 import { runScrape } from './scrape.js';
 import { runThroughput } from './throughput.js';
+import { runWire } from './wire.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only a,b,c,d]`: every figure against a floor measured in the
@@ -11,7 +12,7 @@ import { runThroughput } from './throughput.js';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const onlyAt = argv.indexOf('--only');
-const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'a,b,c,d').split(','));
+const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'a,b,c,d,e').split(','));
 
 const plan = quick
   ? {
@@ -19,12 +20,14 @@ const plan = quick
       throughput: { reps: 4, clients: 8, durationMs: 1000 },
       scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, selfScrapes: 20 },
+      wire: { pairs: 200, reps: 2 },
     }
   : {
       rtt: { reps: 9, pings: 1000 },
       throughput: { reps: 10, clients: 8, durationMs: 1500 },
       scale: { targets: 1000, durationMs: 60_000, windows: 6, warmupMs: 5000, passes: 2 },
       scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, selfScrapes: 50 },
+      wire: { pairs: 500, reps: 5 },
     };
 
 const log = (line: string) => console.error(line);
@@ -55,6 +58,12 @@ if (only.has('d')) {
   const r = await runScrape(plan.scrape);
   rows.push(...r.rows);
   raw.scrape = r.raw;
+}
+if (only.has('e')) {
+  log('(e) RTT error against a capture, kernel vs userland timing…');
+  const r = await runWire(plan.wire, log);
+  rows.push(...r.rows);
+  raw.wire = r.raw;
 }
 console.log('');
 printTable(rows);

@@ -73,6 +73,13 @@ export class Attempt {
       this.timing.connectIssued();
       this.arm(this.request.timeoutMs);
     });
+    // The failed socket is still open here and libuv has already read its error: the one moment
+    // its error queue can be read safely, and what the kernel retransmitted before the failure.
+    socket.once('connectionAttemptFailed', () => {
+      this.icmp.takeQueued(socket);
+      const info = this.context.kernel?.tcpInfo(socket);
+      if (info) this.note({ synRetransmits: info.totalRetrans });
+    });
     return socket;
   }
 
@@ -99,6 +106,7 @@ export class Attempt {
    */
   send(write: () => void): void {
     const left = this.request.timeoutMs / 1000 - (this.connectSeconds ?? 0);
+    if (this.socket) this.context.kernel?.reportErrors(this.socket);
     this.timing.writing(left);
     write();
     // Without the kernel's handshake time the deadline stays where it was: userland cannot tell a stall from the network.

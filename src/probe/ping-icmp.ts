@@ -39,12 +39,9 @@ export class PingIcmp {
   /**
    * Follows a connection of the ping. Node emits 'connectionAttempt' just before it issues
    * connect(2) in the same tick, so a microtask queued there runs right after the kernel picked
-   * the source port, which the capture needs. 'connectionAttemptFailed' comes while the failed
-   * socket is still open and libuv has already read its error: the one moment its error queue
-   * can be read safely.
+   * the source port, which the capture needs.
    */
   track(socket: Socket): void {
-    if (this.context.kernel) socket.on('connectionAttemptFailed', () => this.takeQueued(socket));
     const watch = this.watch;
     if (!watch) return;
     if (!socket.connecting && socket.remoteAddress && socket.localPort) {

@@ -45,7 +45,7 @@ export function writeConfig(
     `icmp: { capture: ${capture} }`,
     `defaults: ${JSON.stringify({ mode: 'connect', count: 3, intervalMs: 2000, pingIntervalMs: 100, timeoutMs: 1000, ...defaults })}`,
     'targets:',
-    ...targets.map((t) => `  - ${JSON.stringify(t)}`),
+    ...targets.map(({ name, address, mode }) => `  - ${JSON.stringify(mode ? { name, address, mode } : { name, address })}`),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };

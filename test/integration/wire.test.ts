@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
 import { finished, lab4, lab6, labSkipReason, suiteLab } from '../helpers/netns.js';
 import { counterPackets, type SynDrop, synDropTable } from '../helpers/syn-drop.js';
+import { capture, handshakesByPort } from '../helpers/tcpdump.js';
 import { scrapeUntil, value, writeConfig } from '../icmp/lab.js';
-import { capture, handshakesByPort, probeFromClient } from './wire.js';
+import { probeFromClient } from './wire.js';
 
 /**
  * tcpping against the wire, in namespaces (client ⇄ router ⇄ server): its handshake RTTs against
@@ -31,7 +32,7 @@ describe('tcpping against the wire', { skip }, () => {
   test("handshake RTTs are within 20 µs of the capture's SYN → SYN-ACK", { timeout: 60_000 }, async () => {
     // The first SYN waits for ARP, which the kernel's RTT includes (it stamps the SYN before routing it) and a capture does not.
     await probeFromClient(lab, ['connect', lab4.server, CLEAN, 1, 1000]);
-    const tcpdump = await capture(lab, lab.client, 'c0', `tcp port ${CLEAN} and tcp[tcpflags] & tcp-syn != 0`);
+    const tcpdump = await capture((command) => lab.spawn(lab.client, command), 'c0', `tcp port ${CLEAN} and tcp[tcpflags] & tcp-syn != 0`);
     const pings = await probeFromClient(lab, ['connect', lab4.server, CLEAN, 50, 1000]);
     const captured = await tcpdump.stop();
     const flows = handshakesByPort(captured, CLEAN);
