@@ -140,7 +140,7 @@ export async function runRtt(options: RttOptions): Promise<{ rows: Row[]; raw: R
       'connect probe, userland timing',
       'total',
       'p50',
-      'own fd + IP_RECVERR + TCP_INFO vs node:net alone',
+      'TCP_INFO (and an own fd for IPv6) vs node:net alone',
     ),
   ];
   return { rows, raw: { options, perRep } };

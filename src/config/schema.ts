@@ -47,7 +47,7 @@ export const schema = {
   },
   icmp: {
     capture: setting(
-      'ICMP error capture: auto (on when permitted), on (refuse to start without CAP_NET_RAW), off.',
+      "Raw-socket ICMP capture, for the echo request's ICMP errors and errors counted apart (the handshake's come from each ping's socket without it): auto (on when permitted), on (refuse to start without CAP_NET_RAW), off.",
       'auto',
       oneOf(captureModes),
     ),
