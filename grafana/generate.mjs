@@ -107,7 +107,7 @@ const overview = [
   panel(
     'table',
     'ICMP errors by type and code',
-    'ICMP errors matched to pings over the dashboard time range, by type/code in words. "none" when a target got no ICMP errors (or ICMP capture is off, see Service health).',
+    'ICMP errors that explain lost pings over the dashboard time range, by type/code in words: from each ping\'s socket (the kernel accepted them for that connection), or the capture\'s copy where it agrees with the socket\'s error. "none" when a target got no ICMP errors. Errors that changed no verdict are in the next panel.',
     [10, 8],
     [
       q(
@@ -130,6 +130,19 @@ const overview = [
       transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }],
       options: { showHeader: true, sortBy: [{ displayName: 'Errors', desc: true }] },
     },
+  ),
+  series(
+    'ICMP errors counted apart',
+    'ICMP errors about pings that changed no verdict, per second: late (after the ping ended: a slow router) or unconfirmed (the kernel did not act on it for the ping\'s socket: forged, or not the error the socket failed with). Needs ICMP capture. Unconfirmed errors in numbers are worth a look: someone may be forging them.',
+    [10, 8],
+    // Its series are born at a target's first such error: 0 ("none") until then, rather than no data.
+    [
+      q(
+        `sum by (target, reason) (${rate('tcpping_icmp_errors_unverified_total')}) or on (target) label_replace(sum by (target) (${rate('tcpping_pings_sent_total')}) * 0, "reason", "none", "", "")`,
+        '{{target}} {{reason}}',
+      ),
+    ],
+    { unit: 'suffix: errors/s', min: 0, custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal' } } },
   ),
 ];
 
@@ -194,7 +207,7 @@ const perTarget = [
   ),
   series(
     'TCP handshake: $target',
-    'Handshake time percentiles (tcpping_connect_seconds) and handshakes that needed a SYN retransmission (right axis): loss that TCP hid by retrying after 1, 3, 7 s.',
+    'Handshake time percentiles (tcpping_connect_seconds, the kernel\'s SYN → SYN-ACK time) and the SYNs the kernel retransmitted (right axis): loss that TCP hid by retrying a second or more later.',
     [6, 9],
     [
       q(quantile(0.5, 'tcpping_connect_seconds'), 'p50'),
@@ -267,14 +280,19 @@ const health = [
   ),
   series(
     'Event-loop lag',
-    'Node.js event-loop delay (prom-client): every millisecond here can add to a measured RTT.',
+    'How late the event loop ran (tcpping_event_loop_delay_seconds, over each scrape interval), and pings it got to more than 20 ms after the kernel\'s record (right axis), whose figures and verdicts were the kernel\'s. With kernel timing a stall costs no accuracy; with userland timing (Kernel timing OFF) every millisecond here can add to a measured RTT.',
     [6, 8],
-    [q(`nodejs_eventloop_lag_p99_seconds${inst}`, 'p99'), q(`nodejs_eventloop_lag_mean_seconds${inst}`, 'mean')],
+    [
+      q(`max(tcpping_event_loop_delay_seconds{instance=~"$instance", quantile="1"})`, 'max'),
+      q(`max(tcpping_event_loop_delay_seconds{instance=~"$instance", quantile="0.99"})`, 'p99'),
+      q(`sum(${rate('tcpping_pings_stalled_total', inst)})`, 'stalled pings/s'),
+    ],
     {
       unit: 's',
       min: 0,
       thresholds: steps([null, 'green'], [0.05, 'yellow'], [0.1, 'red']),
       custom: { thresholdsStyle: { mode: 'dashed' } },
+      overrides: [byName('stalled pings/s', [prop('unit', 'suffix: /s'), prop('custom.axisPlacement', 'right'), prop('custom.drawStyle', 'bars')])],
     },
   ),
   series(
@@ -292,8 +310,18 @@ const health = [
     { unit: 'bytes', min: 0 },
   ),
   stat(
+    'Kernel timing',
+    'Whether pings are timed and judged from the kernel\'s record of each socket (TCP_INFO). OFF (not Linux, or koffi missing): userland timing, where event-loop delays count against the network.',
+    [5, 5],
+    [q(`tcpping_kernel_timing_enabled${inst}`, '{{instance}}', { instant: true })],
+    {
+      mappings: yesNo('ON', 'OFF'),
+      thresholds: steps([null, 'red'], [1, 'green']),
+    },
+  ),
+  stat(
     'ICMP capture',
-    'Whether ICMP errors are captured (needs CAP_NET_RAW). Off means lost pings are not explained by ICMP.',
+    'Whether ICMP errors are captured (needs CAP_NET_RAW). Off: the handshake\'s ICMP errors are still named from each ping\'s socket, but not the echo request\'s, and no error is counted apart.',
     [5, 5],
     [q(`tcpping_icmp_capture_enabled${inst}`, '{{instance}}', { instant: true })],
     {
