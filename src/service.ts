@@ -22,6 +22,7 @@ import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
 import { type Logger, silentLogger } from './util/log.js';
+import { LogSummary } from './util/log-summary.js';
 import { version } from './util/version.js';
 
 export type { ReloadResult };
@@ -39,8 +40,11 @@ export interface ServiceOptions {
   readonly watchFiles?: boolean;
 }
 
-/** How long shutdown waits for pings in flight before aborting them. */
-const STOP_GRACE_MS = 2000;
+/**
+ * How long shutdown waits for pings in flight (a reload's retiring targets' included) before
+ * aborting them; everything else closes at once, so a stop takes about this long at most.
+ */
+export const STOP_GRACE_MS = 2000;
 
 /**
  * The composition root of `tcpping serve`: config → metrics → capture → responder → scheduler →
@@ -62,6 +66,7 @@ export class Service {
   private readonly capture: IcmpCapture | undefined;
   /** Child loggers keep the level they were made with: a reload sets theirs too. */
   private readonly childLogs: Logger[] = [];
+  private readonly logSummaries: LogSummary[] = [];
   private mesh: Mesh | undefined;
   private http: Server | undefined;
   private ready = false;
@@ -157,16 +162,14 @@ export class Service {
   }
 
   private createResponder(config: Config, options: ServiceOptions): Responder {
-    const { dropRate, delayMs, jitterMs, maxLineBytes, idleTimeoutMs, maxConnections } = config.responder;
+    const { enabled: _enabled, listen: _listen, ...settings } = config.responder;
     const pingLog = this.childLog('responder');
+    // Anyone can cause these at will: a summary per interval, not a line per client.
+    const cutOff = new LogSummary(pingLog, this.clock, 'client cut off');
+    this.logSummaries.push(cutOff);
     const { responderEvents } = this.metrics;
     const responder = new Responder({
-      dropRate,
-      delayMs,
-      jitterMs,
-      maxLineBytes,
-      idleTimeoutMs,
-      maxConnections,
+      ...settings,
       clock: this.clock,
       ...(options.random ? { random: options.random } : {}),
       events: {
@@ -177,7 +180,11 @@ export class Service {
         },
         badRequest: (reason, remote) => {
           responderEvents.badRequest?.(reason, remote);
-          pingLog.info({ remote, reason }, 'client cut off');
+          cutOff.event(reason, { remote });
+        },
+        evicted: (reason, remote) => {
+          responderEvents.evicted?.(reason, remote);
+          cutOff.event(`evicted_${reason}`, { remote });
         },
       },
     });
@@ -213,14 +220,20 @@ export class Service {
     this.mesh.start();
   }
 
-  /** Stops reloads and scheduling, waits (bounded) for pings in flight, then closes capture, responder and HTTP. */
+  /**
+   * Stops reloads and scheduling, waits at most STOP_GRACE_MS for pings in flight (then aborts
+   * them), then closes capture, responder and HTTP.
+   */
   async stop(): Promise<void> {
     this.ready = false;
-    await this.reloader.stop();
-    await this.mesh?.stop();
+    this.reloader.stop();
+    const mesh = this.mesh?.stop();
     await this.scheduler.stop(STOP_GRACE_MS);
+    // A reload or mesh update under way ends once the scheduler's diff has (bounded just above).
+    await Promise.all([mesh, this.targets.settled()]);
     this.capture?.stop();
     await this.responder?.stop();
     await closeHttp(this.http);
+    for (const summary of this.logSummaries) summary.flush();
   }
 }

@@ -19,14 +19,12 @@ export async function runServer(args: string[], io: Io): Promise<number> {
   const delayMs = numberArg('server', '--delay-ms', values['delay-ms'], 0, 60_000) ?? defaults.delayMs;
   const jitterMs = numberArg('server', '--jitter-ms', values['jitter-ms'], 0, 60_000) ?? defaults.jitterMs;
 
-  const { maxLineBytes, idleTimeoutMs, maxConnections } = defaults;
+  const { enabled: _enabled, listen: _listen, ...limits } = defaults;
   const responder = new Responder({
+    ...limits,
     dropRate,
     delayMs,
     jitterMs,
-    maxLineBytes,
-    idleTimeoutMs,
-    maxConnections,
     events: {
       ping: (remote, dropped) => io.out(`Ping received from ${remote}${dropped ? ' (dropped: simulated loss)' : ''}`),
       badRequest: (reason, remote) => io.err(`Cut off ${remote}: ${reason.replace(/_/g, ' ')}`),

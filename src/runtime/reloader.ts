@@ -23,7 +23,8 @@ export type ReloadResult =
 /** What a reload reports (the metrics export it). */
 export interface ReloadEvents {
   configLoaded(success: boolean, wallSeconds: number): void;
-  targetFileLoaded(file: string, ok: boolean): void;
+  /** Every target file the last load read; series of files no longer there go. */
+  targetFilesLoaded(files: readonly { readonly file: string; readonly ok: boolean }[]): void;
 }
 
 /** How the running service takes over each setting whose reload is live; one entry per live key, checked by the compiler. */
@@ -48,6 +49,9 @@ export class Reloader {
   private fileStates = new Map<string, TargetFileState>();
   private readonly watcher: FileWatcher | undefined;
   private stopped = false;
+  /** The reload under way, and the one that will follow it: a burst of triggers is at most these two. */
+  private running: Promise<ReloadResult> | undefined;
+  private next: Promise<ReloadResult> | undefined;
 
   constructor(
     private current: Config,
@@ -76,10 +80,36 @@ export class Reloader {
    * Re-reads the config file and applies it as a diff. An invalid file changes nothing: the old
    * config keeps running and the problems are returned (and logged, and exported as 0 on
    * tcpping_config_last_reload_successful). Never throws.
+   *
+   * Reloads are coalesced: while one runs, every further trigger (300 SIGHUPs, a POST storm, an
+   * editor's burst of file events) shares one more reload after it, which reads the files as they
+   * are by then. Nothing that changed is missed, and no work piles up.
    */
-  async reload(trigger: string): Promise<ReloadResult> {
+  reload(trigger: string): Promise<ReloadResult> {
+    if (this.stopped) return Promise.resolve({ ok: false, problems: ['shutting down'] });
+    if (this.next) return this.next;
+    if (this.running) {
+      const next = this.running.then(() => {
+        this.next = undefined;
+        return this.startReload(trigger);
+      });
+      this.next = next;
+      return next;
+    }
+    return this.startReload(trigger);
+  }
+
+  private startReload(trigger: string): Promise<ReloadResult> {
+    if (this.stopped) return Promise.resolve({ ok: false, problems: ['shutting down'] });
+    const run = this.reloadNow(trigger).finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async reloadNow(trigger: string): Promise<ReloadResult> {
     const { log, events, clock } = this.deps;
-    if (this.stopped) return { ok: false, problems: ['shutting down'] };
     if (!this.fromFile) return { ok: false, problems: ['no config file to reload: the service runs on its built-in defaults'] };
     try {
       const next = loadConfigFile(this.current.source);
@@ -87,7 +117,7 @@ export class Reloader {
       this.current = next;
       for (const key of live) this.deps.live[key](next);
       const { diff, problems } = await this.applyTargets();
-      this.watcher?.watch(this.watchedFiles());
+      if (!this.stopped) this.watcher?.watch(this.watchedFiles());
       events.configLoaded(true, clock.wallSeconds());
       for (const problem of problems) log.warn(problem);
       if (restart.length > 0) log.warn({ keys: restart }, 'these settings changed but take effect only after a restart');
@@ -101,11 +131,10 @@ export class Reloader {
     }
   }
 
-  /** No reload starts after this; one under way is waited for. */
-  async stop(): Promise<void> {
+  /** No reload starts after this. One under way is not waited for: the scheduler's stop bounds it. */
+  stop(): void {
     this.stopped = true;
     this.watcher?.close();
-    await this.deps.targets.settled();
   }
 
   private get fromFile(): boolean {
@@ -124,7 +153,7 @@ export class Reloader {
   private async applyTargets(): Promise<{ diff: TargetDiff; problems: string[] }> {
     const states = loadTargetFiles(this.current.targetFiles, this.baseDir, this.current.defaults, this.fileStates);
     this.fileStates = new Map(states.map((s) => [s.file, s]));
-    for (const state of states) this.deps.events.targetFileLoaded(state.file, state.ok);
+    this.deps.events.targetFilesLoaded(states);
     const files = states.flatMap((s) => s.targets);
     const { diff, clashes } = await this.deps.targets.update({ config: this.current.targets, files });
     return { diff, problems: [...states.flatMap((s) => s.problems), ...clashes] };
