@@ -1,10 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
+import { webGuard } from './http/guard.js';
 import { closeHttp, listenHttp } from './http/listen.js';
+import { PasswordCheck } from './http/password-check.js';
 import type { IcmpCapture, OpenRawSocket } from './icmp/capture.js';
 import { openIcmpSocket } from './icmp/raw.js';
 import { setUpCapture } from './icmp/setup.js';
@@ -15,6 +18,7 @@ import type { ProbeContext } from './probe/types.js';
 import { Responder } from './responder/responder.js';
 import { type LiveAppliers, Reloader, type ReloadResult } from './runtime/reloader.js';
 import { TargetSet } from './runtime/target-set.js';
+import { LiveWebConfig } from './runtime/web-config.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -67,6 +71,8 @@ export class Service {
   /** Child loggers keep the level they were made with: a reload sets theirs too. */
   private readonly childLogs: Logger[] = [];
   private readonly logSummaries: LogSummary[] = [];
+  private readonly web: LiveWebConfig | undefined;
+  private readonly passwords = new PasswordCheck();
   private mesh: Mesh | undefined;
   private http: Server | undefined;
   private ready = false;
@@ -82,6 +88,8 @@ export class Service {
     this.metrics = new Metrics(this.registry, version);
     this.metrics.configLoaded(true, this.clock.wallSeconds());
     this.status = new StatusBoard(this.clock);
+    // Throws for a broken web config file, before anything listens or opens.
+    this.web = config.web.configFile === '' ? undefined : LiveWebConfig.start(webConfigPath(config), this.childLog('web'), this.metrics);
 
     // Throws for icmp.capture "on" without CAP_NET_RAW, before anything listens.
     const icmp = setUpCapture(config.icmp.capture, options.openRawSocket ?? openIcmpSocket, this.clock, `${config.source}: icmp.capture`);
@@ -109,7 +117,9 @@ export class Service {
       watchFiles: options.watchFiles ?? false,
       live: this.liveAppliers(),
     });
+    const web = this.web;
     this.app = createApp({
+      ...(web ? { guard: webGuard(() => web.get(), this.passwords, this.clock) } : {}),
       metrics: this.metrics,
       status: this.status,
       version,
@@ -199,14 +209,20 @@ export class Service {
       this.responderAddress = address;
       this.log.info({ address: formatHostPort({ host: address.address, port: address.port }) }, 'ping responder listening');
     }
-    this.http = await listenHttp(this.app, web.listenAddress.host, web.listenAddress.port);
+    const { maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = web;
+    const live = this.web;
+    this.http = await listenHttp(this.app, web.listenAddress.host, web.listenAddress.port, {
+      limits: { maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs },
+      ...(live ? { web: () => live.get(), tls: live.tlsAtStart } : {}),
+      onEvicted: (reason) => this.metrics.webEvictions.inc({ reason }),
+    });
     const httpAddress = this.http.address() as AddressInfo;
     this.httpAddress = httpAddress;
     await this.reloader.start();
     this.startMesh(httpAddress.port);
     this.ready = true;
     const where = formatHostPort({ host: httpAddress.address, port: httpAddress.port });
-    this.log.info({ web: where, targets: this.targets.list.length, version }, 'tcpping serving');
+    this.log.info({ web: where, tls: live?.tlsAtStart ?? false, targets: this.targets.list.length, version }, 'tcpping serving');
   }
 
   private startMesh(webPort: number): void {
@@ -234,6 +250,13 @@ export class Service {
     this.capture?.stop();
     await this.responder?.stop();
     await closeHttp(this.http);
+    await this.passwords.close();
     for (const summary of this.logSummaries) summary.flush();
   }
+}
+
+/** web.configFile, relative to the config file (or to the working directory for the built-in defaults). */
+function webConfigPath(config: Config): string {
+  const base = config.source === 'built-in defaults' ? process.cwd() : dirname(resolve(config.source));
+  return resolve(base, config.web.configFile);
 }

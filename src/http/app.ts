@@ -1,8 +1,10 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
+import { systemClock } from '../util/clock.js';
 import { renderIndex } from './page.js';
+import { jsonChunks, Snapshots } from './snapshot.js';
 
 export interface AppDeps {
   readonly metrics: Pick<Metrics, 'expositionChunks' | 'contentType'>;
@@ -16,6 +18,10 @@ export interface AppDeps {
   readonly lifecycle?: () => boolean;
   readonly reload?: () => Promise<ReloadResult>;
   readonly onError?: (error: unknown, req: Request) => void;
+  /** Reuse of rendered views between requests (a test passes one on a fake clock). */
+  readonly snapshots?: Snapshots;
+  /** Runs before every route: the web config's headers, rate limit and basic auth. */
+  readonly guard?: RequestHandler;
 }
 
 function drainedOrClosed(res: Response): Promise<void> {
@@ -30,11 +36,23 @@ function drainedOrClosed(res: Response): Promise<void> {
   });
 }
 
+/** Writes chunks with backpressure: a slow reader holds its own response, not the process. */
+async function sendChunks(res: Response, chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
+  for await (const chunk of chunks) {
+    if (res.destroyed) return; // the client went away
+    if (!res.write(chunk)) await drainedOrClosed(res);
+  }
+  res.end();
+}
+
 /** The HTTP surface. Built without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const views = deps.snapshots ?? new Snapshots(systemClock);
+  const { status } = deps;
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.guard) app.use(deps.guard);
 
   const routes: [string, (req: Request, res: Response) => unknown][] = [
     [
@@ -42,11 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
       async (_req, res) => {
         // Streamed: a 3 MB body at thousands of targets is never one blocking write.
         res.type(deps.metrics.contentType);
-        for await (const chunk of deps.metrics.expositionChunks()) {
-          if (res.destroyed) return; // the scraper went away
-          if (!res.write(chunk)) await drainedOrClosed(res);
-        }
-        res.end();
+        await sendChunks(res, deps.metrics.expositionChunks());
       },
     ],
     ['/-/healthy', (_req, res) => res.type('text/plain').send('tcpping is Healthy.\n')],
@@ -60,14 +74,24 @@ export function createApp(deps: AppDeps): express.Express {
     // The rounds' history is large (120 rounds a target): only on request.
     [
       '/api/v1/targets',
-      (req, res) => {
+      async (req, res) => {
         const withHistory = req.query.history === '1' || req.query.history === 'true';
-        const data = deps.status.list(withHistory).map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
-        res.json({ status: 'success', data });
+        const chunks = await views.get(`targets:${withHistory}`, status.version, () => {
+          const data = status.list(withHistory).map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
+          return jsonChunks('{"status":"success","data":[', data, ']}');
+        });
+        res.type('json');
+        await sendChunks(res, chunks);
       },
     ],
     ['/api/v1/self', (_req, res) => res.json({ name: deps.selfName ?? '', version: deps.version })],
-    ['/', (_req, res) => res.type('html').send(renderIndex(deps.version, deps.status.list()))],
+    [
+      '/',
+      async (_req, res) => {
+        const [page] = await views.get('page', status.version, async () => [renderIndex(deps.version, status.list())]);
+        res.type('html').send(page);
+      },
+    ],
   ];
   // As Prometheus: POST only, and only with the lifecycle API enabled.
   app.post('/-/reload', async (_req, res) => {

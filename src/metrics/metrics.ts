@@ -141,6 +141,10 @@ export class Metrics {
     if (success) this.configReloadTimestamp.set(wallSeconds);
   }
 
+  webConfigLoaded(ok: boolean): void {
+    this.webConfigReloadSuccessful.set(ok ? 1 : 0);
+  }
+
   /** Every target file read by the last load: a file that is gone leaves /metrics. */
   targetFilesLoaded(files: readonly { readonly file: string; readonly ok: boolean }[]): void {
     this.targetFileLoadSuccessful.reset();
