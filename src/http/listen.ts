@@ -83,7 +83,7 @@ function followTls(server: Server & TlsServerLike, web: () => WebFile): void {
 
 /** Per connection: its slot, found again from a request by the remote address and port. */
 function trackConnections(server: Server, maxConnections: number, onEvicted?: (reason: EvictionReason) => void): void {
-  const slots = new ConnectionSlots({ maxConnections, maxPerAddress: maxConnections });
+  const slots = new ConnectionSlots({ maxConnections, maxPerAddress: Number.POSITIVE_INFINITY });
   const byRemote = new Map<string, Slot>();
   const key = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
   server.on('connection', (socket: Socket) => {
