@@ -56,6 +56,8 @@ export class PasswordCheck {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
+      // Held while a check is pending; an idle checker must not keep the process alive.
+      worker.ref();
       worker.postMessage({ id, password, hash });
     });
   }
@@ -63,11 +65,11 @@ export class PasswordCheck {
   private start(): Worker {
     if (this.worker) return this.worker;
     const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
-    const worker = new Worker(workerSource(bcryptPath), { eval: true });
-    worker.unref(); // an idle checker must not keep the process alive
+    const worker = new Worker(workerSource(bcryptPath), { eval: true, execArgv: [] });
     worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {
       this.waiting.get(id)?.(ok);
       this.waiting.delete(id);
+      if (this.waiting.size === 0) worker.unref();
     });
     worker.on('error', () => this.fail(worker));
     worker.on('exit', () => this.fail(worker));

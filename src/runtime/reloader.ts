@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { changedKeys } from '../config/changes.js';
-import { type Config, loadConfigFile } from '../config/load.js';
+import { type Config, loadConfigFileAsync } from '../config/load.js';
 import type { LiveKey } from '../config/schema.js';
 import { loadTargetFiles, type TargetFileState } from '../config/target-files.js';
 import type { TargetDiff } from '../scheduler/scheduler.js';
@@ -112,7 +112,8 @@ export class Reloader {
     const { log, events, clock } = this.deps;
     if (!this.fromFile) return { ok: false, problems: ['no config file to reload: the service runs on its built-in defaults'] };
     try {
-      const next = loadConfigFile(this.current.source);
+      const next = await loadConfigFileAsync(this.current.source);
+      if (this.stopped) return { ok: false, problems: ['shutting down'] };
       const { live, restart } = changedKeys(this.current, next);
       this.current = next;
       for (const key of live) this.deps.live[key](next);
@@ -151,7 +152,7 @@ export class Reloader {
 
   /** Reads the target files and applies config and file targets together as one diff. */
   private async applyTargets(): Promise<{ diff: TargetDiff; problems: string[] }> {
-    const states = loadTargetFiles(this.current.targetFiles, this.baseDir, this.current.defaults, this.fileStates);
+    const states = await loadTargetFiles(this.current.targetFiles, this.baseDir, this.current.defaults, this.fileStates);
     this.fileStates = new Map(states.map((s) => [s.file, s]));
     this.deps.events.targetFilesLoaded(states);
     const files = states.flatMap((s) => s.targets);
