@@ -10,12 +10,15 @@ export interface Io {
   err(line: string): void;
   /** Ctrl-C: a command that runs until stopped finishes cleanly when this fires. */
   readonly interrupt?: AbortSignal;
+  /** SIGHUP: fires a 'hangup' event (a reload for `serve`). */
+  readonly hangup?: EventTarget;
 }
 
-export const processIo = (interrupt?: AbortSignal): Io => ({
+export const processIo = (interrupt?: AbortSignal, hangup?: EventTarget): Io => ({
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   ...(interrupt ? { interrupt } : {}),
+  ...(hangup ? { hangup } : {}),
 });
 
 /** node:util parseArgs, with its errors turned into usage errors that name the argument. */
