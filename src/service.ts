@@ -229,7 +229,13 @@ export class Service {
     const { mesh } = this.config;
     if (!mesh.enabled) return;
     // Peers take the defaults in force at each discovery, so a reload of `defaults` reaches them too.
-    const options = { ...mesh, selfName: this.selfName, webPort, defaults: () => this.config.defaults };
+    const options = {
+      ...mesh,
+      selfName: this.selfName,
+      webPort,
+      defaults: () => this.config.defaults,
+      onConflicts: (count: number) => this.metrics.meshNameConflicts.set(count),
+    };
     this.mesh = new Mesh(options, this.clock, this.childLog('mesh'), async (targets) => {
       await this.targets.update({ mesh: targets });
     });
