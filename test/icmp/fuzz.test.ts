@@ -121,10 +121,12 @@ function fail(exp: Expected, why: string): void {
 
 /** What must be present of the quote in the body the parser gets: the IP header, then 8 bytes of TCP with non-zero ports. */
 function judgeBody(exp: Expected, q: Quote, body: Buffer): void {
-  if (body.length < q.headerBytes) return fail(exp, 'quoted header cut');
   // Headers cut short and padded read on as zeros: protocol 0, or a chain of empty hop-by-hop headers.
-  if (q.quote.length < q.tcpAt) return fail(exp, 'headers cut');
-  if (body.length < q.tcpAt + 8) return fail(exp, 'cut before the TCP ports');
+  const cut = body.length < q.headerBytes ? 'quoted header cut' : q.quote.length < q.tcpAt ? 'headers cut' : undefined;
+  if (cut || body.length < q.tcpAt + 8) {
+    fail(exp, cut ?? 'cut before the TCP ports');
+    return;
+  }
   // With RFC 4884 padding a cut quote reads on into zeros: the ports are what the body holds there.
   exp.sourcePort = body.readUInt16BE(q.tcpAt);
   exp.destinationPort = body.readUInt16BE(q.tcpAt + 2);
