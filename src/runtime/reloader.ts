@@ -10,6 +10,9 @@ import type { Logger } from '../util/log.js';
 import { FileWatcher } from './file-watcher.js';
 import type { TargetSet } from './target-set.js';
 
+/** Reloads that follow one another start at least this far apart (the first of a burst at once). */
+export const MIN_RELOAD_GAP_MS = 1000;
+
 export type ReloadResult =
   | {
       readonly ok: true;
@@ -52,6 +55,7 @@ export class Reloader {
   /** The reload under way, and the one that will follow it: a burst of triggers is at most these two. */
   private running: Promise<ReloadResult> | undefined;
   private next: Promise<ReloadResult> | undefined;
+  private lastEndMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private current: Config,
@@ -81,27 +85,36 @@ export class Reloader {
    * config keeps running and the problems are returned (and logged, and exported as 0 on
    * tcpping_config_last_reload_successful). Never throws.
    *
-   * Reloads are coalesced: while one runs, every further trigger (300 SIGHUPs, a POST storm, an
-   * editor's burst of file events) shares one more reload after it, which reads the files as they
-   * are by then. Nothing that changed is missed, and no work piles up.
+   * Reloads are coalesced: while one runs, or within MIN_RELOAD_GAP_MS of the last, every further
+   * trigger (300 SIGHUPs, a POST storm, an editor's burst of file events) shares one more reload,
+   * which reads the files as they are by then. Nothing that changed is missed, no work piles up,
+   * and a storm costs at most one reload (tens of ms at 1,000 targets) a second.
    */
   reload(trigger: string): Promise<ReloadResult> {
     if (this.stopped) return Promise.resolve({ ok: false, problems: ['shutting down'] });
     if (this.next) return this.next;
-    if (this.running) {
-      const next = this.running.then(() => {
+    const waitMs = this.lastEndMs + MIN_RELOAD_GAP_MS - this.deps.clock.nowMs();
+    if (!this.running && waitMs <= 0) return this.startReload(trigger);
+    const next = (this.running ?? Promise.resolve())
+      .then(() => this.pause())
+      .then(() => {
         this.next = undefined;
         return this.startReload(trigger);
       });
-      this.next = next;
-      return next;
-    }
-    return this.startReload(trigger);
+    this.next = next;
+    return next;
+  }
+
+  /** Until MIN_RELOAD_GAP_MS after the last reload ended. */
+  private pause(): Promise<void> {
+    const waitMs = this.lastEndMs + MIN_RELOAD_GAP_MS - this.deps.clock.nowMs();
+    return waitMs <= 0 ? Promise.resolve() : new Promise((resolve) => this.deps.clock.setTimeout(resolve, waitMs));
   }
 
   private startReload(trigger: string): Promise<ReloadResult> {
     if (this.stopped) return Promise.resolve({ ok: false, problems: ['shutting down'] });
     const run = this.reloadNow(trigger).finally(() => {
+      this.lastEndMs = this.deps.clock.nowMs();
       if (this.running === run) this.running = undefined;
     });
     this.running = run;

@@ -15,6 +15,8 @@ import { defaultProbeContext, probers } from '../../src/probe/index.js';
 export interface Served {
   readonly child: ChildProcess;
   readonly webPort: number;
+  /** Its config file (rewrite it, then SIGHUP). */
+  readonly file: string;
   /** Bytes the service has logged so far. */
   logBytes(): number;
   stop(): Promise<number | null>;
@@ -37,7 +39,10 @@ export async function serve(config: Record<string, unknown>, bin = 'src/cli/bin.
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const webPort = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpping serve did not start:\n${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tcpping serve did not start within 30 s:\n${stderr}`));
+    }, 30_000);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       bytes += line.length + 1;
       const entry = JSON.parse(line) as { msg?: string; web?: string };
@@ -51,6 +56,7 @@ export async function serve(config: Record<string, unknown>, bin = 'src/cli/bin.
   return {
     child,
     webPort,
+    file,
     logBytes: () => bytes,
     stop: async () => {
       child.kill('SIGTERM');
@@ -89,6 +95,63 @@ export async function legitimatePings(port: number, ratePerSecond: number, durat
   }
   await Promise.all(pending);
   return result;
+}
+
+export interface PingLine {
+  readonly at: number;
+  readonly ok: boolean;
+  readonly rttMs?: number;
+  readonly reason?: string;
+}
+
+/** A legitimate client in a child process of its own (see pinger.ts); `lines` fill as pings end. */
+export function pingerApart(
+  port: number,
+  ratePerSecond: number,
+  durationMs: number,
+): { lines: PingLine[]; done: Promise<void>; stop: () => void } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/abuse/pinger.ts', String(port), String(ratePerSecond), String(durationMs)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines: PingLine[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(JSON.parse(line) as PingLine));
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), durationMs + 30_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return { lines, done, stop: () => child.kill('SIGTERM') };
+}
+
+/** The pings sent from `fromMs` to `toMs` (epoch ms) as a PingerResult. */
+export function pingsBetween(lines: readonly PingLine[], fromMs: number, toMs: number): PingerResult {
+  const result: PingerResult = { sent: 0, lost: 0, reasons: {}, rttMs: [] };
+  for (const l of lines) {
+    if (l.at < fromMs || l.at >= toMs) continue;
+    result.sent++;
+    if (l.ok) result.rttMs.push(l.rttMs as number);
+    else {
+      result.lost++;
+      result.reasons[l.reason as string] = (result.reasons[l.reason as string] ?? 0) + 1;
+    }
+  }
+  return result;
+}
+
+/** legitimatePings in a child process of its own. */
+export async function legitimatePingsApart(port: number, ratePerSecond: number, durationMs: number): Promise<PingerResult> {
+  const pinger = pingerApart(port, ratePerSecond, durationMs + 3000);
+  // The child's own start-up (compiling TypeScript) is left out: its first 3 s do not count.
+  await sleep(3000);
+  const from = Date.now();
+  await pinger.done;
+  return pingsBetween(pinger.lines, from, from + durationMs);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
