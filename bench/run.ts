@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { runAbuse } from './abuse.js';
 import { runControl } from './control.js';
 import { machine, printTable, type Row, writeResults } from './report.js';
@@ -19,20 +18,6 @@ const onlyAt = argv.indexOf('--only');
 const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'a,b,c,d').split(','));
 const binAt = argv.indexOf('--bin');
 const bin = binAt >= 0 ? (argv[binAt + 1] ?? '') : 'src/cli/bin.ts';
-
-// The abuse run holds 40,000 connections open from this process: re-run under a raised limit (root may raise it).
-const OPEN_FILES = 65_536;
-if (only.has('abuse') && process.env.TCPPING_BENCH_ULIMIT !== String(OPEN_FILES)) {
-  const again = spawnSync(
-    'bash',
-    ['-c', `ulimit -n ${OPEN_FILES} && exec "$@"`, 'bash', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, TCPPING_BENCH_ULIMIT: String(OPEN_FILES) },
-    },
-  );
-  process.exit(again.status ?? 1);
-}
 
 const plan = quick
   ? {

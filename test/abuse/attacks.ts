@@ -154,6 +154,46 @@ export async function legitimatePingsApart(port: number, ratePerSecond: number, 
   return pingsBetween(pinger.lines, from, from + durationMs);
 }
 
+/** Connections held by child processes (see holder.ts), `perChild` each; `close()` ends them. */
+export async function holdApart(
+  port: number,
+  count: number,
+  trickleMs?: number,
+  perChild = 10_000,
+): Promise<{ opened: number; close: () => Promise<void> }> {
+  const children: ChildProcess[] = [];
+  let opened = 0;
+  for (let left = count; left > 0; left -= perChild) {
+    const args = [
+      '--import',
+      'tsx',
+      'test/abuse/holder.ts',
+      String(port),
+      String(Math.min(perChild, left)),
+      ...(trickleMs ? [String(trickleMs)] : []),
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    children.push(child);
+    opened += await new Promise<number>((resolve) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve(Number(line.split(' ')[1])));
+      child.once('exit', () => resolve(0));
+    });
+  }
+  return {
+    opened,
+    close: async () => {
+      await Promise.all(
+        children.map((child) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.stdin?.end();
+          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+          return exited;
+        }),
+      );
+    },
+  };
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Opens `n` connections, `batch` at a time (the listen backlog is finite); those refused are dropped. */
