@@ -69,7 +69,14 @@ export async function runAbuse(options: AbuseOptions, log: (line: string) => voi
     const slow = await holdApart(port, 8000, 5000);
     const a = await legitimatePingsApart(port, 20, options.legitMs);
     await slow.close();
-    rows.push(row('slowloris 8,000 conns: legitimate loss', (100 * a.lost) / a.sent, '%', `${lossNote(a)}; ${slow.opened} held open once all were opened`));
+    rows.push(
+      row(
+        'slowloris 8,000 conns: legitimate loss',
+        (100 * a.lost) / a.sent,
+        '%',
+        `${lossNote(a)}; ${slow.opened} held open once all were opened`,
+      ),
+    );
     raw.slowloris = a;
     await sleep(2000);
 
@@ -77,7 +84,14 @@ export async function runAbuse(options: AbuseOptions, log: (line: string) => voi
     const idle = await holdApart(port, 10_000);
     const b = await legitimatePingsApart(port, 20, options.legitMs);
     await idle.close();
-    rows.push(row('10,000 idle conns: legitimate loss', (100 * b.lost) / b.sent, '%', `${lossNote(b)}; ${idle.opened} held open once all were opened`));
+    rows.push(
+      row(
+        '10,000 idle conns: legitimate loss',
+        (100 * b.lost) / b.sent,
+        '%',
+        `${lossNote(b)}; ${idle.opened} held open once all were opened`,
+      ),
+    );
     raw.idle = b;
     await sleep(2000);
 

@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import type { WebTls } from '../config/web-file.js';
+import type { WebTls } from '../config/web-tls.js';
 
 /**
  * exporter-toolkit's client certificate policies that node:tls does not enforce by itself: with

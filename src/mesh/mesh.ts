@@ -98,7 +98,9 @@ export class Mesh {
     for (let i = 0; i < peers.length; i += LOOKUPS_AT_ONCE) {
       const batch = peers.slice(i, i + LOOKUPS_AT_ONCE);
       const names = await Promise.all(batch.map((peer) => this.names.name(peer)));
-      batch.forEach((peer, j) => out.push([peer, names[j] as { name: string | null; problem?: string }]));
+      batch.forEach((peer, j) => {
+        out.push([peer, names[j] as { name: string | null; problem?: string }]);
+      });
     }
     for (const [name, host] of this.owners) if (!out.some(([p, c]) => p.host === host && c.name === name)) this.owners.delete(name);
     return out;
