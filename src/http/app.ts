@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { yieldToLoop } from '../metrics/exposition.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
@@ -36,9 +37,16 @@ function drainedOrClosed(res: Response): Promise<void> {
   });
 }
 
-/** Writes chunks with backpressure: a slow reader holds its own response, not the process. */
+/**
+ * Writes chunks with backpressure (a slow reader holds its own response, not the process) and
+ * with the event loop free between two chunks: a 10 MB body is never one long stretch of copying
+ * while pings wait for their replies to be read.
+ */
 async function sendChunks(res: Response, chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
+  let first = true;
   for await (const chunk of chunks) {
+    if (!first) await yieldToLoop();
+    first = false;
     if (res.destroyed) return; // the client went away
     if (!res.write(chunk)) await drainedOrClosed(res);
   }
