@@ -65,35 +65,19 @@ export async function runAbuse(options: AbuseOptions, log: (line: string) => voi
   // The service runs with the open-file limit a default systemd or shell gives here (20,000).
   let service: Served = await serve(baseConfig(port), options.bin, 20_000);
   try {
-    log('abuse: slowloris, 8,000 connections sending 1 byte / 5 s…');
-    const slow = await holdApart(port, 8000, 5000);
-    const a = await legitimatePingsApart(port, 20, options.legitMs);
-    await slow.close();
-    rows.push(
-      row(
-        'slowloris 8,000 conns: legitimate loss',
-        (100 * a.lost) / a.sent,
-        '%',
-        `${lossNote(a)}; ${slow.opened} held open once all were opened`,
-      ),
-    );
-    raw.slowloris = a;
-    await sleep(2000);
-
-    log('abuse: 10,000 idle connections…');
-    const idle = await holdApart(port, 10_000);
-    const b = await legitimatePingsApart(port, 20, options.legitMs);
-    await idle.close();
-    rows.push(
-      row(
-        '10,000 idle conns: legitimate loss',
-        (100 * b.lost) / b.sent,
-        '%',
-        `${lossNote(b)}; ${idle.opened} held open once all were opened`,
-      ),
-    );
-    raw.idle = b;
-    await sleep(2000);
+    // Connections held open by child processes beside the legitimate client, then closed.
+    const flood = async (name: string, count: number, trickleMs?: number) => {
+      log(`abuse: ${name}…`);
+      const held = await holdApart(port, count, trickleMs);
+      const pings = await legitimatePingsApart(port, 20, options.legitMs);
+      await held.close();
+      const note = `${lossNote(pings)}; ${held.opened} held open once all were opened`;
+      rows.push(row(`${name}: legitimate loss`, (100 * pings.lost) / pings.sent, '%', note));
+      raw[name] = pings;
+      await sleep(2000);
+    };
+    await flood('slowloris 8,000 conns', 8000, 5000);
+    await flood('10,000 idle conns', 10_000);
 
     log('abuse: 20,000 idle HTTP connections…');
     const web = await holdApart(service.webPort, 20_000);
