@@ -18,6 +18,7 @@ import { TargetSet } from './runtime/target-set.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { transitionObserver } from './scheduler/transitions.js';
 import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
@@ -93,7 +94,7 @@ export class Service {
         probeContext: { ...(options.probeContext ?? defaultProbeContext), ...(this.capture ? { icmp: this.capture } : {}) },
         ...(options.resolver ? { resolver: options.resolver } : {}),
       },
-      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log)),
+      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log), transitionObserver(log)),
     );
     this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
