@@ -113,6 +113,7 @@ export class Service {
       ready: () => this.ready,
       lifecycle: () => this.config.web.enableLifecycle,
       reload: () => this.reload('POST /-/reload'),
+      serviceState: () => ({ icmpCapture: this.capture?.families ?? [], lastLoad: this.reloader.lastLoad, source: this.config.source }),
       onError: (err, req) => log.error({ err, path: req.path }, 'HTTP request failed'),
     });
   }

@@ -1,6 +1,7 @@
 import type { IcmpReport, LossReason } from '../domain/ping.js';
 import type { Target, TargetSettings } from '../domain/target.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
+import { stateOfRound, type TargetState } from '../stats/health.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { Clock } from '../util/clock.js';
 import { DEFAULT_HISTORY_ROUNDS, RoundHistory, type RoundPoint, roundPoint } from './history.js';
@@ -22,6 +23,8 @@ export interface TargetStatus {
   readonly mode: string;
   readonly settings: TargetSettings & { readonly labels: Target['labels'] };
   readonly up: boolean | null;
+  /** pending, up, degraded (lost more than settings.degradedLossRatio) or down, after the last round. */
+  readonly state: TargetState;
   readonly rounds: number;
   readonly lastRound: (RoundSummary & { readonly finishedAt: number }) | null;
   readonly lastLoss: LastLoss | null;
@@ -65,6 +68,7 @@ export class StatusBoard {
         mode: config.mode,
         settings,
         up,
+        state: stateOfRound(lastRound, config.degradedLossRatio),
         rounds,
         lastRound,
         lastLoss,
