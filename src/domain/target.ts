@@ -30,7 +30,7 @@ export const targetSettings = {
   timeoutMs: setting('Milliseconds a ping waits for its reply before it counts as lost.', 1000, integer(1, 600_000), 'diff'),
   reuseConnection: setting('Echo mode: one connection per round instead of one per ping.', false, boolean, 'diff'),
   degradedLossRatio: setting(
-    'A round that loses more than this share of its pings (0..1) makes the target "degraded" (status page, API, log); one that loses every ping makes it "down".',
+    'A round that loses more than this share of its pings (0..1) makes the target "degraded" (status page, API, log), up again at half of it or less; one that loses every ping makes it "down".',
     0.1,
     number(0, 1),
     'diff',

@@ -39,7 +39,7 @@ export function transitionObserver(log: Logger): SchedulerObserver {
       const entry = targets.get(name);
       if (!entry) return;
       const previous = entry.state;
-      const state = stateOfRound(summary, entry.threshold);
+      const state = stateOfRound(summary, entry.threshold, previous);
       entry.state = state;
       if (state === previous || (previous === 'pending' && state === 'up')) return;
       const { sent, received, lossRatio } = summary;

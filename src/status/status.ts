@@ -40,6 +40,7 @@ interface Entry {
   config: Target;
   rounds: number;
   lastRound: TargetStatus['lastRound'];
+  state: TargetState;
   lastLoss: LastLoss | null;
   resolvedAddress: string | null;
   addressChanges: number;
@@ -58,7 +59,7 @@ export class StatusBoard {
   /** Every target's state; `withHistory` false leaves the (large) round history empty. */
   list(withHistory = true): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
-      const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, history } = entry;
+      const { config, rounds, lastRound, state, lastLoss, resolvedAddress, addressChanges, history } = entry;
       const { name, address, host, port: _port, ...settings } = config;
       const up = lastRound ? lastRound.received > 0 : null;
       return {
@@ -68,7 +69,7 @@ export class StatusBoard {
         mode: config.mode,
         settings,
         up,
-        state: stateOfRound(lastRound, config.degradedLossRatio),
+        state,
         rounds,
         lastRound,
         lastLoss,
@@ -89,6 +90,7 @@ export class StatusBoard {
         config,
         rounds: 0,
         lastRound: null,
+        state: 'pending',
         lastLoss: null,
         resolvedAddress: null,
         addressChanges: 0,
@@ -115,6 +117,7 @@ export class StatusBoard {
       const finishedAt = this.clock.wallSeconds();
       entry.rounds++;
       entry.lastRound = { ...summary, finishedAt };
+      entry.state = stateOfRound(summary, entry.config.degradedLossRatio, entry.state);
       entry.history.push(roundPoint(summary, finishedAt));
     },
     addressResolved: (target, address, previous) => {

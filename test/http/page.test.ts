@@ -117,6 +117,12 @@ test("degraded between up and down, by each target's degradedLossRatio; counts o
       ['new', 'pending', null],
     ],
   );
+  // Back to up only at half the ratio or less (as the TcppingHighLoss alert clears), so it does not flap.
+  status.observer.roundFinished?.('lossy', summarizeRound(20, rtts(17)), []);
+  assert.equal(status.list()[1]?.state, 'degraded', '15% after degraded');
+  status.observer.roundFinished?.('lossy', summarizeRound(20, rtts(19)), []);
+  assert.equal(status.list()[1]?.state, 'up', '5% after degraded');
+  status.observer.roundFinished?.('lossy', summarizeRound(20, rtts(16)), []);
   const html = renderIndex('x', status.list(), { nowSeconds: 1_700_000_000 });
   const counts = [...html.matchAll(/data-count="(\w+)">(\d+) /g)].map(([, state, n]) => [state, Number(n)]);
   assert.deepEqual(counts, [

@@ -20,7 +20,7 @@ test('one line when a target goes down, degrades or recovers, with the loss and 
   const observer = transitionObserver(createLogger('info', 'json', (l) => lines.push(JSON.parse(l))));
   const config = loadConfig({ targets: [{ name: 'web', address: '127.0.0.1:1', degradedLossRatio: 0.2 }] }, 'test', {});
   observer.targetAdded?.(config.targets[0] as never);
-  for (const lostCount of [0, 0, 1, 2, 3, 5, 10, 10, 4, 0, 0]) observer.roundFinished?.('web', ...round(lostCount));
+  for (const lostCount of [0, 0, 1, 2, 3, 5, 10, 10, 4, 0, 0, 3, 2, 1, 1]) observer.roundFinished?.('web', ...round(lostCount));
   assert.deepEqual(
     lines.map((l) => [l.level, l.msg]),
     [
@@ -28,6 +28,9 @@ test('one line when a target goes down, degrades or recovers, with the loss and 
       [50, 'target down: web: 10 of 10 lost (100%); last: timeout: no reply within 1000 ms'],
       [40, 'target degraded: web: 4 of 10 lost (40%), over 20%; last: timeout: no reply within 1000 ms'],
       [30, 'target recovered: web: 0 of 10 lost (0%), was degraded'],
+      // Hysteresis: 20% after degraded is not yet up again (the ratio is 20%); 10% (half of it) is.
+      [40, 'target degraded: web: 3 of 10 lost (30%), over 20%; last: timeout: no reply within 1000 ms'],
+      [30, 'target recovered: web: 1 of 10 lost (10%), was degraded'],
     ],
   );
   assert.deepEqual(
