@@ -42,7 +42,7 @@ function loadAddon(): RawSocketModule {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_DLOPEN_FAILED') throw error;
-    const why = code === 'MODULE_NOT_FOUND' ? 'is not installed' : 'was built for another Node.js (npm rebuild raw-socket)';
+    const why = code === 'MODULE_NOT_FOUND' ? 'is not installed' : 'was built for another Node.js (run npm rebuild)';
     throw new AddonMissingError(`the raw-socket addon ${why}; npm builds it at install time when a C++ compiler is present`, {
       cause: error,
     });
