@@ -22,6 +22,7 @@ import { LiveWebConfig } from './runtime/web-config.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { transitionObserver } from './scheduler/transitions.js';
 import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
@@ -106,7 +107,7 @@ export class Service {
         probeContext: { ...(options.probeContext ?? defaultProbeContext), ...(this.capture ? { icmp: this.capture } : {}) },
         ...(options.resolver ? { resolver: options.resolver } : {}),
       },
-      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log)),
+      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log), transitionObserver(log)),
     );
     this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
@@ -127,6 +128,7 @@ export class Service {
       ready: () => this.ready,
       lifecycle: () => this.config.web.enableLifecycle,
       reload: () => this.reload('POST /-/reload'),
+      serviceState: () => ({ icmpCapture: this.capture?.families ?? [], lastLoad: this.reloader.lastLoad, source: this.config.source }),
       onError: (err, req) => log.error({ err, path: req.path }, 'HTTP request failed'),
     });
   }

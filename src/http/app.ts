@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
 import { systemClock } from '../util/clock.js';
-import { renderIndex } from './page.js';
+import { renderIndex, type ServiceState } from './page.js';
 import { jsonChunks, Snapshots } from './snapshot.js';
 
 export interface AppDeps {
@@ -23,6 +23,22 @@ export interface AppDeps {
   readonly snapshots?: Snapshots;
   /** Runs before every route: the web config's headers, rate limit and basic auth. */
   readonly guard?: RequestHandler;
+  /** ICMP capture and the last config load, for the status page. */
+  readonly serviceState?: () => ServiceState;
+}
+
+/** The names of `?target=a&target=b` (or `?target=a,b`). */
+function targetNames(query: Request['query']): string[] {
+  const raw = query.target;
+  if (raw === undefined) return [];
+  return (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter((v) => v !== '');
+}
+
+/** `?target=a&target=b` (or `?target=a,b`): those targets only, by exact name. */
+function targetFilter(query: Request['query']): ((name: string) => boolean) | undefined {
+  if (query.target === undefined) return undefined;
+  const names = new Set(targetNames(query));
+  return (name) => names.has(name);
 }
 
 function drainedOrClosed(res: Response): Promise<void> {
@@ -84,8 +100,13 @@ export function createApp(deps: AppDeps): express.Express {
       '/api/v1/targets',
       async (req, res) => {
         const withHistory = req.query.history === '1' || req.query.history === 'true';
-        const chunks = await views.get(`targets:${withHistory}`, status.version, () => {
-          const data = status.list(withHistory).map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
+        const wanted = targetFilter(req.query);
+        const key = `targets:${withHistory}:${wanted ? JSON.stringify([...new Set(targetNames(req.query))].sort()) : '*'}`;
+        const chunks = await views.get(key, status.version, () => {
+          const data = status
+            .list(withHistory)
+            .filter((t) => wanted?.(t.name) ?? true)
+            .map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
           return jsonChunks('{"status":"success","data":[', data, ']}');
         });
         res.type('json');
@@ -96,7 +117,10 @@ export function createApp(deps: AppDeps): express.Express {
     [
       '/',
       async (_req, res) => {
-        const [page] = await views.get('page', status.version, async () => [renderIndex(deps.version, status.list())]);
+        const service = deps.serviceState?.();
+        // The service's state (capture, last load) is part of the page: a change of it is a change too.
+        const version = `${status.version}|${JSON.stringify(service ?? null)}`;
+        const [page] = await views.get('page', version, async () => [renderIndex(deps.version, status.list(), service ? { service } : {})]);
         res.type('html').send(page);
       },
     ],

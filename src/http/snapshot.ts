@@ -9,7 +9,7 @@ import type { Clock } from '../util/clock.js';
  * event loop free between them; requests that arrive during a build share it. Keys are bounded.
  */
 export class Snapshots {
-  private readonly entries = new Map<string, { version: number; builtAtMs: number; chunks: Promise<string[]> }>();
+  private readonly entries = new Map<string, { version: number | string; builtAtMs: number; chunks: Promise<string[]> }>();
 
   constructor(
     private readonly clock: Clock,
@@ -17,7 +17,8 @@ export class Snapshots {
     private readonly maxEntries = 16,
   ) {}
 
-  get(key: string, version: number, build: () => Promise<string[]>): Promise<string[]> {
+  /** `version` changes whenever what the view shows does (the board's version, and anything else it shows). */
+  get(key: string, version: number | string, build: () => Promise<string[]>): Promise<string[]> {
     const entry = this.entries.get(key);
     const now = this.clock.nowMs();
     if (entry && (entry.version === version || now - entry.builtAtMs < this.minAgeMs)) return entry.chunks;

@@ -24,6 +24,16 @@ export type ReloadResult =
     }
   | { readonly ok: false; readonly problems: readonly string[] };
 
+/** The last load of the config (at start) or reload, as the status page shows it. */
+export interface LoadState {
+  readonly ok: boolean;
+  /** Unix seconds. */
+  readonly atSeconds: number;
+  readonly trigger: string;
+  /** Why it failed, or the target files that did not load. */
+  readonly problems: readonly string[];
+}
+
 /** What a reload reports (the metrics export it). */
 export interface ReloadEvents {
   configLoaded(success: boolean, wallSeconds: number): void;
@@ -51,6 +61,7 @@ export interface ReloaderDeps {
  */
 export class Reloader {
   private fileStates = new Map<string, TargetFileState>();
+  private loaded: LoadState;
   private readonly watcher: FileWatcher | undefined;
   private stopped = false;
   /** The reload under way, and the one that will follow it: a burst of triggers is at most these two. */
@@ -64,6 +75,7 @@ export class Reloader {
     private current: Config,
     private readonly deps: ReloaderDeps,
   ) {
+    this.loaded = { ok: true, atSeconds: deps.clock.wallSeconds(), trigger: 'start', problems: [] };
     this.watcher =
       deps.watchFiles && this.fromFile
         ? new FileWatcher(() => {
@@ -76,11 +88,16 @@ export class Reloader {
     return this.current;
   }
 
+  get lastLoad(): LoadState {
+    return this.loaded;
+  }
+
   /** The first application of the targets, at start. */
   async start(): Promise<void> {
     const print = this.fromFile ? this.print() : '';
     const { problems } = await this.applyTargets();
     this.applied = { print, problems };
+    this.loaded = { ...this.loaded, problems };
     for (const problem of problems) this.deps.log.warn(problem);
     this.watcher?.watch(this.watchedFiles());
   }
@@ -134,6 +151,7 @@ export class Reloader {
       if (print === this.applied.print) {
         // Nothing to read that was not read before: the storm's common case costs this much only.
         events.configLoaded(true, clock.wallSeconds());
+        this.loaded = { ok: true, atSeconds: clock.wallSeconds(), trigger, problems: this.applied.problems };
         log.info({ trigger, unchanged: true }, 'configuration reloaded');
         const diff = { added: [], removed: [], changed: [], unchanged: this.deps.targets.list.map((t) => t.name) };
         return { ok: true, diff, applied: [], needRestart: [], problems: this.applied.problems };
@@ -147,6 +165,7 @@ export class Reloader {
       this.applied = { print, problems };
       if (!this.stopped) this.watcher?.watch(this.watchedFiles());
       events.configLoaded(true, clock.wallSeconds());
+      this.loaded = { ok: true, atSeconds: clock.wallSeconds(), trigger, problems };
       for (const problem of problems) log.warn(problem);
       if (restart.length > 0) log.warn({ keys: restart }, 'these settings changed but take effect only after a restart');
       log.info({ trigger, ...diff, applied: live }, 'configuration reloaded');
@@ -154,6 +173,7 @@ export class Reloader {
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [`${this.current.source}: ${String(error)}`];
       events.configLoaded(false, clock.wallSeconds());
+      this.loaded = { ok: false, atSeconds: clock.wallSeconds(), trigger, problems };
       log.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }
