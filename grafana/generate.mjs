@@ -249,15 +249,47 @@ const responder = [
   ),
   series(
     'Responder bad requests',
-    'Clients cut off for breaking a limit, per second, by reason (line too long, binary data, idle, too many connections). Any is worth a look.',
+    'Clients cut off for breaking a limit, per second, by reason (line too long, binary data, idle, a line too slow to arrive), and connections closed to make room when the responder or one address was full (evicted). Any is worth a look.',
     [8, 8],
-    [q(`sum by (reason) (${rate('tcpping_responder_bad_requests_total', inst)})`, '{{reason}}')],
+    [
+      q(`sum by (reason) (${rate('tcpping_responder_bad_requests_total', inst)})`, '{{reason}}'),
+      q(`sum by (reason) (${rate('tcpping_responder_connections_evicted_total', inst)})`, 'evicted: {{reason}}'),
+    ],
     {
       unit: 'reqps',
       min: 0,
       thresholds: steps([null, 'green'], [0.01, 'red']),
       custom: { drawStyle: 'bars', stacking: { mode: 'normal' } },
     },
+  ),
+];
+
+// Pingmesh's view: one row per agent that pings (the `instance` Prometheus scraped it as), one column
+// per target it pings (in a mesh, the peers' node names), a cell per pair. Instant queries over 5 m.
+const pair = 'sum by (instance, target)';
+const matrix = (title, description, expr, fieldConfig) =>
+  panel('table', title, description, [12, 10], [q(expr, '', { instant: true, format: 'table' })], {
+    ...fieldConfig,
+    custom: { align: 'center', cellOptions: { type: 'color-background', mode: 'basic' } },
+    transformations: [
+      { id: 'groupingToMatrix', options: { rowField: 'instance', columnField: 'target', valueField: 'Value', emptyValue: 'null' } },
+      { id: 'organize', options: { renameByName: { 'instance\\target': 'source \\ target' } } },
+    ],
+    options: { showHeader: true, cellHeight: 'sm' },
+  });
+const mesh = [
+  row('Mesh: source agent × target'),
+  matrix(
+    'Mesh loss matrix (source × target)',
+    'Share of pings lost over the last 5 minutes from each agent (row: the instance Prometheus scraped) to each target (column). A red column is a target everyone loses; a red row is an agent that loses everything (its own network); a lone red cell is one path. Select several instances above.',
+    `${pair} (increase(tcpping_pings_lost_total${sel()}[5m])) / ${pair} (increase(tcpping_pings_sent_total${sel()}[5m]))`,
+    { unit: 'percentunit', min: 0, max: 1, decimals: 1, thresholds: steps([null, 'green'], [0.01, 'yellow'], [0.05, 'orange'], [0.1, 'red']) },
+  ),
+  matrix(
+    'Mesh RTT matrix: median (source × target)',
+    'Median RTT over the last 5 minutes from each agent (row) to each target (column), from the tcpping_rtt_seconds histogram. Empty where no ping got a reply.',
+    `histogram_quantile(0.5, sum by (instance, target, le) (increase(tcpping_rtt_seconds_bucket${sel()}[5m])))`,
+    { unit: 's', min: 0, decimals: 2, thresholds: steps([null, 'green'], [0.01, 'yellow'], [0.1, 'red']) },
   ),
 ];
 
@@ -416,11 +448,41 @@ const dashboard = {
   timepicker: {},
   timezone: 'browser',
   links: [],
-  annotations: { list: [] },
+  annotations: {
+    list: [
+      {
+        builtIn: 1,
+        datasource: { type: 'grafana', uid: '-- Grafana --' },
+        enable: true,
+        hide: true,
+        iconColor: 'rgba(0, 211, 255, 1)',
+        name: 'Annotations & Alerts',
+        type: 'dashboard',
+      },
+      // The shipped alerts (deploy/prometheus/rules/tcpping.alerts.yml) while they fire, as regions on every panel.
+      {
+        name: 'tcpping alerts',
+        datasource: ds,
+        enable: true,
+        iconColor: 'red',
+        expr: 'ALERTS{alertstate="firing", alertname=~"Tcpping.*", instance=~"$instance"}',
+        step: '30s',
+        titleFormat: '{{alertname}}',
+        textFormat: '{{severity}}: {{target}} on {{instance}}',
+        tagKeys: 'alertname,severity,target',
+        useValueForTime: false,
+      },
+    ],
+  },
   templating: {
     list: [
       { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '' },
-      variable('instance', 'Instance', 'label_values(tcpping_build_info, instance)', { multi: false, includeAll: false, current: {} }),
+      // Several at once: a mesh has one instance per agent, and the mesh matrix compares them.
+      variable('instance', 'Instance', 'label_values(tcpping_build_info, instance)', {
+        multi: true,
+        includeAll: true,
+        current: { text: ['All'], value: ['$__all'] },
+      }),
       variable('target', 'Target', 'label_values(tcpping_target_info{instance=~"$instance"}, target)', {
         multi: true,
         includeAll: true,
@@ -428,7 +490,7 @@ const dashboard = {
       }),
     ],
   },
-  panels: layout([...overview, ...perTarget, ...responder, ...health]),
+  panels: layout([...overview, ...perTarget, ...mesh, ...responder, ...health]),
 };
 
 const json = `${JSON.stringify(dashboard, null, 2)}\n`;

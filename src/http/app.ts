@@ -1,8 +1,11 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { yieldToLoop } from '../metrics/exposition.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
-import { renderIndex } from './page.js';
+import { systemClock } from '../util/clock.js';
+import { renderIndex, type ServiceState } from './page.js';
+import { jsonChunks, Snapshots } from './snapshot.js';
 
 export interface AppDeps {
   readonly metrics: Pick<Metrics, 'expositionChunks' | 'contentType'>;
@@ -16,6 +19,26 @@ export interface AppDeps {
   readonly lifecycle?: () => boolean;
   readonly reload?: () => Promise<ReloadResult>;
   readonly onError?: (error: unknown, req: Request) => void;
+  /** Reuse of rendered views between requests (a test passes one on a fake clock). */
+  readonly snapshots?: Snapshots;
+  /** Runs before every route: the web config's headers, rate limit and basic auth. */
+  readonly guard?: RequestHandler;
+  /** ICMP capture and the last config load, for the status page. */
+  readonly serviceState?: () => ServiceState;
+}
+
+/** The names of `?target=a&target=b` (or `?target=a,b`). */
+function targetNames(query: Request['query']): string[] {
+  const raw = query.target;
+  if (raw === undefined) return [];
+  return (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter((v) => v !== '');
+}
+
+/** `?target=a&target=b` (or `?target=a,b`): those targets only, by exact name. */
+function targetFilter(query: Request['query']): ((name: string) => boolean) | undefined {
+  if (query.target === undefined) return undefined;
+  const names = new Set(targetNames(query));
+  return (name) => names.has(name);
 }
 
 function drainedOrClosed(res: Response): Promise<void> {
@@ -30,11 +53,30 @@ function drainedOrClosed(res: Response): Promise<void> {
   });
 }
 
+/**
+ * Writes chunks with backpressure (a slow reader holds its own response, not the process) and
+ * with the event loop free between two chunks: a 10 MB body is never one long stretch of copying
+ * while pings wait for their replies to be read.
+ */
+async function sendChunks(res: Response, chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
+  let first = true;
+  for await (const chunk of chunks) {
+    if (!first) await yieldToLoop();
+    first = false;
+    if (res.destroyed) return; // the client went away
+    if (!res.write(chunk)) await drainedOrClosed(res);
+  }
+  res.end();
+}
+
 /** The HTTP surface. Built without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const views = deps.snapshots ?? new Snapshots(systemClock);
+  const { status } = deps;
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.guard) app.use(deps.guard);
 
   const routes: [string, (req: Request, res: Response) => unknown][] = [
     [
@@ -42,11 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
       async (_req, res) => {
         // Streamed: a 3 MB body at thousands of targets is never one blocking write.
         res.type(deps.metrics.contentType);
-        for await (const chunk of deps.metrics.expositionChunks()) {
-          if (res.destroyed) return; // the scraper went away
-          if (!res.write(chunk)) await drainedOrClosed(res);
-        }
-        res.end();
+        await sendChunks(res, deps.metrics.expositionChunks());
       },
     ],
     ['/-/healthy', (_req, res) => res.type('text/plain').send('tcpping is Healthy.\n')],
@@ -60,14 +98,32 @@ export function createApp(deps: AppDeps): express.Express {
     // The rounds' history is large (120 rounds a target): only on request.
     [
       '/api/v1/targets',
-      (req, res) => {
+      async (req, res) => {
         const withHistory = req.query.history === '1' || req.query.history === 'true';
-        const data = deps.status.list(withHistory).map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
-        res.json({ status: 'success', data });
+        const wanted = targetFilter(req.query);
+        const key = `targets:${withHistory}:${wanted ? JSON.stringify([...new Set(targetNames(req.query))].sort()) : '*'}`;
+        const chunks = await views.get(key, status.version, () => {
+          const data = status
+            .list(withHistory)
+            .filter((t) => wanted?.(t.name) ?? true)
+            .map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
+          return jsonChunks('{"status":"success","data":[', data, ']}');
+        });
+        res.type('json');
+        await sendChunks(res, chunks);
       },
     ],
     ['/api/v1/self', (_req, res) => res.json({ name: deps.selfName ?? '', version: deps.version })],
-    ['/', (_req, res) => res.type('html').send(renderIndex(deps.version, deps.status.list()))],
+    [
+      '/',
+      async (_req, res) => {
+        const service = deps.serviceState?.();
+        // The service's state (capture, last load) is part of the page: a change of it is a change too.
+        const version = `${status.version}|${JSON.stringify(service ?? null)}`;
+        const [page] = await views.get('page', version, async () => [renderIndex(deps.version, status.list(), service ? { service } : {})]);
+        res.type('html').send(page);
+      },
+    ],
   ];
   // As Prometheus: POST only, and only with the lifecycle API enabled.
   app.post('/-/reload', async (_req, res) => {

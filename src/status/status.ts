@@ -1,6 +1,7 @@
 import { type IcmpReport, type LossReason, pingOf, type Timing } from '../domain/ping.js';
 import type { Target, TargetSettings } from '../domain/target.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
+import { stateOfRound, type TargetState } from '../stats/health.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { Clock } from '../util/clock.js';
 import { DEFAULT_HISTORY_ROUNDS, RoundHistory, type RoundPoint, roundPoint } from './history.js';
@@ -22,6 +23,8 @@ export interface TargetStatus {
   readonly mode: string;
   readonly settings: TargetSettings & { readonly labels: Target['labels'] };
   readonly up: boolean | null;
+  /** pending, up, degraded (lost more than settings.degradedLossRatio) or down, after the last round. */
+  readonly state: TargetState;
   readonly rounds: number;
   readonly lastRound: (RoundSummary & { readonly finishedAt: number }) | null;
   readonly lastLoss: LastLoss | null;
@@ -42,6 +45,7 @@ interface Entry {
   config: Target;
   rounds: number;
   lastRound: TargetStatus['lastRound'];
+  state: TargetState;
   lastLoss: LastLoss | null;
   resolvedAddress: string | null;
   addressChanges: number;
@@ -52,16 +56,22 @@ interface Entry {
 /** The targets' latest state and recent rounds for the API and the status page, fed by the scheduler's reports. */
 export class StatusBoard {
   private readonly targets = new Map<string, Entry>();
+  private changes = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly historyRounds = DEFAULT_HISTORY_ROUNDS,
   ) {}
 
+  /** Grows with every change of what list() returns: views built from it are reused until it moves. */
+  get version(): number {
+    return this.changes;
+  }
+
   /** Every target's state; `withHistory` false leaves the (large) round history empty. */
   list(withHistory = true): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
-      const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, timing, history } = entry;
+      const { config, rounds, lastRound, state, lastLoss, resolvedAddress, addressChanges, timing, history } = entry;
       const { name, address, host, port: _port, ...settings } = config;
       const up = lastRound ? lastRound.received > 0 : null;
       return {
@@ -71,6 +81,7 @@ export class StatusBoard {
         mode: config.mode,
         settings,
         up,
+        state,
         rounds,
         lastRound,
         lastLoss,
@@ -88,10 +99,12 @@ export class StatusBoard {
    */
   readonly observer: SchedulerObserver = {
     targetAdded: (config) => {
+      this.changes++;
       this.targets.set(config.name, {
         config,
         rounds: 0,
         lastRound: null,
+        state: 'pending',
         lastLoss: null,
         resolvedAddress: null,
         addressChanges: 0,
@@ -100,32 +113,42 @@ export class StatusBoard {
       });
     },
     targetChanged: (config) => {
+      this.changes++;
       const entry = this.targets.get(config.name);
       if (entry) entry.config = config;
       else this.observer.targetAdded?.(config);
     },
     targetRemoved: (name) => {
+      this.changes++;
       this.targets.delete(name);
     },
     pingFinished: (target, result) => {
       const entry = this.targets.get(target);
       if (!entry) return;
-      entry.timing = pingOf(result).timing ?? entry.timing;
+      const timing = pingOf(result).timing ?? entry.timing;
+      if (timing !== entry.timing) {
+        entry.timing = timing;
+        this.changes++;
+      }
       if (result.ok) return;
+      this.changes++;
       const { seq, reason, detail, icmp } = result.error;
       entry.lastLoss = { seq, reason, detail, ...(icmp ? { icmp } : {}), at: this.clock.wallSeconds() };
     },
     roundFinished: (target, summary) => {
       const entry = this.targets.get(target);
       if (!entry) return;
+      this.changes++;
       const finishedAt = this.clock.wallSeconds();
       entry.rounds++;
       entry.lastRound = { ...summary, finishedAt };
+      entry.state = stateOfRound(summary, entry.config.degradedLossRatio, entry.state);
       entry.history.push(roundPoint(summary, finishedAt));
     },
     addressResolved: (target, address, previous) => {
       const entry = this.targets.get(target);
       if (!entry) return;
+      this.changes++;
       entry.resolvedAddress = address;
       if (previous !== undefined) entry.addressChanges++; // the scheduler reports a previous one only when it differs
     },
