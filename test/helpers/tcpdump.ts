@@ -40,7 +40,8 @@ export async function capture(
   iface: string,
   filter: string,
 ): Promise<{ stop: () => Promise<string> }> {
-  const child = spawn(['tcpdump', '-i', iface, '-n', '-l', '-tt', '--time-stamp-precision=nano', filter]);
+  // --immediate-mode: each packet at once; otherwise libpcap holds them in a block a stop may never see.
+  const child = spawn(['tcpdump', '-i', iface, '-n', '-l', '--immediate-mode', '-tt', '--time-stamp-precision=nano', filter]);
   let out = '';
   let said = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -60,7 +61,7 @@ export async function capture(
       const done = new Promise((resolve) => child.once('close', resolve));
       child.kill('SIGINT');
       await done;
-      return out || `(tcpdump printed no packet; it said: ${said})`;
+      return `${out}\n(tcpdump said: ${said})`;
     },
   };
 }

@@ -37,7 +37,7 @@ describe('without CAP_NET_RAW', { skip }, () => {
     assert.equal(warnings.length, 1, stdout);
     assert.match(
       warnings[0] ?? '',
-      /no permission to open raw sockets \(needs CAP_NET_RAW\); pinging goes on, with the ICMP errors the kernel queues on each ping's socket.*AmbientCapabilities=CAP_NET_RAW/,
+      /no permission to open raw sockets \(needs CAP_NET_RAW\)\); pinging goes on, with the ICMP errors the kernel queues on each ping's socket.*AmbientCapabilities=CAP_NET_RAW/,
     );
   });
 
