@@ -17,7 +17,7 @@ import { type LiveAppliers, Reloader, type ReloadResult } from './runtime/reload
 import { TargetSet } from './runtime/target-set.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
 import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
@@ -37,6 +37,8 @@ export interface ServiceOptions {
   readonly openRawSocket?: OpenRawSocket;
   /** Reload when the config file or a target file changes (on for `tcpping serve`). */
   readonly watchFiles?: boolean;
+  /** One more subscriber to the scheduler's events, after metrics, status and log (tests and benchmarks read each ping from it). */
+  readonly observer?: SchedulerObserver;
 }
 
 /** How long shutdown waits for pings in flight before aborting them. */
@@ -74,7 +76,10 @@ export class Service {
     this.clock = options.clock ?? systemClock;
     this.selfName = config.mesh.selfName || hostname();
     this.registry = options.registry ?? new Registry();
-    this.metrics = new Metrics(this.registry, version);
+    this.metrics = new Metrics(this.registry, version, {
+      rttBucketsSeconds: config.metrics.rttBuckets,
+      nativeHistograms: config.metrics.nativeHistograms,
+    });
     this.metrics.configLoaded(true, this.clock.wallSeconds());
     this.status = new StatusBoard(this.clock);
 
@@ -93,7 +98,7 @@ export class Service {
         probeContext: { ...(options.probeContext ?? defaultProbeContext), ...(this.capture ? { icmp: this.capture } : {}) },
         ...(options.resolver ? { resolver: options.resolver } : {}),
       },
-      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log)),
+      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log), ...(options.observer ? [options.observer] : [])),
     );
     this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
@@ -147,6 +152,8 @@ export class Service {
       'responder.jitterMs': (next) => this.responder?.setFaults({ jitterMs: next.responder.jitterMs }),
       // Read on every request (see createApp's `lifecycle`): nothing to hand over.
       'web.enableLifecycle': () => {},
+      // Native buckets are kept either way: switching them on serves them whole, with no reset.
+      'metrics.nativeHistograms': (next) => this.metrics.setNativeHistograms(next.metrics.nativeHistograms),
     };
   }
 

@@ -2,10 +2,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
+import { metricsRoute } from './metrics-route.js';
 import { renderIndex } from './page.js';
 
 export interface AppDeps {
-  readonly metrics: Pick<Metrics, 'expositionChunks' | 'contentType'>;
+  readonly metrics: Pick<Metrics, 'expositionChunks'>;
   readonly status: StatusBoard;
   readonly version: string;
   /** True once the service listens and schedules. */
@@ -18,18 +19,6 @@ export interface AppDeps {
   readonly onError?: (error: unknown, req: Request) => void;
 }
 
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
-
 /** The HTTP surface. Built without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -37,18 +26,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
 
   const routes: [string, (req: Request, res: Response) => unknown][] = [
-    [
-      '/metrics',
-      async (_req, res) => {
-        // Streamed: a 3 MB body at thousands of targets is never one blocking write.
-        res.type(deps.metrics.contentType);
-        for await (const chunk of deps.metrics.expositionChunks()) {
-          if (res.destroyed) return; // the scraper went away
-          if (!res.write(chunk)) await drainedOrClosed(res);
-        }
-        res.end();
-      },
-    ],
+    ['/metrics', metricsRoute(deps.metrics)],
     ['/-/healthy', (_req, res) => res.type('text/plain').send('tcpping is Healthy.\n')],
     [
       '/-/ready',

@@ -29,4 +29,3 @@ export type SettingValue<S> = S extends Setting<infer T> ? T : never;
 
 /** A group of settings as the program reads them, e.g. `{ count: number, mode: 'echo' | 'connect' }`. */
 export type SettingValues<G> = { readonly [K in keyof G]: SettingValue<G[K]> };
-

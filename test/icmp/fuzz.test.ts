@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PingTable } from '../../src/icmp/match.js';
 import { type Parsed, parseIcmp4, parseIcmp6 } from '../../src/icmp/parse.js';
-import { prng, recorded } from './packets.js';
+import { prng } from '../helpers/prng.js';
+import { recorded } from './packets.js';
 
 const ITERATIONS = 3000;
 const fixtures = ['v4-host-unreachable', 'v4-ttl-exceeded', 'v6-port-unreachable', 'v6-unreachable-route'];

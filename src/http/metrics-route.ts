@@ -1,0 +1,47 @@
+import { pipeline, type Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { Request, Response } from 'express';
+import { contentTypes } from '../metrics/exposition.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { acceptsGzip, negotiateFormat } from './negotiate.js';
+
+/** Resolves when `out` can take more, or `res` has closed (a scraper that went away). */
+function drainedOrClosed(out: Writable, res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+/**
+ * GET /metrics: the protobuf format for a scraper that asks for it (native histograms), text for
+ * everyone else; gzipped when Accept-Encoding allows. Streamed: the body is written chunk by chunk
+ * with the event loop free in between, never held whole; gzip at level 1 (a quarter of level 6's
+ * time for 10% more bytes) runs in zlib's thread pool, not on the event loop.
+ */
+export function metricsRoute(metrics: Pick<Metrics, 'expositionChunks'>): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const format = negotiateFormat(req.get('accept'));
+    const gzip = acceptsGzip(req.get('accept-encoding'));
+    res.set('Content-Type', contentTypes[format]);
+    res.set('Vary', 'Accept, Accept-Encoding');
+    let out: Writable = res;
+    if (gzip) {
+      res.set('Content-Encoding', 'gzip');
+      const zip = createGzip({ level: 1 });
+      // A scraper that goes away ends both streams; nothing else to do about it.
+      pipeline(zip, res, () => {});
+      out = zip;
+    }
+    for await (const chunk of metrics.expositionChunks(format)) {
+      if (res.destroyed || out.destroyed) return;
+      if (!out.write(chunk)) await drainedOrClosed(out, res);
+    }
+    out.end();
+  };
+}
