@@ -9,7 +9,13 @@ const ds = { type: 'prometheus', uid: '${datasource}' };
 const sel = (extra = '') => `{instance=~"$instance", target=~"$target"${extra}}`;
 const inst = '{instance=~"$instance"}';
 const rate = (metric, s = sel()) => `rate(${metric}${s}[$__rate_interval])`;
-const quantile = (q, metric, by = 'le') => `histogram_quantile(${q}, sum by (${by}) (${rate(`${metric}_bucket`)}))`;
+// Native first, classic otherwise: a Prometheus run with --enable-feature=native-histograms asks
+// for protobuf and stores only the native histogram (no _bucket series); one without it stores only
+// the classic buckets (no native series). One side of the `or` is always empty.
+const quantile = (q, metric) =>
+  `histogram_quantile(${q}, sum(${rate(metric)})) or histogram_quantile(${q}, sum by (le) (${rate(`${metric}_bucket`)}))`;
+const quantileMethod =
+  'From the native histogram where Prometheus stores it (run with --enable-feature=native-histograms; buckets 4.4% wide, so a percentile is within 4.4% of the true one), otherwise from the classic buckets (a percentile is interpolated inside its bucket: off by up to the bucket width, 40-67% at the default buckets, metrics.rttBuckets).';
 const lossRatio = `sum by (target) (${rate('tcpping_pings_lost_total')}) / sum by (target) (${rate('tcpping_pings_sent_total')})`;
 
 let nextId = 1;
@@ -137,12 +143,18 @@ const perTarget = [
   row('Target $target', { repeat: 'target' }),
   series(
     'Latency (smoke): $target',
-    'Smokeping-style: the line is the median RTT; the dark smoke spans p10 to p90 (from the histogram), the light smoke spans the min and max of the rounds. Red bars on the right axis are the loss ratio.',
-    [12, 9],
+    'Smokeping-style, drawn from exact figures only: the line is the average RTT of the rounds, the dark smoke spans average ± mdev, the light smoke the minimum to the maximum RTT of the rounds (tcpping_round_rtt_{min,avg,max,mdev}_seconds, as ping prints them; no histogram interpolation). Red bars on the right axis are the loss ratio.',
+    [8, 9],
     [
-      q(quantile(0.5, 'tcpping_rtt_seconds'), 'median'),
-      q(quantile(0.1, 'tcpping_rtt_seconds'), 'p10'),
-      q(quantile(0.9, 'tcpping_rtt_seconds'), 'p90'),
+      q(`avg_over_time(tcpping_round_rtt_avg_seconds${sel()}[$__rate_interval])`, 'avg'),
+      q(
+        `avg_over_time(tcpping_round_rtt_avg_seconds${sel()}[$__rate_interval]) - avg_over_time(tcpping_round_rtt_mdev_seconds${sel()}[$__rate_interval])`,
+        'avg - mdev',
+      ),
+      q(
+        `avg_over_time(tcpping_round_rtt_avg_seconds${sel()}[$__rate_interval]) + avg_over_time(tcpping_round_rtt_mdev_seconds${sel()}[$__rate_interval])`,
+        'avg + mdev',
+      ),
       q(`min_over_time(tcpping_round_rtt_min_seconds${sel()}[$__rate_interval])`, 'min'),
       q(`max_over_time(tcpping_round_rtt_max_seconds${sel()}[$__rate_interval])`, 'max'),
       q(lossRatio, 'loss'),
@@ -153,11 +165,11 @@ const perTarget = [
       custom: { fillOpacity: 0, lineWidth: 2 },
       options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'none' } },
       overrides: [
-        byName('median', [prop('color', { mode: 'fixed', fixedColor: 'green' })]),
-        ...['p10', 'p90', 'min', 'max'].map((n) =>
+        byName('avg', [prop('color', { mode: 'fixed', fixedColor: 'green' })]),
+        ...['avg - mdev', 'avg + mdev', 'min', 'max'].map((n) =>
           byName(n, [prop('custom.lineWidth', 0), prop('color', { mode: 'fixed', fixedColor: 'gray' })]),
         ),
-        byName('p90', [prop('custom.fillBelowTo', 'p10'), prop('custom.fillOpacity', 40)]),
+        byName('avg + mdev', [prop('custom.fillBelowTo', 'avg - mdev'), prop('custom.fillOpacity', 40)]),
         byName('max', [prop('custom.fillBelowTo', 'min'), prop('custom.fillOpacity', 15)]),
         byName('loss', [
           prop('unit', 'percentunit'),
@@ -171,12 +183,29 @@ const perTarget = [
       ],
     },
   ),
+  series(
+    'RTT percentiles: $target',
+    `Median, 90th and 99th percentile of the RTT of every successful ping (tcpping_rtt_seconds) over the rate interval. ${quantileMethod}`,
+    [6, 9],
+    [0.5, 0.9, 0.99].map((p) => q(quantile(p, 'tcpping_rtt_seconds'), `p${p * 100}`)),
+    {
+      unit: 's',
+      min: 0,
+      options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'none' } },
+    },
+  ),
   panel(
     'heatmap',
     'RTT heatmap: $target',
-    'How many pings fell in each RTT bucket of tcpping_rtt_seconds per interval: bands show the usual latencies, stray cells show outliers.',
-    [6, 9],
-    [q(`sum by (le) (increase(tcpping_rtt_seconds_bucket${sel()}[$__rate_interval]))`, '{{le}}', { format: 'heatmap' })],
+    'How many pings fell in each RTT bucket of tcpping_rtt_seconds per interval: bands show the usual latencies, stray cells show outliers. Drawn from the native histogram where Prometheus stores it (exponential buckets 4.4% wide; Grafana 10.3 or later), otherwise from the classic buckets.',
+    [5, 9],
+    [
+      q(
+        `sum(increase(tcpping_rtt_seconds${sel()}[$__rate_interval])) or sum by (le) (increase(tcpping_rtt_seconds_bucket${sel()}[$__rate_interval]))`,
+        '{{le}}',
+        { format: 'heatmap' },
+      ),
+    ],
     {
       unit: 's',
       custom: { scaleDistribution: { type: 'linear' }, hideFrom: { legend: false, tooltip: false, viz: false } },
@@ -194,8 +223,8 @@ const perTarget = [
   ),
   series(
     'TCP handshake: $target',
-    'Handshake time percentiles (tcpping_connect_seconds) and handshakes that needed a SYN retransmission (right axis): loss that TCP hid by retrying after 1, 3, 7 s.',
-    [6, 9],
+    `Handshake time percentiles (tcpping_connect_seconds) and handshakes that needed a SYN retransmission (right axis): loss that TCP hid by retrying after 1, 3, 7 s. ${quantileMethod}`,
+    [5, 9],
     [
       q(quantile(0.5, 'tcpping_connect_seconds'), 'p50'),
       q(quantile(0.99, 'tcpping_connect_seconds'), 'p99'),
