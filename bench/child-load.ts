@@ -3,14 +3,14 @@ import { type AddressInfo, connect, type NetConnectOpts } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { loadConfig } from '../src/config/load.js';
 import type { PingResult } from '../src/domain/ping.js';
-import { contentTypes, type ExpositionFormat } from '../src/metrics/exposition.js';
+import { contentTypes } from '../src/metrics/exposition.js';
 import { defaultProbeContext, probers } from '../src/probe/index.js';
 import { Scheduler, type SchedulerObserver } from '../src/scheduler/scheduler.js';
 import { Service } from '../src/service.js';
 import { systemClock } from '../src/util/clock.js';
 import { bareNewPing, HOST } from './bare.js';
 import { cpuMicros, serveCommands } from './child.js';
-import { type Mix, rttOf } from './rtt-mix.js';
+import { fillHistograms, type Mix } from './rtt-mix.js';
 import { spread } from './stats.js';
 
 /**
@@ -135,44 +135,16 @@ serveCommands(
       return null;
     },
     taps: () => Object.fromEntries([...taps].map(([name, b]) => [name, { rttUs: spread(b.rttUs), lagUs: spread(b.lagUs) }])),
-    /** Fills every target's histograms with `count` RTTs of a mix, through the metrics' own observer. */
+    /** Fills every target's histograms with `count` RTTs of a mix (see rtt-mix.ts). */
     fill: (args) => {
       const { mix, count } = args as { mix: Mix; count: number };
-      const observer = service?.metrics.schedulerObserver;
-      for (let i = 0; i < targets; i++) {
-        const rtt = rttOf(mix, i);
-        for (let seq = 0; seq < count; seq++) {
-          const rttSeconds = rtt();
-          observer?.pingFinished?.(`target-${i}`, { ok: true, value: { seq, rttSeconds, connectSeconds: rttSeconds * 0.97 } });
-        }
-      }
+      fillHistograms(service?.metrics.schedulerObserver, targets, mix, count);
       return null;
     },
-    /**
-     * Builds the /metrics body in-process `n` times in a format; keeps the last one, gzipped as a
-     * Prometheus with native histograms gets it, for the static floor server.
-     */
-    selfScrape: async (args) => {
-      const { format, n } = args as { format: ExpositionFormat; n: number };
-      const ms: number[] = [];
-      let body: Buffer = Buffer.alloc(0);
-      for (let i = 0; i < n; i++) {
-        const t0 = performance.now();
-        body = (await service?.metrics.exposition(format)) ?? body;
-        ms.push(performance.now() - t0);
-      }
-      const t0 = performance.now();
-      const zipped = gzipSync(body, { level: 1 });
-      const gzipMs = performance.now() - t0;
-      if (format === 'protobuf') staticBody = zipped;
-      const series =
-        format === 'text'
-          ? body
-              .toString()
-              .split('\n')
-              .filter((line) => line !== '' && !line.startsWith('#')).length
-          : Number.NaN;
-      return { ms, bytes: body.length, gzipBytes: zipped.length, gzipMs, series };
+    /** The /metrics body as a Prometheus with native histograms gets it (protobuf, gzipped): what the static floor server sends. */
+    prepareStatic: async () => {
+      staticBody = gzipSync((await service?.metrics.exposition('protobuf')) ?? Buffer.alloc(0), { level: 1 });
+      return staticBody.length;
     },
   },
   async () => {

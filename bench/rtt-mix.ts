@@ -1,3 +1,4 @@
+import type { SchedulerObserver } from '../src/scheduler/scheduler.js';
 import { prng } from '../test/helpers/prng.js';
 
 /**
@@ -32,6 +33,17 @@ const realistic = [kinds.lan, kinds.loopback, kinds.wan, kinds.mesh, kinds.mesh,
 
 export type Mix = 'realistic' | 'worst';
 
-export function rttOf(mix: Mix, target: number): () => number {
+function rttOf(mix: Mix, target: number): () => number {
   return mix === 'worst' ? kinds.worst : (realistic[target % realistic.length] as () => number);
+}
+
+/** `count` RTTs for each of the targets target-0 … target-(targets-1), through the metrics' own observer. */
+export function fillHistograms(observer: SchedulerObserver | undefined, targets: number, mix: Mix, count: number): void {
+  for (let i = 0; i < targets; i++) {
+    const rtt = rttOf(mix, i);
+    for (let seq = 0; seq < count; seq++) {
+      const rttSeconds = rtt();
+      observer?.pingFinished?.(`target-${i}`, { ok: true, value: { seq, rttSeconds, connectSeconds: rttSeconds * 0.97 } });
+    }
+  }
 }

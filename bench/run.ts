@@ -18,13 +18,13 @@ const plan = quick
       rtt: { reps: 3, pings: 300 },
       throughput: { reps: 4, clients: 8, durationMs: 1000 },
       scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
-      scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, selfScrapes: 20 },
+      scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
     }
   : {
       rtt: { reps: 9, pings: 1000 },
       throughput: { reps: 10, clients: 8, durationMs: 1500 },
       scale: { targets: 1000, durationMs: 60_000, windows: 6, warmupMs: 5000, passes: 2 },
-      scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, selfScrapes: 50 },
+      scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, builds: 50 },
     };
 
 const log = (line: string) => console.error(line);

@@ -146,7 +146,8 @@ export class MetricFamilyWriter extends ProtoWriter {
     if (n.schema !== 0) this.sintField(5, n.schema);
     this.optDoubleField(6, n.zeroThreshold);
     this.optUintField(7, n.zeroCount);
-    const spanCount = this.findSpans(n.buckets);
+    const counts = n.buckets; // once: NativeHistogram's getter makes a view each time
+    const spanCount = this.findSpans(counts);
     if (spanCount === 0) {
       // An empty span still marks the histogram as native when nothing was observed yet.
       this.begin(12);
@@ -173,7 +174,7 @@ export class MetricFamilyWriter extends ProtoWriter {
       this.ensure(10 * (to - from));
       let p = this.pos;
       for (let i = from; i < to; i++) {
-        const count = n.buckets[i] as number;
+        const count = counts[i] as number;
         p = putVarint(this.buf, p, zigzag(count - previous));
         previous = count;
       }

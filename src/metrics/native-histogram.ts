@@ -3,7 +3,7 @@ import { bucketIndex, MAX_SCHEMA, MIN_SCHEMA } from './native-buckets.js';
 export interface NativeHistogramOptions {
   /** The starting (highest) resolution. Default 4: buckets 4.43% wide, so a quantile is off by less than that. */
   readonly schema?: number;
-  /** Populated buckets at most before the resolution is halved. Default 160 (Grafana Cloud's and Mimir's limit). */
+  /** Populated buckets at most before the resolution is halved. Default 160 (the limit Grafana Cloud applies). */
   readonly maxBuckets?: number;
   /** The lowest schema halving may reach; below it maxBuckets may be exceeded. Default 0 (buckets ×2 wide). */
   readonly minSchema?: number;
