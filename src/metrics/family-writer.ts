@@ -1,3 +1,4 @@
+import { Spans } from './native-spans.js';
 import { ProtoWriter, putVarint, zigzag } from './proto-writer.js';
 
 /**
@@ -68,12 +69,9 @@ export interface HistogramData {
   readonly classic: ArrayLike<number>;
 }
 
-/** Up to this many empty buckets in a row stay inside a span (as zero deltas), as client_golang does. */
-const MAX_GAP_IN_SPAN = 2;
-
 /** Writes a delimited stream of families: beginFamily(), then a call per series, then endFamily(). */
 export class MetricFamilyWriter extends ProtoWriter {
-  private spans = new Int32Array(64);
+  private readonly spans = new Spans();
   private metrics = 0;
 
   beginFamily(header: Uint8Array): void {
@@ -147,33 +145,28 @@ export class MetricFamilyWriter extends ProtoWriter {
     this.optDoubleField(6, n.zeroThreshold);
     this.optUintField(7, n.zeroCount);
     const counts = n.buckets; // once: NativeHistogram's getter makes a view each time
-    const spanCount = this.findSpans(counts);
-    if (spanCount === 0) {
+    const spans = this.spans;
+    if (spans.find(counts) === 0) {
       // An empty span still marks the histogram as native when nothing was observed yet.
       this.begin(12);
       this.end();
       return;
     }
-    let previousEnd = 0;
-    for (let s = 0; s < spanCount; s += 2) {
-      const from = this.spans[s] as number;
-      const to = this.spans[s + 1] as number;
+    // The first span's offset is its first bucket's index; each next one's, the gap after the one before.
+    for (let s = 0; s < spans.count; s++) {
       this.begin(12);
-      const offset = s === 0 ? n.firstIndex + from : from - previousEnd;
+      const offset = s === 0 ? n.firstIndex + spans.from(0) : spans.from(s) - spans.to(s - 1);
       if (offset !== 0) this.sintField(1, offset);
-      this.uintField(2, to - from);
+      this.uintField(2, spans.to(s) - spans.from(s));
       this.end();
-      previousEnd = to;
     }
     // Each count as the difference to the one before it, across spans.
     this.begin(13);
     let previous = 0;
-    for (let s = 0; s < spanCount; s += 2) {
-      const from = this.spans[s] as number;
-      const to = this.spans[s + 1] as number;
-      this.ensure(10 * (to - from));
+    for (let s = 0; s < spans.count; s++) {
+      this.ensure(10 * (spans.to(s) - spans.from(s)));
       let p = this.pos;
-      for (let i = from; i < to; i++) {
+      for (let i = spans.from(s); i < spans.to(s); i++) {
         const count = counts[i] as number;
         p = putVarint(this.buf, p, zigzag(count - previous));
         previous = count;
@@ -181,33 +174,5 @@ export class MetricFamilyWriter extends ProtoWriter {
       this.pos = p;
     }
     this.end();
-  }
-
-  /** Spans of populated buckets as [from, to) pairs in this.spans; a gap of more than MAX_GAP_IN_SPAN starts a new one. */
-  private findSpans(counts: ArrayLike<number>): number {
-    let found = 0;
-    let start = -1;
-    let last = -1;
-    for (let i = 0; i < counts.length; i++) {
-      if (counts[i] === 0) continue;
-      if (start < 0) start = i;
-      else if (i - last - 1 > MAX_GAP_IN_SPAN) {
-        found = this.pushSpan(found, start, last + 1);
-        start = i;
-      }
-      last = i;
-    }
-    return start < 0 ? found : this.pushSpan(found, start, last + 1);
-  }
-
-  private pushSpan(at: number, from: number, to: number): number {
-    if (at + 2 > this.spans.length) {
-      const next = new Int32Array(this.spans.length * 2);
-      next.set(this.spans);
-      this.spans = next;
-    }
-    this.spans[at] = from;
-    this.spans[at + 1] = to;
-    return at + 2;
   }
 }

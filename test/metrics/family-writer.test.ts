@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClassicLayout, encodeLabels, familyHeader, MetricFamilyWriter } from '../../src/metrics/family-writer.js';
 import { NativeHistogram } from '../../src/metrics/native-histogram.js';
+import { Spans } from '../../src/metrics/native-spans.js';
 import { ProtoWriter, varintSize } from '../../src/metrics/proto-writer.js';
 import { nativeCounts, readMetricFamilies } from '../helpers/protobuf.js';
 
@@ -146,4 +147,40 @@ test('without native buckets a histogram is classic only (no schema, no spans)',
   assert.deepEqual(h?.positiveSpans, []);
   assert.equal(h?.zeroThreshold, 0);
   assert.deepEqual(h?.buckets, [{ upperBound: 1, cumulativeCount: 1 }]);
+});
+
+test('spans: runs of populated buckets, gaps of up to two empty buckets kept inside', () => {
+  const cases: [counts: number[], spans: [from: number, to: number][]][] = [
+    [[], []],
+    [[0, 0], []],
+    [[5], [[0, 1]]],
+    [[0, 1, 2, 0], [[1, 3]]],
+    [[1, 0, 0, 1], [[0, 4]]],
+    [
+      [1, 0, 0, 0, 1],
+      [
+        [0, 1],
+        [4, 5],
+      ],
+    ],
+    [
+      [0, 0, 3, 0, 0, 0, 0, 2, 2, 0, 1],
+      [
+        [2, 3],
+        [7, 11],
+      ],
+    ],
+  ];
+  const spans = new Spans();
+  for (const [counts, expected] of cases) {
+    spans.find(counts);
+    assert.deepEqual(
+      Array.from({ length: spans.count }, (_, i) => [spans.from(i), spans.to(i)]),
+      expected,
+      JSON.stringify(counts),
+    );
+  }
+  const many = Array.from({ length: 400 }, (_, i) => (i % 4 === 0 ? 1 : 0)); // 100 spans: the list grows
+  assert.equal(spans.find(many), 100);
+  assert.deepEqual([spans.from(99), spans.to(99)], [396, 397]);
 });
