@@ -17,19 +17,20 @@ export interface ProtobufOptions {
   readonly layout: ClassicLayout;
   /** Whether histograms carry their native buckets too. */
   readonly native: boolean;
-  readonly perChunk: number;
+  /** Bytes written between two turns of the event loop. */
+  readonly chunkBytes: number;
 }
 
 /**
  * One delimited MetricFamily per family, each yielded whole (its length prefix needs its size),
- * with a turn of the event loop every `perChunk` targets while it is built.
+ * with a turn of the event loop after about every `chunkBytes` written while it is built.
  */
 export async function* protobufChunks(
   w: MetricFamilyWriter,
   targets: readonly Series[],
   options: ProtobufOptions,
 ): AsyncGenerator<Uint8Array> {
-  let sinceYield = 0;
+  let yieldedAt = 0;
   for (const f of families) {
     w.beginFamily(headers.get(f) as Uint8Array);
     for (const t of targets) {
@@ -44,12 +45,13 @@ export async function* protobufChunks(
           else w.gauge(labels[i] as Uint8Array, values[i] as number);
         }
       }
-      if (++sinceYield >= options.perChunk) {
-        sinceYield = 0;
+      if (w.length - yieldedAt >= options.chunkBytes) {
         await yieldToLoop();
+        yieldedAt = w.length;
       }
     }
     w.endFamily();
     if (w.length > 0) yield w.take();
+    yieldedAt = 0;
   }
 }

@@ -44,17 +44,15 @@ function writeSeries(w: TextWriter, f: Family, t: Series): void {
   for (let i = 0; i < prefixes.length; i++) w.line(prefixes[i] as Uint8Array, formatValue(values[i] as number));
 }
 
-/** The text body in chunks of `perChunk` targets of a family, with a turn of the event loop after each. */
-export async function* textChunks(targets: readonly Series[], perChunk: number): AsyncGenerator<Uint8Array> {
+/** The text body in chunks of about `chunkBytes`, with a turn of the event loop after each. */
+export async function* textChunks(targets: readonly Series[], chunkBytes: number): AsyncGenerator<Uint8Array> {
   const w = new TextWriter();
-  let sinceYield = 0;
   for (const f of families) {
     w.raw(headers.get(f) as Uint8Array);
     for (const t of targets) {
       writeSeries(w, f, t);
-      if (++sinceYield >= perChunk) {
+      if (w.length >= chunkBytes) {
         yield w.take();
-        sinceYield = 0;
         await yieldToLoop();
       }
     }

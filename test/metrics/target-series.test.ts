@@ -154,3 +154,25 @@ test('a configured bucket layout is what both formats carry', async () => {
     [0.001, 0.01],
   );
 });
+
+test('a scrape lets the event loop turn about every 32 KiB it writes, in both formats', async () => {
+  const series = new TargetSeries();
+  for (let i = 0; i < 500; i++) {
+    series.add({ name: `t${i}`, address: `h${i}:1`, mode: 'echo' });
+    for (let n = 1; n <= 20; n++) series.ping(`t${i}`, { ok: true, value: { seq: n, rttSeconds: 0.001 * n * (1 + i / 500) } });
+  }
+  for (const format of ['text', 'protobuf'] as const) {
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const body = await series.render(format);
+    running = false;
+    // Every full 32 KiB inside a family is followed by a turn; a family's last part may not be.
+    const atLeast = Math.floor(body.length / (32 * 1024)) - targetFamilyNames.length;
+    assert.ok(turns >= atLeast && atLeast >= 5, `${format}: ${turns} turns for ${body.length} bytes`);
+  }
+});
