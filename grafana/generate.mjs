@@ -12,8 +12,9 @@ const rate = (metric, s = sel()) => `rate(${metric}${s}[$__rate_interval])`;
 // Native first, classic otherwise: a Prometheus run with --enable-feature=native-histograms asks
 // for protobuf and stores only the native histogram (no _bucket series); one without it stores only
 // the classic buckets (no native series). One side of the `or` is always empty.
-const quantile = (q, metric) =>
-  `histogram_quantile(${q}, sum(${rate(metric)})) or histogram_quantile(${q}, sum by (le) (${rate(`${metric}_bucket`)}))`;
+const quantileOf = (q, by, native, classic) =>
+  `histogram_quantile(${q}, sum${by ? ` by (${by})` : ''} (${native})) or histogram_quantile(${q}, sum by (${by ? `${by}, ` : ''}le) (${classic}))`;
+const quantile = (q, metric) => quantileOf(q, '', rate(metric), rate(`${metric}_bucket`));
 const quantileMethod =
   'From the native histogram where Prometheus stores it (run with --enable-feature=native-histograms; buckets 4.4% wide, so a percentile is within 4.4% of the true one), otherwise from the classic buckets (a percentile is interpolated inside its bucket: off by up to the bucket width, 40-67% at the default buckets, metrics.rttBuckets).';
 const lossRatio = `sum by (target) (${rate('tcpping_pings_lost_total')}) / sum by (target) (${rate('tcpping_pings_sent_total')})`;
@@ -277,6 +278,35 @@ const responder = [
   ),
 ];
 
+// Pingmesh's view: one row per agent that pings (the `instance` Prometheus scraped it as), one column
+// per target it pings (in a mesh, the peers' node names), a cell per pair. Instant queries over 5 m.
+const pair = 'sum by (instance, target)';
+const matrix = (title, description, expr, fieldConfig) =>
+  panel('table', title, description, [12, 10], [q(expr, '', { instant: true, format: 'table' })], {
+    ...fieldConfig,
+    custom: { align: 'center', cellOptions: { type: 'color-background', mode: 'basic' } },
+    transformations: [
+      { id: 'groupingToMatrix', options: { rowField: 'instance', columnField: 'target', valueField: 'Value', emptyValue: 'null' } },
+      { id: 'organize', options: { renameByName: { 'instance\\target': 'source \\ target' } } },
+    ],
+    options: { showHeader: true, cellHeight: 'sm' },
+  });
+const mesh = [
+  row('Mesh: source agent × target'),
+  matrix(
+    'Mesh loss matrix (source × target)',
+    'Share of pings lost over the last 5 minutes from each agent (row: the instance Prometheus scraped) to each target (column). A red column is a target everyone loses; a red row is an agent that loses everything (its own network); a lone red cell is one path. Select several instances above.',
+    `${pair} (increase(tcpping_pings_lost_total${sel()}[5m])) / ${pair} (increase(tcpping_pings_sent_total${sel()}[5m]))`,
+    { unit: 'percentunit', min: 0, max: 1, decimals: 1, thresholds: steps([null, 'green'], [0.01, 'yellow'], [0.05, 'orange'], [0.1, 'red']) },
+  ),
+  matrix(
+    'Mesh RTT matrix: median (source × target)',
+    `Median RTT over the last 5 minutes from each agent (row) to each target (column), from the tcpping_rtt_seconds histogram. Empty where no ping got a reply. ${quantileMethod}`,
+    quantileOf(0.5, 'instance, target', `increase(tcpping_rtt_seconds${sel()}[5m])`, `increase(tcpping_rtt_seconds_bucket${sel()}[5m])`),
+    { unit: 's', min: 0, decimals: 2, thresholds: steps([null, 'green'], [0.01, 'yellow'], [0.1, 'red']) },
+  ),
+];
+
 const yesNo = (yes, no) => [{ type: 'value', options: { 0: { text: no, color: 'red' }, 1: { text: yes, color: 'green' } } }];
 const health = [
   row('Service health'),
@@ -417,11 +447,41 @@ const dashboard = {
   timepicker: {},
   timezone: 'browser',
   links: [],
-  annotations: { list: [] },
+  annotations: {
+    list: [
+      {
+        builtIn: 1,
+        datasource: { type: 'grafana', uid: '-- Grafana --' },
+        enable: true,
+        hide: true,
+        iconColor: 'rgba(0, 211, 255, 1)',
+        name: 'Annotations & Alerts',
+        type: 'dashboard',
+      },
+      // The shipped alerts (deploy/prometheus/rules/tcpping.alerts.yml) while they fire, as regions on every panel.
+      {
+        name: 'tcpping alerts',
+        datasource: ds,
+        enable: true,
+        iconColor: 'red',
+        expr: 'ALERTS{alertstate="firing", alertname=~"Tcpping.*", instance=~"$instance"}',
+        step: '30s',
+        titleFormat: '{{alertname}}',
+        textFormat: '{{severity}}: {{target}} on {{instance}}',
+        tagKeys: 'alertname,severity,target',
+        useValueForTime: false,
+      },
+    ],
+  },
   templating: {
     list: [
       { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '' },
-      variable('instance', 'Instance', 'label_values(tcpping_build_info, instance)', { multi: false, includeAll: false, current: {} }),
+      // Several at once: a mesh has one instance per agent, and the mesh matrix compares them.
+      variable('instance', 'Instance', 'label_values(tcpping_build_info, instance)', {
+        multi: true,
+        includeAll: true,
+        current: { text: ['All'], value: ['$__all'] },
+      }),
       variable('target', 'Target', 'label_values(tcpping_target_info{instance=~"$instance"}, target)', {
         multi: true,
         includeAll: true,
@@ -429,7 +489,7 @@ const dashboard = {
       }),
     ],
   },
-  panels: layout([...overview, ...perTarget, ...responder, ...health]),
+  panels: layout([...overview, ...perTarget, ...mesh, ...responder, ...health]),
 };
 
 const json = `${JSON.stringify(dashboard, null, 2)}\n`;

@@ -18,6 +18,7 @@ import { TargetSet } from './runtime/target-set.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
+import { transitionObserver } from './scheduler/transitions.js';
 import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
@@ -98,7 +99,13 @@ export class Service {
         probeContext: { ...(options.probeContext ?? defaultProbeContext), ...(this.capture ? { icmp: this.capture } : {}) },
         ...(options.resolver ? { resolver: options.resolver } : {}),
       },
-      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log), ...(options.observer ? [options.observer] : [])),
+      fanOut(
+        this.metrics.schedulerObserver,
+        this.status.observer,
+        logObserver(log),
+        transitionObserver(log),
+        ...(options.observer ? [options.observer] : []),
+      ),
     );
     this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
@@ -117,6 +124,7 @@ export class Service {
       ready: () => this.ready,
       lifecycle: () => this.config.web.enableLifecycle,
       reload: () => this.reload('POST /-/reload'),
+      serviceState: () => ({ icmpCapture: this.capture?.families ?? [], lastLoad: this.reloader.lastLoad, source: this.config.source }),
       onError: (err, req) => log.error({ err, path: req.path }, 'HTTP request failed'),
     });
   }

@@ -1,19 +1,41 @@
-import { loadConfigFile } from '../config/load.js';
-import { ConfigError, UsageError } from '../util/errors.js';
-import { type Io, parse } from './io.js';
+import { checkConfigFile } from '../config/check.js';
+import { type CommandSpec, type Flags, parseFlags } from './flags.js';
+import type { Io } from './io.js';
 
-/** `tcpping check-config FILE`: 0 if valid, 1 with every problem named, 2 on usage errors. */
+export const checkConfigSpec: CommandSpec = {
+  name: 'check-config',
+  operands: 'FILE...',
+  operandCount: [1, Number.POSITIVE_INFINITY],
+  summary:
+    'Check config files as `tcpping serve` would load them: every key, environment variables included, and every target file\nthe targetFiles patterns match. Every problem is printed with its file and key, as promtool check config does.',
+  notes: [
+    "Exit status, as promtool's: 0 when every file is valid (warnings, such as a pattern that matches no file, are printed but pass),\n1 when any file has a problem (with --lint-fatal: a warning too), 2 on usage errors.",
+  ],
+};
+
+export const checkConfigFlags = {
+  lintFatal: { long: 'lint-fatal', doc: 'treat warnings as problems (exit 1), as promtool --lint-fatal' },
+} satisfies Flags;
+
+/** `tcpping check-config FILE...`: promtool's layout, on stdout for what passed and stderr for what did not. */
 export function checkConfig(args: string[], io: Io): number {
-  const { positionals } = parse('check-config', args, {}, true);
-  if (positionals.length !== 1) throw new UsageError('tcpping check-config: expected exactly one FILE');
-  const file = positionals[0] as string;
-  try {
-    const config = loadConfigFile(file);
-    io.out(`${file}: valid (${config.targets.length} target${config.targets.length === 1 ? '' : 's'})`);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) io.err(problem);
-    return 1;
+  const { values, operands } = parseFlags(checkConfigSpec, checkConfigFlags, args);
+  let failed = false;
+  for (const file of operands) {
+    io.out(`Checking ${file}`);
+    const report = checkConfigFile(file);
+    for (const warning of report.warnings) io.err(`  WARNING: ${warning}`);
+    for (const problem of report.problems) io.err(`  FAILED: ${problem}`);
+    if (report.problems.length > 0 || (values.lintFatal && report.warnings.length > 0)) {
+      failed = true;
+      continue;
+    }
+    const total = report.configTargets + report.fileTargets;
+    const from =
+      report.files > 0
+        ? ` (${report.configTargets} in the file, ${report.fileTargets} from ${report.files} target file${report.files === 1 ? '' : 's'})`
+        : '';
+    io.out(`  SUCCESS: ${file} is valid: ${total} target${total === 1 ? '' : 's'}${from}`);
   }
+  return failed ? 1 : 0;
 }

@@ -1,14 +1,72 @@
 import { defaultConfig, loadConfigFile } from '../config/load.js';
+import { logLevels, schema } from '../config/schema.js';
 import { Service } from '../service.js';
-import { createLogger } from '../util/log.js';
-import { type Io, parse, untilInterrupted } from './io.js';
+import { ConfigError } from '../util/errors.js';
+import { createLogger, type LogFormat, logFormats } from '../util/log.js';
+import { type CommandSpec, type Flags, parseFlags, textFlag, wordFlag } from './flags.js';
+import { type Io, untilInterrupted } from './io.js';
 
-/** `tcpping serve [--config FILE]`: runs until interrupted, then stops in order and returns 0. */
+export const serveSpec: CommandSpec = {
+  name: 'serve',
+  operands: '',
+  operandCount: [0, 0],
+  summary:
+    'Run the service: the embedded ping server, rounds of pings to every target, /metrics and the status page.\nWithout --config it runs the built-in defaults (the same as config/default.yaml).',
+  notes: [
+    'Every key of the config file can also be set by an environment variable (TCPPING_LOG_LEVEL, TCPPING_RESPONDER_LISTEN, ...); see the README.',
+    'SIGHUP (and POST /-/reload with web.enableLifecycle) reloads the config. SIGTERM or Ctrl-C stops in order, exit 0.',
+    'Exit status: 0 after a clean stop, 2 when it cannot start (bad config, an address in use, icmp.capture "on" without CAP_NET_RAW).',
+  ],
+};
+
+export const serveFlags = {
+  config: { long: 'config', value: 'FILE', doc: 'YAML or JSON config file (check it with tcpping check-config FILE)', parse: textFlag },
+  logLevel: {
+    long: 'log.level',
+    value: 'LEVEL',
+    doc: `log level, over log.level of the config (default there: ${schema.log.level.default})`,
+    parse: wordFlag(logLevels),
+  },
+  logFormat: {
+    long: 'log.format',
+    value: 'FORMAT',
+    doc: `json, logfmt or human, over log.format of the config (default there: ${schema.log.format.default})`,
+    parse: wordFlag(logFormats),
+  },
+} satisfies Flags;
+
+/**
+ * `tcpping serve [--config FILE]`: runs until interrupted, then stops in order and returns 0.
+ * Anything that stops it from starting is logged in the configured format, not printed beside it.
+ */
 export async function runServe(args: string[], io: Io): Promise<number> {
-  const { values } = parse('serve', args, { config: { type: 'string' } });
-  const config = values.config === undefined ? defaultConfig() : loadConfigFile(values.config);
-  const log = createLogger(config.log.level);
-  const service = await Service.start(config, { logger: log, watchFiles: true });
+  const { values } = parseFlags(serveSpec, serveFlags, args);
+  // A flag wins over the file, as an environment variable does: it is passed on as one.
+  const env = {
+    ...process.env,
+    ...(values.logLevel ? { TCPPING_LOG_LEVEL: values.logLevel } : {}),
+    ...(values.logFormat ? { TCPPING_LOG_FORMAT: values.logFormat } : {}),
+  };
+  const fallbackFormat = logFormats.find((f) => f === env.TCPPING_LOG_FORMAT) ?? (schema.log.format.default as LogFormat);
+  let config: ReturnType<typeof defaultConfig>;
+  try {
+    config = values.config === undefined ? defaultConfig(env) : loadConfigFile(values.config, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // The file's own log.format is unknown when the file is broken: the flag or variable, else the default.
+    const log = createLogger('info', fallbackFormat, io.log);
+    for (const problem of error.problems) log.error({ problem }, problem);
+    log.fatal(`cannot start: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the configuration`);
+    return 2;
+  }
+  const log = createLogger(config.log.level, config.log.format, io.log);
+  let service: Service;
+  try {
+    service = await Service.start(config, { logger: log, watchFiles: true });
+  } catch (error) {
+    log.fatal({ err: error }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
   const onHup = () => void service.reload('SIGHUP');
   process.on('SIGHUP', onHup);
   await untilInterrupted(io);

@@ -3,6 +3,7 @@ import convict from 'convict';
 import { parseDocument } from 'yaml';
 import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
+import { formatHostPort } from '../util/hostport.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
 import { validateTargets } from './target-entries.js';
@@ -27,8 +28,13 @@ export function loadConfigFile(path: string, env: Env = process.env): Config {
   return loadConfig(parseConfigText(text, path), path, env);
 }
 
+/** JSON by its extension; YAML for .yaml, .yml or no extension; anything else is named, not misread as YAML. */
 export function parseConfigText(text: string, source: string): unknown {
-  if (/\.json$/i.test(source)) {
+  const extension = /\.([^./\\]+)$/.exec(source)?.[1]?.toLowerCase();
+  if (extension !== undefined && !['json', 'yaml', 'yml'].includes(extension)) {
+    throw new ConfigError([`${source}: .${extension} files are not read: write the config as .yaml, .yml or .json`]);
+  }
+  if (extension === 'json') {
     try {
       return JSON.parse(text);
     } catch (error) {
@@ -93,10 +99,22 @@ export function loadConfig(document: unknown, source: string, env: Env = process
     setAt(values, path, checked.ok ? checked.value : (setting.check(setting.default) as { value: unknown }).value);
   }
   const typed = values as SchemaValues;
-  const { targets, problems: targetProblems } = validateTargets(typed.targets, typed.defaults);
+  const entries = 'targets' in document ? typed.targets : selfTargets(typed.responder);
+  const { targets, problems: targetProblems } = validateTargets(entries, typed.defaults);
   problems.push(...targetProblems);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
   return deepFreeze({ ...typed, source, targets });
+}
+
+/**
+ * Without a `targets` key the service pings its own responder, wherever responder.listen puts it
+ * (a wildcard address through loopback); none when the responder is off or its port is chosen at start.
+ */
+function selfTargets(responder: SchemaValues['responder']): unknown[] {
+  const { enabled, listen } = responder;
+  if (!enabled || listen.port === 0) return [];
+  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
+  return [{ name: 'self', address: formatHostPort({ host, port: listen.port }) }];
 }
 
 export function defaultConfig(env: Env = process.env): Config {

@@ -2,6 +2,7 @@ import { captureModes } from '../domain/ping.js';
 import { DEFAULT_RTT_BUCKETS_SECONDS, rttBuckets } from '../domain/rtt-buckets.js';
 import { targetSettings } from '../domain/target.js';
 import { anyString, boolean, hostList, integer, list, listenAddress, number, oneOf, optionalHost, stringList } from '../util/checks.js';
+import { logFormats } from '../util/log.js';
 import { type Setting, type SettingValue, type SettingValues, setting } from '../util/setting.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,6 +18,11 @@ export const schema = {
       'info',
       oneOf(logLevels),
       'live',
+    ),
+    format: setting(
+      'Log format: json (one JSON object a line), logfmt (key=value, as Prometheus writes) or human (for a terminal). Start-up errors come in it too.',
+      'json',
+      oneOf(logFormats),
     ),
   },
   responder: {
@@ -88,7 +94,7 @@ export const schema = {
     intervalMs: setting('Milliseconds between peer discoveries (DNS lookups of mesh.peersDns).', 10_000, integer(100, 86_400_000)),
   },
   targets: setting(
-    'Targets to ping: each has a name and an address (HOST:PORT), may carry labels, and may override any key of defaults.',
+    'Targets to ping: each has a name and an address (HOST:PORT), may carry labels, and may override any key of defaults. Without this key: self, at responder.listen (none if the responder is off or on port 0).',
     [{ name: 'self', address: '127.0.0.1:11000' }],
     list,
     'diff',

@@ -1,4 +1,4 @@
-import { boolean, type Check, integer, oneOf } from '../util/checks.js';
+import { boolean, type Check, integer, number, oneOf } from '../util/checks.js';
 import { err, ok } from '../util/result.js';
 import { type SettingValues, setting } from '../util/setting.js';
 
@@ -29,6 +29,12 @@ export const targetSettings = {
   ),
   timeoutMs: setting('Milliseconds a ping waits for its reply before it counts as lost.', 1000, integer(1, 600_000), 'diff'),
   reuseConnection: setting('Echo mode: one connection per round instead of one per ping.', false, boolean, 'diff'),
+  degradedLossRatio: setting(
+    'A round that loses more than this share of its pings (0..1) makes the target "degraded" (status page, API, log), up again at half of it or less; one that loses every ping makes it "down".',
+    0.1,
+    number(0, 1),
+    'diff',
+  ),
   family: setting(
     'Which address of a host name to ping: auto (the resolver order), ipv4 or ipv6. Names are resolved every round.',
     'auto',

@@ -3,7 +3,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
 import { metricsRoute } from './metrics-route.js';
-import { renderIndex } from './page.js';
+import { renderIndex, type ServiceState } from './page.js';
 
 export interface AppDeps {
   readonly metrics: Pick<Metrics, 'expositionChunks'>;
@@ -17,6 +17,16 @@ export interface AppDeps {
   readonly lifecycle?: () => boolean;
   readonly reload?: () => Promise<ReloadResult>;
   readonly onError?: (error: unknown, req: Request) => void;
+  /** ICMP capture and the last config load, for the status page. */
+  readonly serviceState?: () => ServiceState;
+}
+
+/** `?target=a&target=b` (or `?target=a,b`): those targets only, by exact name. */
+function targetFilter(query: Request['query']): ((name: string) => boolean) | undefined {
+  const raw = query.target;
+  if (raw === undefined) return undefined;
+  const names = new Set((Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter((v) => v !== ''));
+  return (name) => names.has(name);
 }
 
 /** The HTTP surface. Built without listening, so tests drive it with supertest. */
@@ -40,12 +50,22 @@ export function createApp(deps: AppDeps): express.Express {
       '/api/v1/targets',
       (req, res) => {
         const withHistory = req.query.history === '1' || req.query.history === 'true';
-        const data = deps.status.list(withHistory).map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
+        const wanted = targetFilter(req.query);
+        const data = deps.status
+          .list(withHistory)
+          .filter((t) => wanted?.(t.name) ?? true)
+          .map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
         res.json({ status: 'success', data });
       },
     ],
     ['/api/v1/self', (_req, res) => res.json({ name: deps.selfName ?? '', version: deps.version })],
-    ['/', (_req, res) => res.type('html').send(renderIndex(deps.version, deps.status.list()))],
+    [
+      '/',
+      (_req, res) => {
+        const service = deps.serviceState?.();
+        res.type('html').send(renderIndex(deps.version, deps.status.list(), service ? { service } : {}));
+      },
+    ],
   ];
   // As Prometheus: POST only, and only with the lifecycle API enabled.
   app.post('/-/reload', async (_req, res) => {

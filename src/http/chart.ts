@@ -8,7 +8,32 @@ export interface ChartOptions {
   readonly minSlots?: number;
 }
 
-const colors = { band: '#b9d3ee', avg: '#1f5fa8', loss: '#d2352b', lostColumn: '#fbe4e2', grid: '#e4e4e4', axis: '#666' };
+const colors = {
+  band: '#b9d3ee',
+  avg: '#1f5fa8',
+  loss: '#d2352b',
+  lostColumn: '#fbe4e2',
+  grid: '#e4e4e4',
+  axis: '#666',
+  clipped: '#8a3b00',
+};
+
+/**
+ * The RTT axis reaches the 95th percentile of the rounds' highest RTTs, not their maximum: one
+ * outlier (a retransmitted SYN, a GC pause) must not flatten every other round into the floor.
+ * Rounds above it are clipped and marked with a triangle; their tooltip has the real figures.
+ */
+export const RTT_AXIS_QUANTILE = 0.95;
+
+/** The value below which `q` of the sorted values lie (nearest rank). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/** The loss axis: the smallest of these that holds the worst visible round, so 20% is not a sliver. */
+const lossScales = [0.05, 0.1, 0.25, 0.5, 1];
 
 interface Plotted {
   readonly p: RoundPoint;
@@ -64,8 +89,8 @@ function runsWithReplies(points: readonly Plotted[]): Replied[][] {
  */
 export function renderChart(history: readonly RoundPoint[], options: ChartOptions = {}): string {
   const width = options.width ?? 300;
-  const height = options.height ?? 108;
-  const [left, right, latTop, latBottom] = [46, width - 8, 8, height - 46];
+  const height = options.height ?? 120;
+  const [left, right, latTop, latBottom] = [46, width - 8, 8, height - 56];
   const [lossTop, lossBottom] = [latBottom + 8, height - 18];
   const slots = Math.max(history.length, options.minSlots ?? 30);
   const slotW = (right - left) / slots;
@@ -78,8 +103,10 @@ export function renderChart(history: readonly RoundPoint[], options: ChartOption
     return { p, min, avg, max, loss: Math.min(1, clean(p.lossRatio) ?? 0) };
   });
   const runs = runsWithReplies(points);
-  const topMs = niceCeil(Math.max(0, ...points.map((q) => (q.max ?? q.avg ?? 0) * 1000)));
+  const highs = points.flatMap((q) => (q.avg === null ? [] : [(q.max ?? q.avg) * 1000]));
+  const topMs = niceCeil(quantile(highs, RTT_AXIS_QUANTILE));
   const y = (seconds: number) => latBottom - Math.min(1, (seconds * 1000) / topMs) * (latBottom - latTop);
+  const lossScale = lossScales.find((s) => s >= Math.max(...points.map((q) => q.loss), 0) - 1e-9) ?? 1;
 
   const label = `Latency and loss of the last ${history.length} round${history.length === 1 ? '' : 's'}`;
   const out = [
@@ -97,8 +124,10 @@ export function renderChart(history: readonly RoundPoint[], options: ChartOption
     // Without a single reply there is no latency scale to label.
     if (runs.length > 0) out.push(text(left - 4, gy, tick));
   }
+  out.push(`<line x1="${left}" x2="${right}" y1="${lossTop}" y2="${lossTop}" stroke="${colors.grid}" stroke-dasharray="2 2"/>`);
   out.push(`<line x1="${left}" x2="${right}" y1="${lossBottom}" y2="${lossBottom}" stroke="${colors.grid}"/>`);
-  out.push(text(left - 4, n((lossTop + lossBottom) / 2), 'loss'));
+  out.push(text(left - 4, lossTop + 2, `${formatMs(lossScale * 100)}%`));
+  out.push(text(left - 4, lossBottom - 2, 'loss'));
 
   // Rounds without any reply: a pale column, so a gap in the band reads as "all lost", not "no data".
   points.forEach((q, i) => {
@@ -117,9 +146,16 @@ export function renderChart(history: readonly RoundPoint[], options: ChartOption
         : run.map(({ i, q }) => `${n(x0(i) + slotW / 2)},${n(y(q.avg))}`);
     out.push(`<polyline points="${line.join(' ')}" fill="none" stroke="${colors.avg}" stroke-width="1.5" stroke-linejoin="round"/>`);
   }
+  // A round above the axis: a triangle at the top of its slot.
+  points.forEach((q, i) => {
+    if (q.avg === null || (q.max ?? q.avg) * 1000 <= topMs * (1 + 1e-9)) return;
+    const mid = x0(i) + slotW / 2;
+    const half = Math.min(4, Math.max(2, slotW / 2));
+    out.push(`<path class="clipped" d="M${n(mid - half)} ${latTop + 5}H${n(mid + half)}L${n(mid)} ${latTop}Z" fill="${colors.clipped}"/>`);
+  });
   points.forEach((q, i) => {
     if (q.loss === 0) return;
-    const h = Math.max(1, q.loss * (lossBottom - lossTop));
+    const h = Math.max(2, Math.min(1, q.loss / lossScale) * (lossBottom - lossTop));
     out.push(
       `<rect x="${n(x0(i) + slotW * 0.1)}" y="${n(lossBottom - h)}" width="${n(slotW * 0.8)}" height="${n(h)}" fill="${colors.loss}"/>`,
     );

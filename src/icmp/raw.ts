@@ -31,9 +31,27 @@ export function icmpFilter6(): Buffer {
   return filter;
 }
 
+/** The raw-socket addon is optional: without a C++ compiler at install time it is absent. */
+export class AddonMissingError extends Error {
+  override name = 'AddonMissingError';
+}
+
+function loadAddon(): RawSocketModule {
+  try {
+    return createRequire(import.meta.url)('raw-socket') as RawSocketModule;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_DLOPEN_FAILED') throw error;
+    const why = code === 'MODULE_NOT_FOUND' ? 'is not installed' : 'was built for another Node.js (run npm rebuild)';
+    throw new AddonMissingError(`the raw-socket addon ${why}; npm builds it at install time when a C++ compiler is present`, {
+      cause: error,
+    });
+  }
+}
+
 /** The real factory, on the raw-socket addon (loaded only when capture is wanted). */
 export const openIcmpSocket: OpenRawSocket = (family) => {
-  const raw = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
+  const raw = loadAddon();
   const socket = raw.createSocket({
     protocol: family === 4 ? 1 : IPPROTO_ICMPV6,
     addressFamily: family === 4 ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6,

@@ -20,6 +20,16 @@ export type ReloadResult =
     }
   | { readonly ok: false; readonly problems: readonly string[] };
 
+/** The last load of the config (at start) or reload, as the status page shows it. */
+export interface LoadState {
+  readonly ok: boolean;
+  /** Unix seconds. */
+  readonly atSeconds: number;
+  readonly trigger: string;
+  /** Why it failed, or the target files that did not load. */
+  readonly problems: readonly string[];
+}
+
 /** What a reload reports (the metrics export it). */
 export interface ReloadEvents {
   configLoaded(success: boolean, wallSeconds: number): void;
@@ -46,6 +56,7 @@ export interface ReloaderDeps {
  */
 export class Reloader {
   private fileStates = new Map<string, TargetFileState>();
+  private loaded: LoadState;
   private readonly watcher: FileWatcher | undefined;
   private stopped = false;
 
@@ -53,6 +64,7 @@ export class Reloader {
     private current: Config,
     private readonly deps: ReloaderDeps,
   ) {
+    this.loaded = { ok: true, atSeconds: deps.clock.wallSeconds(), trigger: 'start', problems: [] };
     this.watcher =
       deps.watchFiles && this.fromFile
         ? new FileWatcher(() => {
@@ -65,9 +77,14 @@ export class Reloader {
     return this.current;
   }
 
+  get lastLoad(): LoadState {
+    return this.loaded;
+  }
+
   /** The first application of the targets, at start. */
   async start(): Promise<void> {
     const { problems } = await this.applyTargets();
+    this.loaded = { ...this.loaded, problems };
     for (const problem of problems) this.deps.log.warn(problem);
     this.watcher?.watch(this.watchedFiles());
   }
@@ -89,6 +106,7 @@ export class Reloader {
       const { diff, problems } = await this.applyTargets();
       this.watcher?.watch(this.watchedFiles());
       events.configLoaded(true, clock.wallSeconds());
+      this.loaded = { ok: true, atSeconds: clock.wallSeconds(), trigger, problems };
       for (const problem of problems) log.warn(problem);
       if (restart.length > 0) log.warn({ keys: restart }, 'these settings changed but take effect only after a restart');
       log.info({ trigger, ...diff, applied: live }, 'configuration reloaded');
@@ -96,6 +114,7 @@ export class Reloader {
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [`${this.current.source}: ${String(error)}`];
       events.configLoaded(false, clock.wallSeconds());
+      this.loaded = { ok: false, atSeconds: clock.wallSeconds(), trigger, problems };
       log.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }

@@ -36,8 +36,10 @@ export interface RoundOutcome {
 }
 
 /**
- * Sends `count` pings one after another, like ping: ping k is planned at start + k·interval, and
- * never starts before ping k-1 has ended. Shared by the service's scheduler and the CLI client.
+ * Sends `count` pings one after another, like ping: each ping starts `pingIntervalMs` after the
+ * previous one started, and never before it ended. After a slow ping (a timeout) the cadence
+ * starts again from that ping, as ping keeps its interval: the pings it held up are not sent in a
+ * burst to catch up. Shared by the service's scheduler and the CLI client.
  * `stopping` ends the round after the ping in flight; `signal` aborts that ping too.
  */
 export async function runRound(
@@ -56,12 +58,15 @@ export async function runRound(
   if (resolution.ok) hooks.resolved?.(resolution.value);
   // Time spent resolving is the network's, not the scheduler's lateness.
   const plannedStartMs = control.plannedStartMs + (clock.nowMs() - resolvingSince);
+  let plannedMs = plannedStartMs;
   try {
     for (let seq = 1; seq <= spec.count; seq++) {
-      const plannedMs = Math.max(plannedStartMs + (seq - 1) * spec.pingIntervalMs, clock.nowMs());
-      if (seq > 1 && !(await sleepUntil(clock, plannedMs, control.stopping))) break;
+      if (seq > 1) {
+        plannedMs = Math.max(plannedMs + spec.pingIntervalMs, clock.nowMs());
+        if (!(await sleepUntil(clock, plannedMs, control.stopping))) break;
+      }
       if (control.stopping?.aborted) break;
-      hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - (seq === 1 ? plannedStartMs : plannedMs)) / 1000);
+      hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - plannedMs) / 1000);
       const lateIcmp = hooks.lateIcmp;
       const result = resolution.ok
         ? await prober(

@@ -1,6 +1,7 @@
 import type { IcmpReport, LossReason } from '../domain/ping.js';
 import type { Target, TargetSettings } from '../domain/target.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
+import { stateOfRound, type TargetState } from '../stats/health.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { Clock } from '../util/clock.js';
 import { DEFAULT_HISTORY_ROUNDS, RoundHistory, type RoundPoint, roundPoint } from './history.js';
@@ -22,6 +23,8 @@ export interface TargetStatus {
   readonly mode: string;
   readonly settings: TargetSettings & { readonly labels: Target['labels'] };
   readonly up: boolean | null;
+  /** pending, up, degraded (lost more than settings.degradedLossRatio) or down, after the last round. */
+  readonly state: TargetState;
   readonly rounds: number;
   readonly lastRound: (RoundSummary & { readonly finishedAt: number }) | null;
   readonly lastLoss: LastLoss | null;
@@ -37,6 +40,7 @@ interface Entry {
   config: Target;
   rounds: number;
   lastRound: TargetStatus['lastRound'];
+  state: TargetState;
   lastLoss: LastLoss | null;
   resolvedAddress: string | null;
   addressChanges: number;
@@ -55,7 +59,7 @@ export class StatusBoard {
   /** Every target's state; `withHistory` false leaves the (large) round history empty. */
   list(withHistory = true): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
-      const { config, rounds, lastRound, lastLoss, resolvedAddress, addressChanges, history } = entry;
+      const { config, rounds, lastRound, state, lastLoss, resolvedAddress, addressChanges, history } = entry;
       const { name, address, host, port: _port, ...settings } = config;
       const up = lastRound ? lastRound.received > 0 : null;
       return {
@@ -65,6 +69,7 @@ export class StatusBoard {
         mode: config.mode,
         settings,
         up,
+        state,
         rounds,
         lastRound,
         lastLoss,
@@ -85,6 +90,7 @@ export class StatusBoard {
         config,
         rounds: 0,
         lastRound: null,
+        state: 'pending',
         lastLoss: null,
         resolvedAddress: null,
         addressChanges: 0,
@@ -111,6 +117,7 @@ export class StatusBoard {
       const finishedAt = this.clock.wallSeconds();
       entry.rounds++;
       entry.lastRound = { ...summary, finishedAt };
+      entry.state = stateOfRound(summary, entry.config.degradedLossRatio, entry.state);
       entry.history.push(roundPoint(summary, finishedAt));
     },
     addressResolved: (target, address, previous) => {

@@ -108,6 +108,21 @@ test('a bad environment value is named with its variable', () => {
 test('a section that is not a mapping is refused, not merged', () => {
   assert.deepEqual(
     problemsOf(() => loadConfig({ defaults: 3 }, 'x', {})),
-    ['x: defaults: must be a mapping of keys (mode, count, intervalMs, pingIntervalMs, timeoutMs, reuseConnection, family)'],
+    [
+      'x: defaults: must be a mapping of keys (mode, count, intervalMs, pingIntervalMs, timeoutMs, reuseConnection, degradedLossRatio, family)',
+    ],
   );
+});
+
+test('without a targets key, the self target follows responder.listen (a wildcard through loopback)', () => {
+  const moved = loadConfig({ responder: { listen: '0.0.0.0:12000' } }, 'test', {});
+  assert.deepEqual(
+    moved.targets.map((t) => [t.name, t.address]),
+    [['self', '127.0.0.1:12000']],
+  );
+  assert.equal(loadConfig({ responder: { listen: '[::]:12000' } }, 'test', {}).targets[0]?.address, '[::1]:12000');
+  assert.equal(loadConfig({ responder: { enabled: false } }, 'test', {}).targets.length, 0);
+  assert.equal(loadConfig({ responder: { listen: '127.0.0.1:12000' }, targets: [] }, 'test', {}).targets.length, 0);
+  const fromEnv = loadConfig({}, 'test', { TCPPING_RESPONDER_LISTEN: '127.0.0.1:12001' });
+  assert.equal(fromEnv.targets[0]?.address, '127.0.0.1:12001');
 });

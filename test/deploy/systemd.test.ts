@@ -45,7 +45,10 @@ test('systemd-analyze verify accepts the unit', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tcpping-unit-'));
   try {
     const copy = join(dir, 'tcpping.service');
-    writeFileSync(copy, unitText.replace('ExecStart=/usr/bin/tcpping ', `ExecStart=${process.execPath} ${repoPath('dist/cli/bin.js')} `));
+    writeFileSync(
+      copy,
+      unitText.replace('ExecStart=/opt/tcpping/bin/tcpping ', `ExecStart=${process.execPath} ${repoPath('dist/cli/bin.js')} `),
+    );
     const result = spawnSync('systemd-analyze', ['verify', '--man=no', copy], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
     assert.equal(result.stderr.trim(), '', 'no warning');
@@ -55,7 +58,7 @@ test('systemd-analyze verify accepts the unit', (t) => {
 });
 
 test('it runs `tcpping serve` on /etc/tcpping/tcpping.yaml and reloads with SIGHUP', () => {
-  assert.equal(value('ExecStart'), '/usr/bin/tcpping serve --config /etc/tcpping/tcpping.yaml');
+  assert.equal(value('ExecStart'), '/opt/tcpping/bin/tcpping serve --config /etc/tcpping/tcpping.yaml');
   assert.equal(value('ExecReload'), '/bin/kill -HUP $MAINPID');
   assert.equal(value('Type'), 'simple');
   assert.equal(unit.get('Install')?.get('WantedBy')?.[0], 'multi-user.target');

@@ -205,3 +205,32 @@ test('/api/v1/targets leaves out the round history unless asked (?history=1)', a
     await service.stop();
   }
 });
+
+test('/api/v1/targets?target=NAME gives those targets only (repeat it, or separate names with commas); the page shows capture and reload state', async () => {
+  const port = await closedPort();
+  const config = loadConfig(
+    {
+      responder: { enabled: false },
+      web: { listenAddress: '127.0.0.1:0' },
+      icmp: { capture: 'off' },
+      targets: ['a', 'b', 'c'].map((name) => ({ name, address: `127.0.0.1:${port}` })),
+    },
+    'test',
+    {},
+  );
+  const service = await Service.start(config, { clock: new FakeClock() });
+  try {
+    const names = async (query: string) =>
+      (await request(service.app).get(`/api/v1/targets${query}`).expect(200)).body.data.map((t: { name: string }) => t.name);
+    assert.deepEqual(await names(''), ['a', 'b', 'c']);
+    assert.deepEqual(await names('?target=b'), ['b']);
+    assert.deepEqual(await names('?target=a&target=c'), ['a', 'c']);
+    assert.deepEqual(await names('?target=c,a&history=1'), ['a', 'c']);
+    assert.deepEqual(await names('?target=nope'), []);
+    const page = await request(service.app).get('/').expect(200);
+    assert.match(page.text, /data-capture="off" data-reload="ok">/);
+    assert.match(page.text, /config test loaded \d\d:\d\d:\d\d UTC \(start\)/);
+  } finally {
+    await service.stop();
+  }
+});

@@ -88,10 +88,10 @@ const cases: {
 
 for (const c of cases) {
   test(`chart: ${c.name}`, () => {
-    const svg = renderChart(c.history, { width: 300, height: 108 });
+    const svg = renderChart(c.history, { width: 300, height: 120 });
     assert.match(svg, /^<svg class="chart" [^>]*role="img"/);
     assertBalanced(svg);
-    assertGeometry(svg, 300, 108);
+    assertGeometry(svg, 300, 120);
     assert.equal(count(svg, 'polygon'), c.bands, 'min–max bands');
     assert.equal(count(svg, 'polyline'), c.lines, 'average lines');
     assert.equal(lossBars(svg), c.bars, 'loss bars');
@@ -136,4 +136,25 @@ test('niceCeil rounds a scale up to 1, 2, 2.5 or 5 × 10^k', () => {
 
 test('formatMs keeps three significant digits', () => {
   assert.deepEqual([0.125, 2.5, 10, 0.05, 1234.5].map(formatMs), ['0.125', '2.5', '10', '0.05', '1230']);
+});
+
+test("one outlier does not flatten the chart: the RTT axis is the 95th percentile of the rounds' highest, the outlier clipped and marked", () => {
+  const history = Array.from({ length: 60 }, (_, i) => (i === 30 ? ok(i, 0.2, 1.3, 20) : ok(i, 0.2, 0.3, 0.45)));
+  const svg = renderChart(history);
+  assert.match(svg, />0\.5 ms</, 'the axis fits the usual rounds');
+  assert.doesNotMatch(svg, />20 ms</);
+  assert.equal((svg.match(/class="clipped"/g) ?? []).length, 1);
+  assert.match(svg, /RTT min\/avg\/max 0\.2\/1\.3\/20 ms/, 'its tooltip keeps the real figures');
+  assertGeometry(svg, 300, 120);
+});
+
+test('loss bars are drawn to a scale that fits the worst visible round: 20% is most of the panel, not a sliver', () => {
+  const heights = (svg: string) => [...svg.matchAll(/height="([\d.]+)" fill="#d2352b"/g)].map(([, h]) => Number(h));
+  const svg = renderChart([ok(0, 1, 2, 3, 16), ok(1, 1, 2, 3, 20), ok(2, 1, 2, 3, 19)]);
+  assert.match(svg, />25%</);
+  const [twenty, five] = heights(svg);
+  assert.ok((twenty ?? 0) >= 20, `20% loss drawn ${twenty}px high`);
+  assert.ok((five ?? 0) >= 5, `5% loss drawn ${five}px high`);
+  const withDead = renderChart([ok(0, 1, 2, 3, 16), lost(1)]);
+  assert.match(withDead, />100%</);
 });

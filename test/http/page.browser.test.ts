@@ -36,6 +36,7 @@ interface PageRow {
 interface ApiTarget {
   name: string;
   up: boolean | null;
+  state: string;
   rounds: number;
   lastRound: { lossRatio: number; sent: number; received: number } | null;
   lastLoss: { reason: string } | null;
@@ -102,8 +103,8 @@ describe('the status page in a real browser (Debian chromium via playwright-core
         icmp: { capture: 'off' },
         defaults: { count: 20, intervalMs: 700, timeoutMs: 100 },
         targets: [
-          { name: 'self', address: `127.0.0.1:${port}` },
-          { name: 'dead', address: `127.0.0.1:${dead}`, mode: 'connect' },
+          { name: 'self', address: `127.0.0.1:${port}`, labels: { team: 'net', site: 'lab' } },
+          { name: 'dead', address: `127.0.0.1:${dead}`, mode: 'connect', labels: { team: 'db' } },
         ],
       },
       'test',
@@ -147,7 +148,8 @@ describe('the status page in a real browser (Debian chromium via playwright-core
     for (const [i, row] of rows.entries()) {
       const target = api[i] as ApiTarget;
       assert.equal(row.rounds, target.rounds, `${row.name}: page and API saw different rounds`);
-      assert.equal(row.state, target.up === null ? 'pending' : target.up ? 'up' : 'down', row.name);
+      assert.equal(row.state, target.state, row.name);
+      assert.equal(target.up, target.state === 'pending' ? null : target.state !== 'down', row.name);
       assert.equal(row.lossRatio, String(target.lastRound?.lossRatio), row.name);
       assert.match(row.text, new RegExp(`${target.lastRound?.received} of ${target.lastRound?.sent} back`), row.name);
       assert.equal(row.charts, 1, `${row.name}: one chart`);
@@ -155,7 +157,12 @@ describe('the status page in a real browser (Debian chromium via playwright-core
       assert.equal(target.history.length, target.rounds, `${row.name}: history holds every round so far`);
     }
     const [self, dead] = rows as [PageRow, PageRow];
-    assert.equal(self.state, 'up');
+    // The responder drops 20%: a round is degraded when it lost more than 10%, up otherwise.
+    assert.ok(['up', 'degraded'].includes(self.state), self.state);
+    assert.match(self.text, /team=net/);
+    const counts = await page.locator('[data-count]').allTextContents();
+    assert.deepEqual(counts.filter((c) => !c.startsWith('0 ')).sort(), [`1 ${self.state}`, '1 down'].sort());
+    assert.match((await page.locator('p.service').textContent()) ?? '', /ICMP capture off .* config test loaded/);
     assert.ok(self.lines >= 1, 'self: an average line');
     assert.equal(dead.state, 'down');
     assert.match(dead.text, /refused/);

@@ -43,7 +43,8 @@ test('a row shows state, last round, last loss with its ICMP error in words, and
   status.observer.roundFinished?.('far', summarizeRound(4, [0.001, 0.002, 0.003]), []);
   const html = renderIndex('x', status.list(), { nowSeconds: 1_700_000_000 });
   const far = html.slice(html.indexOf('data-target="far"'), html.indexOf('data-target="new"'));
-  assert.match(far, /data-state="up"/);
+  assert.match(far, /data-state="degraded"/);
+  assert.match(far, /over 10% lost/);
   assert.match(far, /25\.0% loss/);
   assert.match(far, /3 of 4 back/);
   assert.match(far, /rtt min\/avg\/max<br>1\.00\/2\.00\/3\.00 ms/);
@@ -91,4 +92,62 @@ test(`charts are drawn for the first ${MAX_CHARTS} targets only, and the page sa
   assert.equal(html.match(/<svg/g)?.length, MAX_CHARTS);
   assert.match(html, new RegExp(`Charts for the first ${MAX_CHARTS} of ${MAX_CHARTS + 10} targets`));
   assert.equal(html.match(/<tr data-target=/g)?.length, MAX_CHARTS + 10);
+});
+
+test("degraded between up and down, by each target's degradedLossRatio; counts of each state at the top", () => {
+  const { status } = board([
+    { name: 'clean', address: '127.0.0.1:1' },
+    { name: 'lossy', address: '127.0.0.1:2' },
+    { name: 'tolerant', address: '127.0.0.1:3', degradedLossRatio: 0.5 },
+    { name: 'dead', address: '127.0.0.1:4' },
+    { name: 'new', address: '127.0.0.1:5' },
+  ]);
+  const rtts = (n: number) => Array(n).fill(0.001);
+  status.observer.roundFinished?.('clean', summarizeRound(20, rtts(19)), []);
+  status.observer.roundFinished?.('lossy', summarizeRound(20, rtts(16)), []);
+  status.observer.roundFinished?.('tolerant', summarizeRound(20, rtts(16)), []);
+  status.observer.roundFinished?.('dead', summarizeRound(20, []), []);
+  assert.deepEqual(
+    status.list().map((t) => [t.name, t.state, t.up]),
+    [
+      ['clean', 'up', true],
+      ['lossy', 'degraded', true],
+      ['tolerant', 'up', true],
+      ['dead', 'down', false],
+      ['new', 'pending', null],
+    ],
+  );
+  // Back to up only at half the ratio or less (as the TcppingHighLoss alert clears), so it does not flap.
+  status.observer.roundFinished?.('lossy', summarizeRound(20, rtts(17)), []);
+  assert.equal(status.list()[1]?.state, 'degraded', '15% after degraded');
+  status.observer.roundFinished?.('lossy', summarizeRound(20, rtts(19)), []);
+  assert.equal(status.list()[1]?.state, 'up', '5% after degraded');
+  status.observer.roundFinished?.('lossy', summarizeRound(20, rtts(16)), []);
+  const html = renderIndex('x', status.list(), { nowSeconds: 1_700_000_000 });
+  const counts = [...html.matchAll(/data-count="(\w+)">(\d+) /g)].map(([, state, n]) => [state, Number(n)]);
+  assert.deepEqual(counts, [
+    ['up', 2],
+    ['degraded', 1],
+    ['down', 1],
+    ['pending', 1],
+  ]);
+});
+
+test('user labels are shown under the name; ICMP capture and the last config load above the table', () => {
+  const { status } = board([{ name: 'web', address: '127.0.0.1:1', labels: { team: 'web', site: 'fra1' } }]);
+  const lastLoad = { ok: true, atSeconds: 1_700_000_000, trigger: 'SIGHUP', problems: [] };
+  const on = renderIndex('x', status.list(), { service: { icmpCapture: [4, 6], lastLoad, source: '/etc/tcpping/tcpping.yaml' } });
+  assert.match(on, /<span class="label">team=web<\/span><span class="label">site=fra1<\/span>/);
+  assert.match(
+    on,
+    /data-capture="on" data-reload="ok">ICMP capture on \(IPv4, IPv6\) · config \/etc\/tcpping\/tcpping\.yaml loaded 22:13:20 UTC \(SIGHUP\)/,
+  );
+  const failed = { ok: false, atSeconds: 1_700_000_060, trigger: 'file change', problems: ['x.yaml: targets[0].address: <bad>', 'second'] };
+  const off = renderIndex('x', status.list(), { service: { icmpCapture: [], lastLoad: failed, source: 'x.yaml' } });
+  assert.match(off, /data-capture="off" data-reload="failed"/);
+  assert.match(off, /ICMP capture off<\/span>/);
+  assert.match(
+    off,
+    /config reload failed<\/span> 22:14:20 UTC \(file change\), the previous config runs: x\.yaml: targets\[0\]\.address: &lt;bad&gt; \(and 1 more\)/,
+  );
 });

@@ -95,7 +95,8 @@ describe('icmp.capture modes', () => {
     const auto = setUpCapture('auto', fakeFactory(denied).open, clock);
     assert.equal(auto.capture, undefined);
     assert.equal(auto.warnings.length, 1);
-    assert.match(auto.warnings[0] ?? '', /Operation not permitted[\s\S]*setcap cap_net_raw\+ep/);
+    assert.match(auto.warnings[0] ?? '', /no permission to open raw sockets \(needs CAP_NET_RAW\)[\s\S]*AmbientCapabilities=CAP_NET_RAW/);
+    assert.equal(auto.off, 'no permission to open raw sockets (needs CAP_NET_RAW)');
     assert.throws(
       () => setUpCapture('on', fakeFactory(denied).open, clock, 'x.yaml: icmp.capture'),
       (e: Error & { code?: string }) =>

@@ -42,9 +42,12 @@ test('schema version and the datasource, instance and multi-value target variabl
   assert.deepEqual([...vars.keys()], ['datasource', 'instance', 'target']);
   assert.equal(vars.get('datasource')?.type, 'datasource');
   assert.equal(vars.get('datasource')?.query, 'prometheus');
-  for (const name of ['instance', 'target']) assert.equal(vars.get(name)?.datasource?.uid, DATASOURCE, name);
-  assert.equal(vars.get('target')?.multi, true);
-  assert.equal(vars.get('target')?.includeAll, true);
+  for (const name of ['instance', 'target']) {
+    assert.equal(vars.get(name)?.datasource?.uid, DATASOURCE, name);
+    // A mesh has an instance per agent: both variables take several values (the mesh matrix compares instances).
+    assert.equal(vars.get(name)?.multi, true, name);
+    assert.equal(vars.get(name)?.includeAll, true, name);
+  }
 });
 
 test('every panel has a title, a description, queries and the datasource variable', () => {
@@ -58,7 +61,13 @@ test('every panel has a title, a description, queries and the datasource variabl
     if (p.type === 'timeseries' || p.type === 'heatmap') assert.ok(p.fieldConfig?.defaults.unit, `panel "${p.title}" has no unit`);
   }
   const rows = dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title);
-  assert.deepEqual(rows, ['Overview', 'Target $target', 'Responder (embedded ping server)', 'Service health']);
+  assert.deepEqual(rows, [
+    'Overview',
+    'Target $target',
+    'Mesh: source agent × target',
+    'Responder (embedded ping server)',
+    'Service health',
+  ]);
 });
 
 test('the panels the issue asks for are there', () => {
@@ -86,6 +95,16 @@ test('the panels the issue asks for are there', () => {
   assert.match(exprs(/Responder pings/), /dropped_total/);
   assert.match(exprs(/Responder connections/), /connections_active/);
   assert.match(exprs(/bad requests/), /bad_requests_total/);
+  for (const title of [/Mesh loss matrix/, /Mesh RTT matrix/]) {
+    const matrix = find(title);
+    assert.equal(matrix.type, 'table');
+    assert.match(exprs(title), /by \(instance, target(, le)?\)/, 'one value per source instance and target');
+    const transformations = (matrix as unknown as { transformations: { id: string; options: Record<string, string> }[] }).transformations;
+    assert.deepEqual(transformations[0], {
+      id: 'groupingToMatrix',
+      options: { rowField: 'instance', columnField: 'target', valueField: 'Value', emptyValue: 'null' },
+    });
+  }
   const health = ['Scheduler lag', 'Event-loop lag', 'CPU', 'Memory', 'ICMP capture', 'Config reload'];
   for (const title of health) find(new RegExp(`^${title}`));
 });
@@ -98,13 +117,12 @@ test('every quantile of tcpping_rtt_seconds and tcpping_connect_seconds is nativ
   for (const p of panels) {
     for (const t of p.targets ?? []) {
       if (!/histogram_quantile/.test(t.expr)) continue;
-      const [, q, metric] =
-        /^histogram_quantile\(([\d.]+), sum\(rate\((tcpping_\w+_seconds)\{/.exec(t.expr) ?? assert.fail(`${p.title}: ${t.expr}`);
-      assert.match(
-        t.expr,
-        new RegExp(`\\) or histogram_quantile\\(${q}, sum by \\(le\\) \\(rate\\(${metric}_bucket\\{`),
-        `${p.title}: ${t.expr}`,
-      );
+      // histogram_quantile(q, sum [by (...)] (f(metric{...}[...]))) or histogram_quantile(q, sum by ([..., ]le) (f(metric_bucket{...}[...])))
+      const [, q, by, f, metric] =
+        /^histogram_quantile\(([\d.]+), sum(?: by \(([\w, ]+)\))? \((rate|increase)\((tcpping_\w+_seconds)\{/.exec(t.expr) ??
+        assert.fail(`${p.title}: ${t.expr}`);
+      const classic = `) or histogram_quantile(${q}, sum by (${by ? `${by}, ` : ''}le) (${f}(${metric}_bucket{`;
+      assert.ok(t.expr.includes(classic), `${p.title}: ${t.expr}`);
     }
     assert.match(p.description ?? '', /native histogram[\s\S]*classic buckets/, `${p.title}: the method in the description`);
   }
@@ -134,4 +152,12 @@ test('every query parses as PromQL (promtool check rules)', (t) => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('alerts are annotations: the shipped alerts while they fire, for the selected instances', () => {
+  const list = (dashboard as unknown as { annotations: { list: { name: string; expr?: string; datasource?: { uid?: string } }[] } })
+    .annotations.list;
+  const alerts = list.find((a) => a.name === 'tcpping alerts') ?? assert.fail('no alert annotation');
+  assert.equal(alerts.datasource?.uid, DATASOURCE);
+  assert.equal(alerts.expr, 'ALERTS{alertstate="firing", alertname=~"Tcpping.*", instance=~"$instance"}');
 });

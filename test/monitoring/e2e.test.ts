@@ -113,4 +113,12 @@ test('alerts evaluate on live data: 20% loss makes TcppingHighLoss pending, the 
   const states = Object.fromEntries(alerts.map((a) => [a.metric.alertname, a.metric.alertstate]));
   assert.equal(states.TcppingHighLoss, 'pending');
   assert.equal(states.TcppingTargetDown, undefined);
+  // The dashboard's alert annotation selects it, once it fires (asked here for the pending state it is in).
+  const annotation = (dashboard as unknown as { annotations: { list: { expr?: string }[] } }).annotations.list.find((a) => a.expr);
+  const pending = substitute(annotation?.expr ?? '', { instance }).replace('alertstate="firing"', 'alertstate="pending"');
+  const found = await prom.query(pending);
+  assert.deepEqual(
+    found.map((a) => [a.metric.alertname, a.metric.target, a.metric.instance]),
+    [['TcppingHighLoss', 'self', instance]],
+  );
 });

@@ -37,6 +37,7 @@ function spec(name: string, over: Partial<Target> = {}): Target {
     intervalMs: 1000,
     timeoutMs: 100,
     reuseConnection: false,
+    degradedLossRatio: 0.1,
     ...over,
   };
 }
@@ -100,6 +101,15 @@ test('a ping slower than pingIntervalMs delays the next one, which then starts a
   await scheduler.apply([spec('a', { count: 2, pingIntervalMs: 100 })]);
   await clock.advance(400);
   assert.deepEqual(events, ['a ping@0', 'a ping@250', 'a round@260 sent=2 received=2']);
+  await stopAll();
+});
+
+test('after a slow ping the cadence starts again from it: the pings it held up are not sent in a burst', async () => {
+  const { clock, scheduler, events, stopAll } = harness((req) => (req.seq === 2 ? 1000 : 10));
+  await scheduler.apply([spec('a', { count: 5, pingIntervalMs: 200, intervalMs: 10_000 })]);
+  await clock.advance(2000);
+  // ping 2 times out at 1200; ping 3 starts then, and 4 and 5 keep 200 ms apart (not 1210, 1220).
+  assert.deepEqual(events, ['a ping@0', 'a ping@200', 'a ping@1200', 'a ping@1400', 'a ping@1600', 'a round@1610 sent=5 received=5']);
   await stopAll();
 });
 
