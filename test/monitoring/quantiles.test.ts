@@ -9,19 +9,25 @@ import { finiteValues, haveTools, type Prometheus, startPrometheus, which } from
 import { closedPort } from '../helpers/servers.js';
 import { builtins, dashboardQueries, loadDashboard, ruleFiles, substitute } from './model.js';
 
-// Two targets behind the embedded responders of two services: "steady" 30 ms late, "jitter" 20 ms
-// plus 0-40 ms (uniform). Two more services ping both, each scraped every second by its own
+// Three targets behind the embedded responders of three services: "fixed10" and "fixed30", 10 ms
+// and 30 ms late, and "jitter", 20 ms plus 0-40 ms (uniform). Two more services ping all three, each
+// scraped every second by its own
 // Prometheus 2.42 with the shipped rules: one with native histograms on (it asks for protobuf), one
 // without (text). (One service per Prometheus: prom-client resets its event-loop histogram at each
 // scrape, so a second scraper in the same instant would read NaN.) Each ping's own RTT is read off
 // the scheduler's observer, so the true quantiles of exactly what Prometheus saw are known.
 const MIN_PINGS = 150;
 const MIN_SECONDS = 12;
-const NATIVE_TOLERANCE = 0.03;
+/**
+ * Native quantiles within 3% of the truth; but a steady RTT whose spread (about 1 ms, from timer
+ * granularity) is no wider than one native bucket (1.3 ms at 30 ms) can be off by up to the bucket's
+ * width, 4.43%: for fixed30 that is the bound checked (measured: at most 2.4%).
+ */
+const NATIVE_TOLERANCE: Record<string, number> = { fixed10: 0.03, jitter: 0.03, fixed30: 2 ** (1 / 16) - 1 };
 
 type Kind = 'native' | 'classic';
 const kinds: Kind[] = ['native', 'classic'];
-const targets = ['steady', 'jitter'] as const;
+const targets = ['fixed10', 'fixed30', 'jitter'] as const;
 
 interface Setup {
   readonly service: Service;
@@ -38,7 +44,7 @@ const service = (document: Record<string, unknown>, options?: Parameters<typeof 
   Service.start(loadConfig({ web: { listenAddress: '127.0.0.1:0' }, icmp: { capture: 'off' }, ...document }, 'test', {}), options);
 
 async function setUp(kind: Kind, ports: Record<(typeof targets)[number], number>): Promise<Setup> {
-  const rtts: Record<string, number[]> = { steady: [], jitter: [] };
+  const rtts: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]));
   const roundMins = new Set<number>();
   const roundMaxes = new Set<number>();
   const pinger = await service(
@@ -75,11 +81,11 @@ async function setUp(kind: Kind, ports: Record<(typeof targets)[number], number>
 before(
   async () => {
     if (!which('prometheus')) return; // each test skips, or fails under CI=true
-    const ports = { steady: await closedPort(), jitter: await closedPort() };
-    responders.push(
-      await service({ responder: { listen: `127.0.0.1:${ports.steady}`, dropRate: 0, delayMs: 30 }, targets: [] }),
-      await service({ responder: { listen: `127.0.0.1:${ports.jitter}`, dropRate: 0, delayMs: 20, jitterMs: 40 }, targets: [] }),
-    );
+    const ports = { fixed10: await closedPort(), fixed30: await closedPort(), jitter: await closedPort() };
+    const faults = { fixed10: { delayMs: 10 }, fixed30: { delayMs: 30 }, jitter: { delayMs: 20, jitterMs: 40 } };
+    for (const name of targets) {
+      responders.push(await service({ responder: { listen: `127.0.0.1:${ports[name]}`, dropRate: 0, ...faults[name] }, targets: [] }));
+    }
     const started = Date.now();
     for (const kind of kinds) setups[kind] = await setUp(kind, ports);
     const deadline = Date.now() + 60_000;
@@ -181,7 +187,7 @@ for (const kind of kinds) {
           `${kind} ${target} p${q * 100} of ${count} pings: ${ms(quantile)}, true ${ms(truth)} (${((error / truth) * 100).toFixed(2)}%)`,
         );
         if (kind === 'native') {
-          assert.ok(error <= NATIVE_TOLERANCE * truth, `${target} p${q * 100}: ${quantile} vs ${truth}`);
+          assert.ok(error <= (NATIVE_TOLERANCE[target] as number) * truth, `${target} p${q * 100}: ${quantile} vs ${truth}`);
           assert.ok(error <= nativeWidth(truth), 'within one native bucket');
         } else {
           // Interpolated inside its bucket: off by at most the width of the bucket it falls in.
@@ -203,11 +209,12 @@ test('the RTT recording rules take the native histogram where there is one, the 
     if (!prom) return;
     const other = kind === 'native' ? 'classic' : 'native';
     assert.deepEqual(await prom.query(branches[other]), [], `${kind}: the ${other} side is empty`);
-    const now = Date.now() / 1000;
-    const recorded = await value(prom, 'target:tcpping_rtt_seconds:histogram_quantile_rate5m{quantile="0.5", target="jitter"}', now);
-    // The rule ran up to a second ago, maybe before the last scrape was in: close, not equal.
-    const direct = await value(prom, branches[kind], now);
-    assert.ok(Math.abs(recorded / direct - 1) < 0.05, `${kind}: recorded ${recorded}, direct ${direct}`);
+    const [sample] = await prom.query('target:tcpping_rtt_seconds:histogram_quantile_rate5m{quantile="0.5", target="jitter"}');
+    const [time, recorded] = sample?.value ?? assert.fail(`${kind}: nothing recorded`);
+    // At its own evaluation time, but the rule may have run before that instant's scrape was in:
+    // a few seconds of pings, so close, not equal.
+    const direct = await value(prom, branches[kind], time);
+    assert.ok(Math.abs(Number(recorded) / direct - 1) < 0.1, `${kind}: recorded ${recorded}, direct ${direct}`);
   }
 });
 
@@ -237,7 +244,7 @@ test("the smoke band's edges are rounds' exact minima and maxima", async (t) => 
     ['max', setup.roundMaxes],
   ] as const) {
     const query = smoke.find((q) => q.expr.includes(`tcpping_round_rtt_${legend}_seconds`)) ?? assert.fail(`no smoke ${legend}`);
-    const expr = substitute(query.expr, { ...builtins, instance: setup.instance, target: 'steady' });
+    const expr = substitute(query.expr, { ...builtins, instance: setup.instance, target: 'fixed30' });
     const values = finiteValues(await setup.prometheus.queryRange(expr, now - 10, now, 1));
     assert.ok(values.length > 0);
     assert.deepEqual(
