@@ -1,3 +1,5 @@
+import { runAbuse } from './abuse.js';
+import { runControl } from './control.js';
 import { machine, printTable, type Row, writeResults } from './report.js';
 import { runRtt } from './rtt.js';
 import { runScale } from './scale.js';
@@ -5,13 +7,17 @@ import { runScrape } from './scrape.js';
 import { runThroughput } from './throughput.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d]`: every figure against a floor measured in the
- * same run, traffic to 127.0.0.1 only. Prints a table; writes bench/results/<time>.json.
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,control,abuse] [-- --bin PATH]`: every figure
+ * against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table; writes
+ * bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin, e.g. an
+ * older build's src/cli/bin.ts, for before/after figures) and are not in the default set.
  */
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const onlyAt = argv.indexOf('--only');
 const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'a,b,c,d').split(','));
+const binAt = argv.indexOf('--bin');
+const bin = binAt >= 0 ? (argv[binAt + 1] ?? '') : 'src/cli/bin.ts';
 
 const plan = quick
   ? {
@@ -19,12 +25,16 @@ const plan = quick
       throughput: { reps: 4, clients: 8, durationMs: 1000 },
       scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
+      control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 5000, phaseMs: 5000, pairs: 1 },
+      abuse: { bin, legitMs: 5000 },
     }
   : {
       rtt: { reps: 9, pings: 1000 },
       throughput: { reps: 10, clients: 8, durationMs: 1500 },
       scale: { targets: 1000, durationMs: 60_000, windows: 6, warmupMs: 5000, passes: 2 },
       scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, builds: 50 },
+      control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 10_000, phaseMs: 10_000, pairs: 3 },
+      abuse: { bin, legitMs: 15_000 },
     };
 
 const log = (line: string) => console.error(line);
@@ -55,6 +65,18 @@ if (only.has('d')) {
   const r = await runScrape(plan.scrape);
   rows.push(...r.rows);
   raw.scrape = r.raw;
+}
+if (only.has('control')) {
+  log(`(control) control plane vs data plane, ${bin}…`);
+  const r = await runControl(plan.control, log);
+  rows.push(...r.rows);
+  raw.control = r.raw;
+}
+if (only.has('abuse')) {
+  log(`(abuse) attacks beside a legitimate pinger, ${bin}…`);
+  const r = await runAbuse(plan.abuse, log);
+  rows.push(...r.rows);
+  raw.abuse = r.raw;
 }
 console.log('');
 printTable(rows);

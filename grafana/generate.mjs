@@ -266,9 +266,12 @@ const responder = [
   ),
   series(
     'Responder bad requests',
-    'Clients cut off for breaking a limit, per second, by reason (line too long, binary data, idle, too many connections). Any is worth a look.',
+    'Clients cut off for breaking a limit, per second, by reason (line too long, binary data, idle, a line too slow to arrive), and connections closed to make room when the responder or one address was full (evicted). Any is worth a look.',
     [8, 8],
-    [q(`sum by (reason) (${rate('tcpping_responder_bad_requests_total', inst)})`, '{{reason}}')],
+    [
+      q(`sum by (reason) (${rate('tcpping_responder_bad_requests_total', inst)})`, '{{reason}}'),
+      q(`sum by (reason) (${rate('tcpping_responder_connections_evicted_total', inst)})`, 'evicted: {{reason}}'),
+    ],
     {
       unit: 'reqps',
       min: 0,

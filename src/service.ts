@@ -1,10 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
+import { webGuard } from './http/guard.js';
 import { closeHttp, listenHttp } from './http/listen.js';
+import { PasswordCheck } from './http/password-check.js';
 import type { IcmpCapture, OpenRawSocket } from './icmp/capture.js';
 import { openIcmpSocket } from './icmp/raw.js';
 import { setUpCapture } from './icmp/setup.js';
@@ -15,6 +18,7 @@ import type { ProbeContext } from './probe/types.js';
 import { Responder } from './responder/responder.js';
 import { type LiveAppliers, Reloader, type ReloadResult } from './runtime/reloader.js';
 import { TargetSet } from './runtime/target-set.js';
+import { LiveWebConfig } from './runtime/web-config.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
@@ -23,6 +27,7 @@ import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
 import { type Logger, silentLogger } from './util/log.js';
+import { LogSummary } from './util/log-summary.js';
 import { version } from './util/version.js';
 
 export type { ReloadResult };
@@ -42,8 +47,11 @@ export interface ServiceOptions {
   readonly observer?: SchedulerObserver;
 }
 
-/** How long shutdown waits for pings in flight before aborting them. */
-const STOP_GRACE_MS = 2000;
+/**
+ * How long shutdown waits for pings in flight (a reload's retiring targets' included) before
+ * aborting them; everything else closes at once, so a stop takes about this long at most.
+ */
+export const STOP_GRACE_MS = 2000;
 
 /**
  * The composition root of `tcpping serve`: config → metrics → capture → responder → scheduler →
@@ -65,6 +73,9 @@ export class Service {
   private readonly capture: IcmpCapture | undefined;
   /** Child loggers keep the level they were made with: a reload sets theirs too. */
   private readonly childLogs: Logger[] = [];
+  private readonly logSummaries: LogSummary[] = [];
+  private readonly web: LiveWebConfig | undefined;
+  private readonly passwords = new PasswordCheck();
   private mesh: Mesh | undefined;
   private http: Server | undefined;
   private ready = false;
@@ -83,6 +94,8 @@ export class Service {
     });
     this.metrics.configLoaded(true, this.clock.wallSeconds());
     this.status = new StatusBoard(this.clock);
+    // Throws for a broken web config file, before anything listens or opens.
+    this.web = config.web.configFile === '' ? undefined : LiveWebConfig.start(webConfigPath(config), this.childLog('web'), this.metrics);
 
     // Throws for icmp.capture "on" without CAP_NET_RAW, before anything listens.
     const icmp = setUpCapture(config.icmp.capture, options.openRawSocket ?? openIcmpSocket, this.clock, `${config.source}: icmp.capture`);
@@ -116,7 +129,9 @@ export class Service {
       watchFiles: options.watchFiles ?? false,
       live: this.liveAppliers(),
     });
+    const web = this.web;
     this.app = createApp({
+      ...(web ? { guard: webGuard(() => web.get(), this.passwords, this.clock) } : {}),
       metrics: this.metrics,
       status: this.status,
       version,
@@ -172,16 +187,14 @@ export class Service {
   }
 
   private createResponder(config: Config, options: ServiceOptions): Responder {
-    const { dropRate, delayMs, jitterMs, maxLineBytes, idleTimeoutMs, maxConnections } = config.responder;
+    const { enabled: _enabled, listen: _listen, ...settings } = config.responder;
     const pingLog = this.childLog('responder');
+    // Anyone can cause these at will: a summary per interval, not a line per client.
+    const cutOff = new LogSummary(pingLog, this.clock, 'client cut off');
+    this.logSummaries.push(cutOff);
     const { responderEvents } = this.metrics;
     const responder = new Responder({
-      dropRate,
-      delayMs,
-      jitterMs,
-      maxLineBytes,
-      idleTimeoutMs,
-      maxConnections,
+      ...settings,
       clock: this.clock,
       ...(options.random ? { random: options.random } : {}),
       events: {
@@ -192,7 +205,11 @@ export class Service {
         },
         badRequest: (reason, remote) => {
           responderEvents.badRequest?.(reason, remote);
-          pingLog.info({ remote, reason }, 'client cut off');
+          cutOff.event(reason, { remote });
+        },
+        evicted: (reason, remote) => {
+          responderEvents.evicted?.(reason, remote);
+          cutOff.event(`evicted_${reason}`, { remote });
         },
       },
     });
@@ -207,35 +224,60 @@ export class Service {
       this.responderAddress = address;
       this.log.info({ address: formatHostPort({ host: address.address, port: address.port }) }, 'ping responder listening');
     }
-    this.http = await listenHttp(this.app, web.listenAddress.host, web.listenAddress.port);
+    const { maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = web;
+    const live = this.web;
+    this.http = await listenHttp(this.app, web.listenAddress.host, web.listenAddress.port, {
+      limits: { maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs },
+      ...(live ? { web: () => live.get(), tls: live.tlsAtStart } : {}),
+      onEvicted: (reason) => this.metrics.webEvictions.inc({ reason }),
+    });
     const httpAddress = this.http.address() as AddressInfo;
     this.httpAddress = httpAddress;
     await this.reloader.start();
     this.startMesh(httpAddress.port);
     this.ready = true;
     const where = formatHostPort({ host: httpAddress.address, port: httpAddress.port });
-    this.log.info({ web: where, targets: this.targets.list.length, version }, 'tcpping serving');
+    this.log.info({ web: where, tls: live?.tlsAtStart ?? false, targets: this.targets.list.length, version }, 'tcpping serving');
   }
 
   private startMesh(webPort: number): void {
     const { mesh } = this.config;
     if (!mesh.enabled) return;
     // Peers take the defaults in force at each discovery, so a reload of `defaults` reaches them too.
-    const options = { ...mesh, selfName: this.selfName, webPort, defaults: () => this.config.defaults };
+    const options = {
+      ...mesh,
+      selfName: this.selfName,
+      webPort,
+      defaults: () => this.config.defaults,
+      onConflicts: (count: number) => this.metrics.meshNameConflicts.set(count),
+    };
     this.mesh = new Mesh(options, this.clock, this.childLog('mesh'), async (targets) => {
       await this.targets.update({ mesh: targets });
     });
     this.mesh.start();
   }
 
-  /** Stops reloads and scheduling, waits (bounded) for pings in flight, then closes capture, responder and HTTP. */
+  /**
+   * Stops reloads and scheduling, waits at most STOP_GRACE_MS for pings in flight (then aborts
+   * them), then closes capture, responder and HTTP.
+   */
   async stop(): Promise<void> {
     this.ready = false;
-    await this.reloader.stop();
-    await this.mesh?.stop();
+    this.reloader.stop();
+    const mesh = this.mesh?.stop();
     await this.scheduler.stop(STOP_GRACE_MS);
+    // A reload or mesh update under way ends once the scheduler's diff has (bounded just above).
+    await Promise.all([mesh, this.targets.settled()]);
     this.capture?.stop();
     await this.responder?.stop();
     await closeHttp(this.http);
+    await this.passwords.close();
+    for (const summary of this.logSummaries) summary.flush();
   }
+}
+
+/** web.configFile, relative to the config file (or to the working directory for the built-in defaults). */
+function webConfigPath(config: Config): string {
+  const base = config.source === 'built-in defaults' ? process.cwd() : dirname(resolve(config.source));
+  return resolve(base, config.web.configFile);
 }

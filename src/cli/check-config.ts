@@ -18,12 +18,12 @@ export const checkConfigFlags = {
 } satisfies Flags;
 
 /** `tcpping check-config FILE...`: promtool's layout, on stdout for what passed and stderr for what did not. */
-export function checkConfig(args: string[], io: Io): number {
+export async function checkConfig(args: string[], io: Io): Promise<number> {
   const { values, operands } = parseFlags(checkConfigSpec, checkConfigFlags, args);
   let failed = false;
   for (const file of operands) {
     io.out(`Checking ${file}`);
-    const report = checkConfigFile(file);
+    const report = await checkConfigFile(file);
     for (const warning of report.warnings) io.err(`  WARNING: ${warning}`);
     for (const problem of report.problems) io.err(`  FAILED: ${problem}`);
     if (report.problems.length > 0 || (values.lintFatal && report.warnings.length > 0)) {

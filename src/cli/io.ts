@@ -4,14 +4,17 @@ export interface Io {
   err(line: string): void;
   /** Ctrl-C: a command that runs until stopped finishes cleanly when this fires. */
   readonly interrupt?: AbortSignal;
+  /** SIGHUP: fires a 'hangup' event (a reload for `serve`). */
+  readonly hangup?: EventTarget;
   /** Where `serve` writes its log lines (stdout unless a test captures them). */
   readonly log?: (line: string) => void;
 }
 
-export const processIo = (interrupt?: AbortSignal): Io => ({
+export const processIo = (interrupt?: AbortSignal, hangup?: EventTarget): Io => ({
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   ...(interrupt ? { interrupt } : {}),
+  ...(hangup ? { hangup } : {}),
 });
 
 /** Resolves when the command is interrupted (Ctrl-C, SIGTERM). */

@@ -1,6 +1,6 @@
 import { defaultConfig, loadConfigFile } from '../config/load.js';
 import { logLevels, schema } from '../config/schema.js';
-import { Service } from '../service.js';
+import { Service, STOP_GRACE_MS } from '../service.js';
 import { ConfigError } from '../util/errors.js';
 import { createLogger, type LogFormat, logFormats } from '../util/log.js';
 import { type CommandSpec, type Flags, parseFlags, textFlag, wordFlag } from './flags.js';
@@ -35,11 +35,43 @@ export const serveFlags = {
   },
 } satisfies Flags;
 
+/** Past the pings' grace, closing sockets and files takes moments; a stop that hangs longer is cut short. */
+const STOP_DEADLINE_MS = STOP_GRACE_MS + 3000;
+
 /**
  * `tcpping serve [--config FILE]`: runs until interrupted, then stops in order and returns 0.
  * Anything that stops it from starting is logged in the configured format, not printed beside it.
+ * A SIGHUP reloads (coalesced); one during start-up reloads once the service runs, one during
+ * shutdown is ignored. A stop that takes longer than STOP_DEADLINE_MS returns 1 anyway.
  */
 export async function runServe(args: string[], io: Io): Promise<number> {
+  let phase: 'starting' | 'running' | 'stopping' = 'starting';
+  let service: Service | undefined;
+  let hupWhileStarting = false;
+  const onHup = () => {
+    if (phase === 'running') void service?.reload('SIGHUP');
+    else if (phase === 'starting') hupWhileStarting = true;
+  };
+  io.hangup?.addEventListener('hangup', onHup);
+  try {
+    return await serve(
+      args,
+      io,
+      (started) => {
+        service = started;
+        phase = 'running';
+        if (hupWhileStarting && !io.interrupt?.aborted) void started.reload('SIGHUP during start-up');
+      },
+      () => {
+        phase = 'stopping';
+      },
+    );
+  } finally {
+    io.hangup?.removeEventListener('hangup', onHup);
+  }
+}
+
+async function serve(args: string[], io: Io, started: (service: Service) => void, stopping: () => void): Promise<number> {
   const { values } = parseFlags(serveSpec, serveFlags, args);
   // A flag wins over the file, as an environment variable does: it is passed on as one.
   const env = {
@@ -67,12 +99,19 @@ export async function runServe(args: string[], io: Io): Promise<number> {
     log.fatal({ err: error }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
   }
-  const onHup = () => void service.reload('SIGHUP');
-  process.on('SIGHUP', onHup);
+  started(service);
   await untilInterrupted(io);
-  process.off('SIGHUP', onHup);
+  stopping();
   log.info('shutting down');
-  await service.stop();
+  const stopped = await Promise.race([service.stop().then(() => true), sleep(STOP_DEADLINE_MS).then(() => false)]);
+  if (!stopped) {
+    log.error({ deadlineMs: STOP_DEADLINE_MS }, 'shutdown did not finish in time; exiting anyway');
+    return 1;
+  }
   log.info('stopped');
   return 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

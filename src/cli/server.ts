@@ -32,14 +32,12 @@ export async function runServer(args: string[], io: Io): Promise<number> {
   const listen = parseHostPort(values.listen, defaults.listen.port, true);
   if (!listen.ok) throw new UsageError(`tcpping server: --listen "${values.listen}": ${listen.error} (see tcpping server --help)`);
   const { dropRate, delayMs, jitterMs } = values;
-  const { maxLineBytes, idleTimeoutMs, maxConnections } = defaults;
+  const { enabled: _enabled, listen: _listen, ...limits } = defaults;
   const responder = new Responder({
+    ...limits,
     dropRate,
     delayMs,
     jitterMs,
-    maxLineBytes,
-    idleTimeoutMs,
-    maxConnections,
     events: {
       ping: (remote, dropped) => io.out(`Ping received from ${remote}${dropped ? ' (dropped: simulated loss)' : ''}`),
       badRequest: (reason, remote) => io.err(`Cut off ${remote}: ${reason.replace(/_/g, ' ')}`),

@@ -21,7 +21,7 @@ export interface CheckReport {
  * variables included): the config file, then every target file its targetFiles patterns match.
  * As promtool treats file_sd files, a pattern that matches no file is a warning, a broken file a problem.
  */
-export function checkConfigFile(path: string, env: Record<string, string | undefined> = process.env): CheckReport {
+export async function checkConfigFile(path: string, env: Record<string, string | undefined> = process.env): Promise<CheckReport> {
   let config: Config;
   try {
     config = loadConfigFile(path, env);
@@ -34,7 +34,7 @@ export function checkConfigFile(path: string, env: Record<string, string | undef
   for (const pattern of config.targetFiles) {
     if (expandPattern(pattern, baseDir).length === 0) warnings.push(`${path}: targetFiles: "${pattern}" matches no file`);
   }
-  const states = loadTargetFiles(config.targetFiles, baseDir, config.defaults);
+  const states = await loadTargetFiles(config.targetFiles, baseDir, config.defaults);
   const problems: string[] = [];
   for (const state of states) {
     if (existsSync(state.file)) problems.push(...state.problems);

@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parseDocument } from 'yaml';
 import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
 import { formatHostPort } from '../util/hostport.js';
+import { readConfigFile } from './read-file.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
 import { validateTargets } from './target-entries.js';
+import { parseYamlOffThread } from './yaml-worker.js';
 
 /** The configuration, validated and frozen. */
 export type Config = Omit<SchemaValues, 'targets'> & {
@@ -19,13 +20,29 @@ type Env = Record<string, string | undefined>;
 
 /** Reads, parses and validates a YAML or JSON file; every problem is named with the file and key. */
 export function loadConfigFile(path: string, env: Env = process.env): Config {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError([`${path}: cannot read the file: ${(error as Error).message}`], { cause: error });
-  }
-  return loadConfig(parseConfigText(text, path), path, env);
+  const text = readConfigFile(path);
+  if (!text.ok) throw new ConfigError([`${path}: ${text.error}`]);
+  return loadConfig(parseConfigText(text.value, path), path, env);
+}
+
+/** Anchors and aliases are fine for sharing a few settings; thousands are an expansion attack. */
+const MAX_ALIASES = 100;
+/** YAML this small parses in about a millisecond; larger documents go to the worker thread. */
+const INLINE_YAML_BYTES = 16 * 1024;
+
+/** As parseConfigText, with large YAML parsed on a worker thread so pings in flight are not held up. */
+export async function parseConfigTextAsync(text: string, source: string): Promise<unknown> {
+  if (!/\.ya?ml$/i.test(source) || text.length <= INLINE_YAML_BYTES) return parseConfigText(text, source);
+  const parsed = await parseYamlOffThread(text, MAX_ALIASES);
+  if (!parsed.ok) throw new ConfigError(parsed.errors.map((e) => `${source}: ${e}`));
+  return parsed.value;
+}
+
+/** loadConfigFile for a running service: the file read and parsed without holding up the event loop for long. */
+export async function loadConfigFileAsync(path: string, env: Env = process.env): Promise<Config> {
+  const text = readConfigFile(path);
+  if (!text.ok) throw new ConfigError([`${path}: ${text.error}`]);
+  return loadConfig(await parseConfigTextAsync(text.value, path), path, env);
 }
 
 /** JSON by its extension; YAML for .yaml, .yml or no extension; anything else is named, not misread as YAML. */
@@ -43,9 +60,16 @@ export function parseConfigText(text: string, source: string): unknown {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${source}: not valid YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`));
+    throw new ConfigError(
+      doc.errors.slice(0, 10).map((e) => `${source}: not valid YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`),
+    );
   }
-  return doc.toJS() ?? {};
+  try {
+    // The yaml package refuses a document whose aliases expand past a bound (an "alias bomb").
+    return doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
+  } catch (error) {
+    throw new ConfigError([`${source}: not usable YAML: ${(error as Error).message}`]);
+  }
 }
 
 /**

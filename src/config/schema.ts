@@ -41,16 +41,52 @@ export const schema = {
       'live',
     ),
     maxLineBytes: setting('Longest request line accepted; a longer one cuts the client off (line_too_long).', 1024, integer(16, 65_536)),
-    idleTimeoutMs: setting('A connection silent this long is closed (idle_timeout).', 60_000, integer(100, 3_600_000)),
-    maxConnections: setting('Connections open at once; one more is reset (too_many_connections).', 4096, integer(1, 1_000_000)),
+    idleTimeoutMs: setting('A connection that completes no line for this long is closed (idle_timeout).', 60_000, integer(100, 3_600_000)),
+    lineTimeoutMs: setting(
+      'A request line must be complete this long after its first byte, however it trickles in; else the client is cut off (line_timeout).',
+      10_000,
+      integer(100, 600_000),
+    ),
+    quietGapMs: setting(
+      'A piece of a line without a newline is answered as a whole ping once the client has been quiet this long (classic clients send no newline; 0: answer each piece at once).',
+      100,
+      integer(0, 5000),
+    ),
+    maxConnections: setting(
+      'Connections open at once; when full, the one that has gone longest without a complete line is closed to make room (evicted: server_full).',
+      4096,
+      integer(1, 1_000_000),
+    ),
+    maxConnectionsPerAddress: setting(
+      'Connections one source address may hold; its own longest-idle one makes room for its next (evicted: address_full).',
+      1024,
+      integer(1, 1_000_000),
+    ),
   },
   web: {
     listenAddress: setting(
-      'HOST:PORT of the HTTP server (/metrics, /-/healthy, /-/ready, /-/reload, /api/v1/targets, /).',
-      '0.0.0.0:11001',
+      'HOST:PORT of the HTTP server (/metrics, /-/healthy, /-/ready, /-/reload, /api/v1/targets, /); 0.0.0.0:11001 to serve other hosts.',
+      '127.0.0.1:11001',
       listenAddress,
     ),
     enableLifecycle: setting('Allow POST /-/reload.', false, boolean, 'live'),
+    configFile: setting(
+      "A web configuration file in Prometheus exporter-toolkit's format (TLS, basic auth, response headers), relative to the config file; re-read when it changes. Empty: plain HTTP, no auth.",
+      '',
+      anyString,
+    ),
+    maxConnections: setting(
+      'HTTP connections open at once; when full, the idle one that has waited longest is closed to make room.',
+      512,
+      integer(1, 100_000),
+    ),
+    headersTimeoutMs: setting(
+      'A client must send complete request headers within this long (TLS handshake included); an idle connection is closed after it.',
+      10_000,
+      integer(100, 600_000),
+    ),
+    requestTimeoutMs: setting('A whole request must arrive within this long.', 30_000, integer(100, 3_600_000)),
+    keepAliveTimeoutMs: setting('An idle keep-alive connection is closed after this long.', 5000, integer(100, 600_000)),
   },
   icmp: {
     capture: setting(

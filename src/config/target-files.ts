@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Target, TargetSettings } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
-import { parseConfigText } from './load.js';
+import { parseConfigTextAsync } from './load.js';
+import { readConfigFile } from './read-file.js';
 import { isMapping } from './suggest.js';
 import { validateTargets } from './target-entries.js';
 
@@ -44,16 +45,26 @@ export function expandPattern(pattern: string, baseDir: string): string[] {
   }
 }
 
+/** More targets than one service should run from one file; a list this long is a mistake or an attack. */
+export const MAX_TARGETS_PER_FILE = 10_000;
+
 /** Reads one file_sd file: `[{ targets: [HOST:PORT, ...], labels: { name?: ..., ... } }]`. */
-export function readTargetFile(file: string, defaults: TargetSettings): { targets: Target[]; problems: string[] } {
+export async function readTargetFile(file: string, defaults: TargetSettings): Promise<{ targets: Target[]; problems: string[] }> {
+  const text = readConfigFile(file);
+  if (!text.ok) return { targets: [], problems: [`${file}: ${text.error}`] };
   let document: unknown;
   try {
-    document = parseConfigText(readFileSync(file, 'utf8'), file);
+    document = await parseConfigTextAsync(text.value, file);
   } catch (error) {
-    const problems = error instanceof ConfigError ? [...error.problems] : [`${file}: cannot read the file: ${(error as Error).message}`];
+    const problems = error instanceof ConfigError ? [...error.problems] : [`${file}: ${(error as Error).message}`];
     return { targets: [], problems };
   }
   if (!Array.isArray(document)) return { targets: [], problems: [`${file}: must be a list of {targets: [...], labels: {...}} groups`] };
+  // Counted before anything is checked: checking 200,000 entries would itself hold up the pings.
+  const count = document.reduce((n: number, g) => n + (isMapping(g) && Array.isArray(g.targets) ? g.targets.length : 1), 0);
+  if (count > MAX_TARGETS_PER_FILE) {
+    return { targets: [], problems: [`${file}: ${count} targets; at most ${MAX_TARGETS_PER_FILE} per file (split it into several files)`] };
+  }
   const targets: Target[] = [];
   const problems: string[] = [];
   document.forEach((group, g) => {
@@ -77,16 +88,19 @@ export function readTargetFile(file: string, defaults: TargetSettings): { target
 }
 
 /** Loads every file the patterns match; a broken file keeps its previous targets. */
-export function loadTargetFiles(
+export async function loadTargetFiles(
   patterns: readonly string[],
   baseDir: string,
   defaults: TargetSettings,
   previous: ReadonlyMap<string, TargetFileState> = new Map(),
-): TargetFileState[] {
+): Promise<TargetFileState[]> {
   const files = [...new Set(patterns.flatMap((p) => expandPattern(p, baseDir)))];
-  return files.map((file) => {
-    const { targets, problems } = readTargetFile(file, defaults);
-    if (problems.length === 0) return { file, ok: true, problems, targets };
-    return { file, ok: false, problems, targets: previous.get(file)?.targets ?? [] };
-  });
+  const states: TargetFileState[] = [];
+  // One after another: the worker parses one document at a time anyway.
+  for (const file of files) {
+    const { targets, problems } = await readTargetFile(file, defaults);
+    if (problems.length === 0) states.push({ file, ok: true, problems, targets });
+    else states.push({ file, ok: false, problems, targets: previous.get(file)?.targets ?? [] });
+  }
+  return states;
 }

@@ -1,9 +1,13 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { yieldToLoop } from '../metrics/exposition.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
+import { systemClock } from '../util/clock.js';
+import { drainedOrClosed } from './backpressure.js';
 import { metricsRoute } from './metrics-route.js';
 import { renderIndex, type ServiceState } from './page.js';
+import { jsonChunks, Snapshots } from './snapshot.js';
 
 export interface AppDeps {
   readonly metrics: Pick<Metrics, 'expositionChunks'>;
@@ -17,23 +21,52 @@ export interface AppDeps {
   readonly lifecycle?: () => boolean;
   readonly reload?: () => Promise<ReloadResult>;
   readonly onError?: (error: unknown, req: Request) => void;
+  /** Reuse of rendered views between requests (a test passes one on a fake clock). */
+  readonly snapshots?: Snapshots;
+  /** Runs before every route: the web config's headers, rate limit and basic auth. */
+  readonly guard?: RequestHandler;
   /** ICMP capture and the last config load, for the status page. */
   readonly serviceState?: () => ServiceState;
 }
 
+/** The names of `?target=a&target=b` (or `?target=a,b`). */
+function targetNames(query: Request['query']): string[] {
+  const raw = query.target;
+  if (raw === undefined) return [];
+  return (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter((v) => v !== '');
+}
+
 /** `?target=a&target=b` (or `?target=a,b`): those targets only, by exact name. */
 function targetFilter(query: Request['query']): ((name: string) => boolean) | undefined {
-  const raw = query.target;
-  if (raw === undefined) return undefined;
-  const names = new Set((Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter((v) => v !== ''));
+  if (query.target === undefined) return undefined;
+  const names = new Set(targetNames(query));
   return (name) => names.has(name);
+}
+
+/**
+ * Writes chunks with backpressure (a slow reader holds its own response, not the process) and
+ * with the event loop free between two chunks: a 10 MB body is never one long stretch of copying
+ * while pings wait for their replies to be read.
+ */
+async function sendChunks(res: Response, chunks: AsyncIterable<string> | Iterable<string>): Promise<void> {
+  let first = true;
+  for await (const chunk of chunks) {
+    if (!first) await yieldToLoop();
+    first = false;
+    if (res.destroyed) return; // the client went away
+    if (!res.write(chunk)) await drainedOrClosed(res, res);
+  }
+  res.end();
 }
 
 /** The HTTP surface. Built without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const views = deps.snapshots ?? new Snapshots(systemClock);
+  const { status } = deps;
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.guard) app.use(deps.guard);
 
   const routes: [string, (req: Request, res: Response) => unknown][] = [
     ['/metrics', metricsRoute(deps.metrics)],
@@ -48,22 +81,30 @@ export function createApp(deps: AppDeps): express.Express {
     // The rounds' history is large (120 rounds a target): only on request.
     [
       '/api/v1/targets',
-      (req, res) => {
+      async (req, res) => {
         const withHistory = req.query.history === '1' || req.query.history === 'true';
         const wanted = targetFilter(req.query);
-        const data = deps.status
-          .list(withHistory)
-          .filter((t) => wanted?.(t.name) ?? true)
-          .map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
-        res.json({ status: 'success', data });
+        const key = `targets:${withHistory}:${wanted ? JSON.stringify([...new Set(targetNames(req.query))].sort()) : '*'}`;
+        const chunks = await views.get(key, status.version, () => {
+          const data = status
+            .list(withHistory)
+            .filter((t) => wanted?.(t.name) ?? true)
+            .map(({ history, ...t }) => (withHistory ? { ...t, history } : t));
+          return jsonChunks('{"status":"success","data":[', data, ']}');
+        });
+        res.type('json');
+        await sendChunks(res, chunks);
       },
     ],
     ['/api/v1/self', (_req, res) => res.json({ name: deps.selfName ?? '', version: deps.version })],
     [
       '/',
-      (_req, res) => {
+      async (_req, res) => {
         const service = deps.serviceState?.();
-        res.type('html').send(renderIndex(deps.version, deps.status.list(), service ? { service } : {}));
+        // The service's state (capture, last load) is part of the page: a change of it is a change too.
+        const version = `${status.version}|${JSON.stringify(service ?? null)}`;
+        const [page] = await views.get('page', version, async () => [renderIndex(deps.version, status.list(), service ? { service } : {})]);
+        res.type('html').send(page);
       },
     ],
   ];

@@ -3,20 +3,8 @@ import { createGzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { contentTypes } from '../metrics/exposition.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { drainedOrClosed } from './backpressure.js';
 import { acceptsGzip, negotiateFormat } from './negotiate.js';
-
-/** Resolves when `out` can take more, or `res` has closed (a scraper that went away). */
-function drainedOrClosed(out: Writable, res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      out.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    out.once('drain', done);
-    res.once('close', done);
-  });
-}
 
 /**
  * GET /metrics: the protobuf format for a scraper that asks for it (native histograms), text for

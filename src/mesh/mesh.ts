@@ -2,8 +2,8 @@ import type { Target, TargetSettings } from '../domain/target.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { formatHostPort } from '../util/hostport.js';
 import type { Logger } from '../util/log.js';
-import { discoverPeers, type LookupAll, type MeshSettings, systemLookupAll } from './discover.js';
-import { PeerNames } from './names.js';
+import { discoverPeers, type LookupAll, type MeshSettings, type PeerAddress, systemLookupAll } from './discover.js';
+import { type NameLookup, PeerNames } from './names.js';
 import { rendezvousPick } from './rendezvous.js';
 
 export interface MeshOptions extends MeshSettings {
@@ -14,7 +14,12 @@ export interface MeshOptions extends MeshSettings {
   readonly webPort: number;
   /** The settings in force now (they change on reload). */
   readonly defaults: () => TargetSettings;
+  /** How many peers are pinged under their address because their name clashed or was refused. */
+  readonly onConflicts?: (count: number) => void;
 }
+
+/** Name look-ups at once: one unanswering peer must not hold up the naming of the others. */
+const LOOKUPS_AT_ONCE = 8;
 
 /**
  * Keeps the mesh's targets up to date: discovers peers every interval, names them, picks K by
@@ -26,6 +31,9 @@ export class Mesh {
   private last = '';
   private running: Promise<void> | undefined;
   private readonly names: PeerNames;
+  /** Which address holds each name: the first to claim it keeps it while it still does. */
+  private readonly owners = new Map<string, string>();
+  private reported = '';
 
   constructor(
     private readonly options: MeshOptions,
@@ -33,8 +41,9 @@ export class Mesh {
     private readonly log: Logger,
     private readonly onTargets: (targets: Target[]) => Promise<void>,
     private readonly lookupAll: LookupAll = systemLookupAll,
+    lookupName?: NameLookup,
   ) {
-    this.names = new PeerNames(options.webPort);
+    this.names = new PeerNames(options.webPort, clock, lookupName);
   }
 
   start(): void {
@@ -51,14 +60,24 @@ export class Mesh {
     try {
       const peers = await discoverPeers(this.options, this.lookupAll);
       this.names.retain(new Set(peers.map((p) => p.host)));
+      const claims = await this.claims(peers);
       const named = new Map<string, Target>();
-      for (const peer of peers) {
-        const name = await this.names.name(peer);
-        // Two addresses claiming one name: an old pod still in DNS; the first one keeps the name.
-        if (name === this.options.selfName || named.has(name)) continue;
+      const conflicts: string[] = [];
+      for (const [peer, claim] of claims) {
         const address = formatHostPort(peer);
+        let name = claim.name ?? peer.host;
+        if (claim.problem) conflicts.push(`${address}: ${claim.problem}`);
+        // A name claimed twice (an old pod still in DNS, or a peer lying) is not hidden: the one that
+        // held it first keeps it, the other is pinged under its address and reported.
+        const owner = claim.name === null ? undefined : this.owners.get(claim.name);
+        if (claim.name === this.options.selfName || (owner !== undefined && owner !== peer.host) || named.has(name)) {
+          conflicts.push(`${address}: claims the name "${claim.name}" of ${claim.name === this.options.selfName ? 'this agent' : owner}`);
+          name = peer.host;
+          if (named.has(name)) continue;
+        } else if (claim.name !== null) this.owners.set(claim.name, peer.host);
         named.set(name, { ...this.options.defaults(), name, address, host: peer.host, port: peer.port, labels: { mesh: 'peer' } });
       }
+      this.report(conflicts);
       const picked = rendezvousPick(this.options.selfName, [...named.keys()], this.options.maxPeers);
       const targets = picked.map((name) => named.get(name) as Target);
       const key = JSON.stringify(targets);
@@ -71,5 +90,28 @@ export class Mesh {
       this.log.warn({ err }, 'mesh peer discovery failed; keeping the peers already known');
     }
     if (!this.stopped) this.timer = this.clock.setTimeout(() => (this.running = this.refresh()), this.options.intervalMs);
+  }
+
+  /** Each peer's claimed name, asked a few at a time; names no peer claims any more are released. */
+  private async claims(peers: readonly PeerAddress[]): Promise<[PeerAddress, { name: string | null; problem?: string }][]> {
+    const out: [PeerAddress, { name: string | null; problem?: string }][] = [];
+    for (let i = 0; i < peers.length; i += LOOKUPS_AT_ONCE) {
+      const batch = peers.slice(i, i + LOOKUPS_AT_ONCE);
+      const names = await Promise.all(batch.map((peer) => this.names.name(peer)));
+      batch.forEach((peer, j) => {
+        out.push([peer, names[j] as { name: string | null; problem?: string }]);
+      });
+    }
+    for (const [name, host] of this.owners) if (!out.some(([p, c]) => p.host === host && c.name === name)) this.owners.delete(name);
+    return out;
+  }
+
+  /** Conflicts are logged when they change (not every interval) and counted for /metrics. */
+  private report(conflicts: string[]): void {
+    this.options.onConflicts?.(conflicts.length);
+    const key = conflicts.join('\n');
+    if (key === this.reported) return;
+    this.reported = key;
+    if (conflicts.length > 0) this.log.warn({ conflicts }, 'mesh peers pinged under their address: their name clashes or is not valid');
   }
 }

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 
 import { type BadRequestReason, badRequestReasons } from '../protocol/line.js';
 import type { ResponderEvents } from '../responder/responder.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
+import { evictionReasons } from '../util/connection-slots.js';
 import type { ExpositionFormat } from './exposition.js';
 import { registryProtobuf } from './registry-protobuf.js';
 import { TargetSeries, type TargetSeriesOptions } from './target-series.js';
@@ -23,6 +24,10 @@ export class Metrics {
   readonly responderPings;
   readonly responderPingsDropped;
   readonly responderBadRequests;
+  readonly responderEvictions;
+  readonly webEvictions;
+  readonly webConfigReloadSuccessful;
+  readonly meshNameConflicts;
   readonly icmpCaptureEnabled;
   readonly configReloadSuccessful;
   readonly configReloadTimestamp;
@@ -62,6 +67,26 @@ export class Metrics {
     this.responderBadRequests = counter('tcpping_responder_bad_requests_total', 'Clients cut off for breaking a limit, by reason.', [
       'reason',
     ]);
+    this.responderEvictions = counter(
+      'tcpping_responder_connections_evicted_total',
+      'Responder connections closed to make room for a new one (the one longest without a complete line), by which limit was full.',
+      ['reason'],
+    );
+    this.webEvictions = counter(
+      'tcpping_web_connections_evicted_total',
+      'HTTP connections closed to make room for a new one (the idle one that waited longest, or the new one if all were busy), by which limit was full.',
+      ['reason'],
+    );
+    this.webConfigReloadSuccessful = gauge(
+      'tcpping_web_config_last_reload_successful',
+      'Whether the last read of the web configuration file (web.configFile) succeeded; 1 when there is none.',
+      [],
+    );
+    this.meshNameConflicts = gauge(
+      'tcpping_mesh_peer_name_conflicts',
+      'Mesh peer addresses whose claimed name is taken by another peer or is not a valid name (they are pinged under their address).',
+      [],
+    );
     this.icmpCaptureEnabled = gauge('tcpping_icmp_capture_enabled', '1 if ICMP errors are being captured.', []);
     this.configReloadSuccessful = gauge(
       'tcpping_config_last_reload_successful',
@@ -82,6 +107,12 @@ export class Metrics {
     );
 
     for (const reason of badRequestReasons) this.responderBadRequests.inc({ reason }, 0);
+    for (const reason of evictionReasons) {
+      this.responderEvictions.inc({ reason }, 0);
+      this.webEvictions.inc({ reason }, 0);
+    }
+    this.webConfigReloadSuccessful.set(1);
+    this.meshNameConflicts.set(0);
     this.responderConnections.inc(0);
     this.responderPings.inc(0);
     this.responderPingsDropped.inc(0);
@@ -116,8 +147,14 @@ export class Metrics {
     if (success) this.configReloadTimestamp.set(wallSeconds);
   }
 
-  targetFileLoaded(file: string, ok: boolean): void {
-    this.targetFileLoadSuccessful.set({ file }, ok ? 1 : 0);
+  webConfigLoaded(ok: boolean): void {
+    this.webConfigReloadSuccessful.set(ok ? 1 : 0);
+  }
+
+  /** Every target file read by the last load: a file that is gone leaves /metrics. */
+  targetFilesLoaded(files: readonly { readonly file: string; readonly ok: boolean }[]): void {
+    this.targetFileLoadSuccessful.reset();
+    for (const { file, ok } of files) this.targetFileLoadSuccessful.set({ file }, ok ? 1 : 0);
   }
 
   /**
@@ -149,5 +186,6 @@ export class Metrics {
       if (dropped) this.responderPingsDropped.inc();
     },
     badRequest: (reason: BadRequestReason) => this.responderBadRequests.inc({ reason }),
+    evicted: (reason) => this.responderEvictions.inc({ reason }),
   };
 }

@@ -28,38 +28,51 @@ function isTextByte(b: number): boolean {
   return (b >= 0x20 && b <= 0x7e) || b === 0x09 || b === 0x0d;
 }
 
-export const badRequestReasons = ['line_too_long', 'binary', 'idle_timeout', 'too_many_connections'] as const;
+/**
+ * Why the responder cut a client off: a line over the limit, bytes that are not text, no complete
+ * line for idleTimeoutMs, or a line not finished within lineTimeoutMs of its first byte (slowloris).
+ */
+export const badRequestReasons = ['line_too_long', 'binary', 'idle_timeout', 'line_timeout'] as const;
 export type BadRequestReason = (typeof badRequestReasons)[number];
 
-export type FrameResult = Result<{ messages: Buffer[]; lineBytes: number }, Extract<BadRequestReason, 'line_too_long' | 'binary'>>;
+export type FramingError = Extract<BadRequestReason, 'line_too_long' | 'binary'>;
+
+export interface Framed {
+  /** Complete lines, each with its newline (so the reply ends in one too). */
+  readonly lines: Buffer[];
+  /** The bytes of the line still open (no newline yet), to be carried to the next chunk. */
+  readonly open: Buffer;
+}
 
 /**
- * Splits received bytes into messages. Each `\n`-terminated line is one message (newline kept, so
- * the reply ends in one too). A trailing piece without a newline is answered as it stands: a
- * classic pinger sends one message without a newline and waits for its reply, the way a
- * `recv()`-and-answer server treats it. Our own client always ends lines in `\n`, and a 30-byte
- * line is never split across TCP segments in practice.
+ * Splits received bytes into lines, strictly on `\n`: one line is one ping however TCP cuts it up,
+ * so a line sent a byte at a time is still one count, one drop decision and one reply. `open` is
+ * what earlier chunks left unterminated; it is joined to the start of this chunk.
  *
- * `lineBytes` carries the length of the line still open (no newline yet) from chunk to chunk, so
- * the limit holds for a line however it is cut up: one sent a byte at a time is cut off too.
+ * The limit holds for a line however it is cut up: one sent a byte at a time is cut off too.
+ * A newline-less piece stays open here; the responder answers it after a quiet gap (classic clients).
  */
-export function frameMessages(chunk: Buffer, lineBytes: number, maxLineBytes: number): FrameResult {
-  const messages: Buffer[] = [];
+export function frameLines(open: Buffer, chunk: Buffer, maxLineBytes: number): Result<Framed, FramingError> {
+  const lines: Buffer[] = [];
   let start = 0;
-  let open = lineBytes;
+  let carried = open;
   for (let i = 0; i < chunk.length; i++) {
     const b = chunk[i] as number;
     if (b === 0x0a) {
-      if (open + (i - start) > maxLineBytes) return err('line_too_long');
-      messages.push(chunk.subarray(start, i + 1));
+      if (carried.length + (i - start) > maxLineBytes) return err('line_too_long');
+      const piece = chunk.subarray(start, i + 1);
+      lines.push(carried.length > 0 ? Buffer.concat([carried, piece]) : piece);
+      carried = EMPTY;
       start = i + 1;
-      open = 0;
     } else if (!isTextByte(b)) {
       return err('binary');
     }
   }
   const rest = chunk.subarray(start);
-  if (open + rest.length > maxLineBytes) return err('line_too_long');
-  if (rest.length > 0) messages.push(rest);
-  return ok({ messages, lineBytes: open + rest.length });
+  if (carried.length + rest.length > maxLineBytes) return err('line_too_long');
+  // Copied: the socket may reuse the chunk's memory once this returns.
+  const nextOpen = rest.length === 0 ? carried : Buffer.concat([carried, rest]);
+  return ok({ lines, open: nextOpen });
 }
+
+const EMPTY = Buffer.alloc(0);

@@ -67,6 +67,8 @@ export function startOffsetMs(index: number, total: number, intervalMs: number):
  */
 export class Scheduler {
   private readonly runners = new Map<string, TargetRunner>();
+  /** Runners a diff is stopping (removed or changed targets): stop() must bound their pings too. */
+  private readonly retiring = new Set<TargetRunner>();
   private stopped = false;
 
   constructor(
@@ -88,7 +90,8 @@ export class Scheduler {
       (spec === undefined ? diff.removed : same ? diff.unchanged : diff.changed).push(name);
       if (!same) {
         this.runners.delete(name);
-        stopping.push(runner.stop(runner.spec.timeoutMs));
+        this.retiring.add(runner);
+        stopping.push(runner.stop(runner.spec.timeoutMs).finally(() => this.retiring.delete(runner)));
       }
     }
     await Promise.all(stopping);
@@ -121,10 +124,13 @@ export class Scheduler {
     return [...this.runners.keys()];
   }
 
-  /** Stops scheduling and waits for pings in flight; after `abortAfterMs` they are aborted. */
+  /**
+   * Stops scheduling and waits for pings in flight; after `abortAfterMs` they are aborted, those of
+   * targets a reload is removing or changing included (their own timeout may be far longer).
+   */
   async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.stopped = true;
-    const runners = [...this.runners.values()];
+    const runners = [...this.runners.values(), ...this.retiring];
     this.runners.clear();
     await Promise.all(runners.map((runner) => runner.stop(abortAfterMs)));
   }

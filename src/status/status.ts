@@ -50,11 +50,17 @@ interface Entry {
 /** The targets' latest state and recent rounds for the API and the status page, fed by the scheduler's reports. */
 export class StatusBoard {
   private readonly targets = new Map<string, Entry>();
+  private changes = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly historyRounds = DEFAULT_HISTORY_ROUNDS,
   ) {}
+
+  /** Grows with every change of what list() returns: views built from it are reused until it moves. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Every target's state; `withHistory` false leaves the (large) round history empty. */
   list(withHistory = true): TargetStatus[] {
@@ -86,6 +92,7 @@ export class StatusBoard {
    */
   readonly observer: SchedulerObserver = {
     targetAdded: (config) => {
+      this.changes++;
       this.targets.set(config.name, {
         config,
         rounds: 0,
@@ -98,22 +105,26 @@ export class StatusBoard {
       });
     },
     targetChanged: (config) => {
+      this.changes++;
       const entry = this.targets.get(config.name);
       if (entry) entry.config = config;
       else this.observer.targetAdded?.(config);
     },
     targetRemoved: (name) => {
+      this.changes++;
       this.targets.delete(name);
     },
     pingFinished: (target, result) => {
       const entry = this.targets.get(target);
       if (!entry || result.ok) return;
+      this.changes++;
       const { seq, reason, detail, icmp } = result.error;
       entry.lastLoss = { seq, reason, detail, ...(icmp ? { icmp } : {}), at: this.clock.wallSeconds() };
     },
     roundFinished: (target, summary) => {
       const entry = this.targets.get(target);
       if (!entry) return;
+      this.changes++;
       const finishedAt = this.clock.wallSeconds();
       entry.rounds++;
       entry.lastRound = { ...summary, finishedAt };
@@ -123,6 +134,7 @@ export class StatusBoard {
     addressResolved: (target, address, previous) => {
       const entry = this.targets.get(target);
       if (!entry) return;
+      this.changes++;
       entry.resolvedAddress = address;
       if (previous !== undefined) entry.addressChanges++; // the scheduler reports a previous one only when it differs
     },

@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function start(options: Partial<ResponderOptions> = {}) {
-  const counts = { pings: 0, dropped: 0, connections: 0, bad: [] as BadRequestReason[], lines: [] as string[] };
+  const counts = { pings: 0, dropped: 0, connections: 0, bad: [] as BadRequestReason[], evicted: [] as string[], lines: [] as string[] };
   const responder = new Responder({
     ...builtInDefaults.responder,
     dropRate: 0,
@@ -31,6 +31,7 @@ async function start(options: Partial<ResponderOptions> = {}) {
         counts.lines.push(`Ping received from ${remote}`);
       },
       badRequest: (reason) => counts.bad.push(reason),
+      evicted: (reason) => counts.evicted.push(reason),
     },
   });
   running.push(responder);
@@ -50,12 +51,62 @@ test('answers each line upper-cased, several per connection, and names the sende
   client.socket.destroy();
 });
 
-test('a classic client that sends one message without a newline gets its reply', async () => {
-  const { port } = await start();
+test('a classic client that sends one message without a newline gets its reply after the quiet gap', async () => {
+  const clock = new FakeClock();
+  const { port, counts } = await start({ clock, quietGapMs: 100 });
   const client = await rawClient(port);
   client.socket.write('ping 1 1726146326.979706');
+  await waitFor(() => clock.pendingTimers >= 3, 2000, 'idle, line and quiet timers');
+  await clock.advance(99);
+  assert.equal(client.received(), '');
+  await clock.advance(1);
   await waitFor(() => client.received() === 'PING 1 1726146326.979706', 2000, 'the reply');
+  assert.equal(counts.pings, 1);
   client.socket.destroy();
+});
+
+test('one line split over many segments is one ping, one drop decision, one reply', async () => {
+  const clock = new FakeClock();
+  let draws = 0;
+  const { port, counts } = await start({
+    clock,
+    quietGapMs: 100,
+    dropRate: 0.5,
+    random: () => {
+      draws++;
+      return 0.9;
+    },
+  });
+  const client = await rawClient(port);
+  client.socket.setNoDelay(true);
+  const line = 'ping 1 1726146326.979706\n';
+  for (const ch of line) {
+    client.socket.write(ch);
+    await new Promise((resolve) => setTimeout(resolve, 2)); // real time apart: separate segments
+    await clock.advance(50); // each gap shorter than the quiet gap
+  }
+  await waitFor(() => client.received() === line.toUpperCase(), 2000, 'the one reply');
+  await clock.advance(1000);
+  assert.equal(counts.pings, 1);
+  assert.equal(draws, 1);
+  assert.equal(client.received(), line.toUpperCase());
+  client.socket.destroy();
+});
+
+test('a line trickling in slower than its deadline is cut off (line_timeout), however often bytes come', async () => {
+  const clock = new FakeClock();
+  const { port, counts } = await start({ clock, quietGapMs: 5000, lineTimeoutMs: 1000, idleTimeoutMs: 60_000 });
+  const client = await rawClient(port);
+  for (let i = 0; i < 9; i++) {
+    client.socket.write('x');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await clock.advance(100);
+  }
+  assert.deepEqual(counts.bad, []);
+  await clock.advance(200);
+  await client.closed;
+  assert.deepEqual(counts.bad, ['line_timeout']);
+  assert.equal(counts.pings, 0);
 });
 
 test('serves many clients at once', async () => {
@@ -115,30 +166,55 @@ for (const [name, options, misbehave, reason] of limits) {
   });
 }
 
-test('an idle connection is cut off after idleTimeoutMs', async () => {
+test('a connection that completes no line is cut off after idleTimeoutMs; a complete line resets it', async () => {
   const clock = new FakeClock();
-  const { port, counts, responder } = await start({ idleTimeoutMs: 5000, clock });
+  const { port, counts, responder } = await start({ idleTimeoutMs: 5000, lineTimeoutMs: 60_000, quietGapMs: 60_000, clock });
   const idle = await rawClient(port);
   await waitFor(() => responder.activeConnections === 1, 2000, 'the connection');
+  await clock.advance(3000);
+  idle.socket.write('ping 1 1\n');
+  await waitFor(() => idle.received() === 'PING 1 1\n', 2000, 'the reply');
   await clock.advance(4999);
+  idle.socket.write('p'); // a byte is not a line: it does not keep the connection alive
+  await new Promise((resolve) => setTimeout(resolve, 20));
   assert.deepEqual(counts.bad, []);
   await clock.advance(1);
   await idle.closed;
   assert.deepEqual(counts.bad, ['idle_timeout']);
 });
 
-test('connections over maxConnections are refused and counted; those inside are served', async () => {
-  const { port, counts, responder } = await start({ maxConnections: 2 });
-  const a = await rawClient(port);
-  const b = await rawClient(port);
+test('when full, the connection longest without a complete line is evicted and the new one is served', async () => {
+  const { port, counts, responder } = await start({ maxConnections: 3 });
+  const oldest = await rawClient(port);
+  await waitFor(() => responder.activeConnections === 1, 2000, 'the first connection');
+  const active = await rawClient(port);
+  const idle = await rawClient(port);
+  await waitFor(() => responder.activeConnections === 3, 2000, 'three connections');
+  // The oldest completes a line: now the middle one has gone longest without one.
+  oldest.socket.write('ping 1 1\n');
+  await waitFor(() => oldest.received() === 'PING 1 1\n', 2000, 'a reply');
+  const fresh = await rawClient(port);
+  await active.closed;
+  assert.deepEqual(counts.evicted, ['server_full']);
+  fresh.socket.write('ping 2 2\n');
+  await waitFor(() => fresh.received() === 'PING 2 2\n', 2000, 'the new client is served');
+  assert.equal(responder.activeConnections, 3);
+  for (const c of [oldest, idle, fresh]) c.socket.destroy();
+});
+
+test('one address at its cap makes room from its own connections, not from others', async () => {
+  const { port, counts, responder } = await start({ maxConnections: 10, maxConnectionsPerAddress: 2 });
+  const a1 = await rawClient(port);
+  await waitFor(() => responder.activeConnections === 1, 2000, 'the first connection');
+  const a2 = await rawClient(port);
   await waitFor(() => responder.activeConnections === 2, 2000, 'two connections');
-  const c = await rawClient(port);
-  await c.closed;
-  assert.deepEqual(counts.bad, ['too_many_connections']);
-  a.socket.write('ping 1 1\n');
-  await waitFor(() => a.received() === 'PING 1 1\n', 2000, 'a reply inside the limit');
-  a.socket.destroy();
-  b.socket.destroy();
+  const a3 = await rawClient(port);
+  await a1.closed;
+  assert.deepEqual(counts.evicted, ['address_full']);
+  a3.socket.write('ping 3 3\n');
+  await waitFor(() => a3.received() === 'PING 3 3\n', 2000, 'the newest is served');
+  a2.socket.destroy();
+  a3.socket.destroy();
 });
 
 test('random and hostile bytes from many clients never crash it (bounded fuzz)', async () => {

@@ -1,0 +1,54 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { err, ok, type Result } from '../util/result.js';
+
+/** Larger than any real config or target file (10,000 targets of file_sd are under 1 MB); reading stops here. */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+const ATTEMPTS = 5;
+
+type Read = Result<{ bytes: Buffer; ino: number }>;
+
+/**
+ * Reads a config or target file safely: only a regular file (a FIFO or device matching a glob must
+ * not hang the service: it is opened non-blocking and refused), at most MAX_FILE_BYTES, and read
+ * twice: only two reads that agree are taken, so a file an editor is writing in place is read
+ * again until it is stable, never half. Timestamps alone cannot tell: two writes within one tick
+ * of the kernel's clock leave the same mtime. Writing a new file and renaming it over the old one
+ * is the safe way to change a watched file.
+ */
+export function readConfigFile(path: string, maxBytes = MAX_FILE_BYTES): Result<string> {
+  let previous = readOnce(path, maxBytes);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (!previous.ok) return previous;
+    const current = readOnce(path, maxBytes);
+    if (!current.ok) return current;
+    if (current.value.ino === previous.value.ino && current.value.bytes.equals(previous.value.bytes)) {
+      return ok(current.value.bytes.toString('utf8'));
+    }
+    previous = current;
+  }
+  return err(`it kept changing while being read (${ATTEMPTS} tries); write a new file and rename it into place`);
+}
+
+function readOnce(path: string, maxBytes: number): Read {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    return err(`cannot read the file: ${(error as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return err('not a regular file (a FIFO, device or directory is never read)');
+    if (stat.size > maxBytes) return err(`larger than ${maxBytes} bytes (${stat.size})`);
+    // One byte more than the limit, so a file that grew past it while read is caught too.
+    const buffer = Buffer.alloc(Math.min(maxBytes, stat.size + 64 * 1024) + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) return err(`larger than ${maxBytes} bytes`);
+    return ok({ bytes: buffer.subarray(0, length), ino: stat.ino });
+  } catch (error) {
+    return err(`cannot read the file: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadConfigFile } from '../../src/config/load.js';
+import type { Target } from '../../src/domain/target.js';
+import { MIN_RELOAD_GAP_MS, Reloader } from '../../src/runtime/reloader.js';
+import { TargetSet } from '../../src/runtime/target-set.js';
+import { silentLogger } from '../../src/util/log.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tcpping-coalesce-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const file = join(dir, 'tcpping.json');
+const write = (count: number) =>
+  writeFileSync(file, JSON.stringify({ icmp: { capture: 'off' }, defaults: { count }, targets: [{ name: 'a', address: '127.0.0.1:1' }] }));
+
+async function harness() {
+  write(1);
+  const clock = new FakeClock();
+  const applied: Target[][] = [];
+  const targets = new TargetSet({
+    apply: async (list) => {
+      applied.push([...list]);
+      return { added: [], removed: [], changed: [], unchanged: list.map((t) => t.name) };
+    },
+  });
+  const live = {
+    'log.level': () => {},
+    'responder.dropRate': () => {},
+    'responder.delayMs': () => {},
+    'responder.jitterMs': () => {},
+    'web.enableLifecycle': () => {},
+    'metrics.nativeHistograms': () => {},
+  };
+  const events = { configLoaded: () => {}, targetFilesLoaded: () => {} };
+  const reloader = new Reloader(loadConfigFile(file, {}), { targets, events, log: silentLogger, clock, live, watchFiles: false });
+  await reloader.start();
+  return { clock, applied, reloader };
+}
+
+test('a burst of triggers is one reload at once and one more after the gap; unchanged files apply nothing', async () => {
+  const { clock, applied, reloader } = await harness();
+  assert.equal(applied.length, 1); // the start
+  write(2);
+  const burst = Array.from({ length: 300 }, (_, i) => reloader.reload(`SIGHUP ${i}`));
+  await clock.advance(0);
+  assert.equal(applied.length, 2, 'the first reload runs at once');
+  write(3);
+  await clock.advance(MIN_RELOAD_GAP_MS - 1);
+  assert.equal(applied.length, 2, 'the others wait for the gap');
+  await clock.advance(1);
+  const results = await Promise.all(burst);
+  assert.equal(applied.length, 3, '299 triggers shared one reload');
+  assert.equal(applied[2]?.[0]?.count, 3, 'which read the file as it was by then');
+  assert.ok(results.every((r) => r.ok));
+  await clock.advance(MIN_RELOAD_GAP_MS);
+  const same = await reloader.reload('SIGHUP again');
+  assert.ok(same.ok);
+  assert.equal(applied.length, 3, 'files unchanged: nothing parsed or applied');
+  assert.deepEqual(same.ok && same.diff.unchanged, ['a']);
+});
+
+test('after stop, queued reloads do not run', async () => {
+  const { clock, applied, reloader } = await harness();
+  write(5);
+  const first = reloader.reload('one');
+  const queued = reloader.reload('two');
+  await first;
+  reloader.stop();
+  await clock.advance(MIN_RELOAD_GAP_MS);
+  assert.deepEqual(await queued, { ok: false, problems: ['shutting down'] });
+  assert.equal(applied.length, 2);
+});
