@@ -1,13 +1,16 @@
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, type NetConnectOpts } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { loadConfig } from '../src/config/load.js';
 import type { PingResult } from '../src/domain/ping.js';
+import { contentTypes } from '../src/metrics/exposition.js';
 import { defaultProbeContext, probers } from '../src/probe/index.js';
-import { Scheduler } from '../src/scheduler/scheduler.js';
+import { Scheduler, type SchedulerObserver } from '../src/scheduler/scheduler.js';
 import { Service } from '../src/service.js';
 import { systemClock } from '../src/util/clock.js';
 import { bareNewPing, HOST } from './bare.js';
 import { cpuMicros, serveCommands } from './child.js';
+import { fillHistograms, type Mix } from './rtt-mix.js';
 import { spread } from './stats.js';
 
 /**
@@ -39,6 +42,7 @@ const tapPing = (result: PingResult) => {
   if (result.ok) bucket()?.rttUs.push(result.value.rttSeconds * 1e6);
 };
 const tapLag = (lagSeconds: number) => bucket()?.lagUs.push(lagSeconds * 1e6);
+const tapObserver: SchedulerObserver = { pingStarted: (_t, lag) => tapLag(lag), pingFinished: (_t, r) => tapPing(r) };
 const countingConnect = (options: NetConnectOpts) => {
   counts.connects++;
   return connect(options);
@@ -60,7 +64,7 @@ const config = loadConfig(
 
 let stop: () => Promise<void> = async () => {};
 let service: Service | undefined;
-let staticBody = '';
+let staticBody: Buffer = Buffer.alloc(0);
 
 function startBare(): () => Promise<void> {
   const timers = new Set<NodeJS.Timeout>();
@@ -99,29 +103,13 @@ async function start(): Promise<void> {
   if (kind === 'bare') {
     stop = startBare();
   } else if (kind === 'scheduler') {
-    const scheduler = new Scheduler(
-      { clock: systemClock, probers, probeContext },
-      { pingStarted: (_t, lag) => tapLag(lag), pingFinished: (_t, r) => tapPing(r) },
-    );
+    const scheduler = new Scheduler({ clock: systemClock, probers, probeContext }, tapObserver);
     await scheduler.apply(config.targets);
     stop = () => scheduler.stop(2000);
   } else if (kind === 'service') {
-    const svc = await Service.start(config, { probeContext });
+    // The taps join the observer road the metrics are fed from: one more call per ping.
+    const svc = await Service.start(config, { probeContext, observer: tapObserver });
     service = svc;
-    // Taps on the metrics the scheduler already feeds: each adds one call per ping.
-    const metrics = svc.metrics;
-    const series = metrics.targets;
-    const recordPing = series.ping.bind(series);
-    series.ping = (target, result) => {
-      tapPing(result);
-      recordPing(target, result);
-    };
-    const lag = metrics.schedulerLag;
-    const observe = lag.observe.bind(lag) as (value: number) => void;
-    lag.observe = ((value: number) => {
-      tapLag(value);
-      observe(value);
-    }) as typeof lag.observe;
     stop = () => svc.stop();
   } else {
     throw new Error(`child-load: unknown kind ${kind}`);
@@ -129,7 +117,7 @@ async function start(): Promise<void> {
 }
 
 const staticServer = createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  res.writeHead(200, { 'content-type': contentTypes.protobuf, 'content-encoding': 'gzip' });
   res.end(staticBody);
 });
 await new Promise<void>((resolve) => staticServer.listen({ host: HOST, port: 0 }, resolve));
@@ -147,16 +135,16 @@ serveCommands(
       return null;
     },
     taps: () => Object.fromEntries([...taps].map(([name, b]) => [name, { rttUs: spread(b.rttUs), lagUs: spread(b.lagUs) }])),
-    /** Serializes the /metrics body in-process, `n` times; keeps the last body for the static floor server. */
-    selfScrape: async (n) => {
-      const ms: number[] = [];
-      for (let i = 0; i < (n as number); i++) {
-        const t0 = performance.now();
-        staticBody = (await service?.metrics.exposition()) ?? '';
-        ms.push(performance.now() - t0);
-      }
-      const series = staticBody.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
-      return { ms, bytes: Buffer.byteLength(staticBody), series };
+    /** Fills every target's histograms with `count` RTTs of a mix (see rtt-mix.ts). */
+    fill: (args) => {
+      const { mix, count } = args as { mix: Mix; count: number };
+      fillHistograms(service?.metrics.schedulerObserver, targets, mix, count);
+      return null;
+    },
+    /** The /metrics body as a Prometheus with native histograms gets it (protobuf, gzipped): what the static floor server sends. */
+    prepareStatic: async () => {
+      staticBody = gzipSync((await service?.metrics.exposition('protobuf')) ?? Buffer.alloc(0), { level: 1 });
+      return staticBody.length;
     },
   },
   async () => {

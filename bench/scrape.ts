@@ -1,44 +1,108 @@
+import { get } from 'node:http';
 import { type Child, spawnChild } from './child.js';
 import type { Row } from './report.js';
+import type { Mix } from './rtt-mix.js';
 import { median, pairedRatio, percentile, type Spread, sleep } from './stats.js';
 
 /**
- * (d) /metrics at scale: the Service with `targets` targets (1 ping/s each) in a child, the
- * responder in another. After a warm-up, quiet and scrape phases alternate: in a scrape phase this
- * process GETs /metrics back to back (worst case), alternating with GETs of a static body of the
- * same size from a bare node:http server in the same child (the floor: the cost of moving the
- * bytes). Ping RTT and scheduler lag are compared between the phases.
+ * (d) /metrics at scale, every histogram filled with an hour of RTTs (3,600 each) of a realistic
+ * mix. First the body is built alone, in a child with the metrics of `targets` targets and nothing
+ * else: build time in both formats, the longest the event loop waited for a chunk, size raw and
+ * gzipped; again with every histogram spread over 50 µs to 30 s (the worst case). Then the Service
+ * with `targets` targets (1 ping/s each) runs in a child, the responder in another; quiet and
+ * scrape phases alternate: this process GETs /metrics as a Prometheus with native histograms does
+ * (protobuf, gzip), back to back (the worst case) and once a second (a 1 s scrape interval),
+ * alternating with GETs of the same bytes from a bare node:http server in the same child (the
+ * floor: the cost of moving them). Ping RTT and scheduler lag are compared between the phases.
  */
 export interface ScrapeOptions {
   readonly targets: number;
   readonly warmupMs: number;
   readonly phaseMs: number;
   readonly pairs: number;
-  readonly selfScrapes: number;
+  /** Builds of the body timed per format and mix. */
+  readonly builds: number;
 }
 
 const MAX_SCRAPES_PER_PHASE = 2000;
 const SETTLE_MS = 1000;
+const FILL = 3600;
+/** What Prometheus 2.42 with --enable-feature=native-histograms sends. */
+const NATIVE_HEADERS = {
+  accept:
+    'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+  'accept-encoding': 'gzip',
+};
 
-async function timedGet(url: string): Promise<{ ms: number; bytes: number }> {
+/** A GET whose body is read as it comes off the wire (not unzipped): its time and size. */
+function timedGet(url: string): Promise<{ ms: number; bytes: number }> {
   const t0 = performance.now();
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  const body = await response.arrayBuffer();
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
-  return { ms: performance.now() - t0, bytes: body.byteLength };
+  return new Promise((resolve, reject) => {
+    const req = get(url, { headers: NATIVE_HEADERS, timeout: 10_000 }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve({ ms: performance.now() - t0, bytes }) : reject(new Error(`GET ${url}: ${res.statusCode}`)),
+      );
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', reject);
+  });
 }
 
 type Taps = Record<string, { rttUs: Spread; lagUs: Spread }>;
+type Build = { ms: number[]; blockMs: number[]; bytes: number; gzipBytes: number; gzipMs: number; series: number };
+type Phase = { ms: number[]; staticMs: number[]; bytes: number[] };
+
+async function builds(child: Child, n: number): Promise<{ text: Build; protobuf: Build }> {
+  const text = await child.rpc<Build>('build', { format: 'text', n }, 300_000);
+  const protobuf = await child.rpc<Build>('build', { format: 'protobuf', n }, 300_000);
+  return { text, protobuf };
+}
+
+/** Build times of the body alone (no pings, no HTTP): an hour of RTTs of the realistic mix, then the worst case. */
+async function buildAlone(
+  options: ScrapeOptions,
+): Promise<{ realistic: { text: Build; protobuf: Build }; worst: { text: Build; protobuf: Build } }> {
+  const child = await spawnChild('./child-build.ts', [String(options.targets)]);
+  try {
+    await child.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);
+    const realistic = await builds(child, options.builds);
+    await child.rpc('fill', { mix: 'worst' satisfies Mix, count: FILL }, 300_000);
+    return { realistic, worst: await builds(child, options.builds) };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function scrapePhase(webPort: number, staticPort: number, phaseMs: number, everyMs: number): Promise<Phase> {
+  const phase: Phase = { ms: [], staticMs: [], bytes: [] };
+  const end = performance.now() + phaseMs;
+  for (let i = 0; i < MAX_SCRAPES_PER_PHASE && performance.now() < end; i++) {
+    const t0 = performance.now();
+    const real = await timedGet(`http://127.0.0.1:${webPort}/metrics`);
+    phase.ms.push(real.ms);
+    phase.bytes.push(real.bytes);
+    phase.staticMs.push((await timedGet(`http://127.0.0.1:${staticPort}/`)).ms);
+    if (everyMs > 0) await sleep(Math.max(0, everyMs - (performance.now() - t0)));
+  }
+  return phase;
+}
 
 export async function runScrape(options: ScrapeOptions): Promise<{ rows: Row[]; raw: Record<string, unknown> }> {
+  const { realistic, worst } = await buildAlone(options);
   const responder = await spawnChild('./child-server.ts', ['responder']);
   let load: Child | undefined;
   try {
     load = await spawnChild('./child-load.ts', ['service', String(responder.ready.port), String(options.targets)]);
     const { webPort, staticPort } = await load.rpc<{ webPort: number; staticPort: number }>('start');
     await sleep(options.warmupMs);
-    const first = await load.rpc<{ ms: number[]; bytes: number; series: number }>('selfScrape', 1); // fills the static body
-    const http: { ms: number[]; staticMs: number[]; bytes: number[] }[] = [];
+    await load.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);
+    await load.rpc('prepareStatic');
+    const backToBack: Phase[] = [];
+    const paced: Phase[] = [];
     for (let pair = 0; pair < options.pairs; pair++) {
       // Unrecorded settle time, so a quiet phase does not catch the tail (GC) of the scrapes before it.
       await load.rpc('phase', undefined);
@@ -46,22 +110,15 @@ export async function runScrape(options: ScrapeOptions): Promise<{ rows: Row[]; 
       await load.rpc('phase', `quiet-${pair}`);
       await sleep(options.phaseMs);
       await load.rpc('phase', `scrape-${pair}`);
-      const phase = { ms: [] as number[], staticMs: [] as number[], bytes: [] as number[] };
-      const end = performance.now() + options.phaseMs;
-      for (let i = 0; i < MAX_SCRAPES_PER_PHASE && performance.now() < end; i++) {
-        const real = await timedGet(`http://127.0.0.1:${webPort}/metrics`);
-        phase.ms.push(real.ms);
-        phase.bytes.push(real.bytes);
-        phase.staticMs.push((await timedGet(`http://127.0.0.1:${staticPort}/`)).ms);
-      }
-      http.push(phase);
+      backToBack.push(await scrapePhase(webPort, staticPort, options.phaseMs, 0));
+      await load.rpc('phase', `paced-${pair}`);
+      paced.push(await scrapePhase(webPort, staticPort, options.phaseMs, 1000));
     }
     await load.rpc('phase', undefined);
     const taps = await load.rpc<Taps>('taps');
-    const self = await load.rpc<{ ms: number[]; bytes: number; series: number }>('selfScrape', options.selfScrapes, 120_000);
     return {
-      rows: rows(options, http, taps, self),
-      raw: { options, http, taps, self, firstBody: { bytes: first.bytes, series: first.series } },
+      rows: rows(options, { backToBack, paced, taps, realistic, worst }),
+      raw: { options, backToBack, paced, taps, realistic, worst },
     };
   } finally {
     await load?.stop();
@@ -69,61 +126,72 @@ export async function runScrape(options: ScrapeOptions): Promise<{ rows: Row[]; 
   }
 }
 
-function rows(
-  options: ScrapeOptions,
-  http: { ms: number[]; staticMs: number[]; bytes: number[] }[],
-  taps: Taps,
-  self: { ms: number[]; bytes: number; series: number },
-): Row[] {
-  const perPair = (f: (p: (typeof http)[number]) => number) => http.map(f);
-  const p50 = perPair((p) => median(p.ms));
-  const p99 = perPair((p) => percentile(p.ms, 99));
-  const s50 = perPair((p) => median(p.staticMs));
-  const s99 = perPair((p) => percentile(p.staticMs, 99));
-  const scrapes = http.reduce((n, p) => n + p.ms.length, 0);
+interface Results {
+  readonly backToBack: Phase[];
+  readonly paced: Phase[];
+  readonly taps: Taps;
+  readonly realistic: { text: Build; protobuf: Build };
+  readonly worst: { text: Build; protobuf: Build };
+}
+
+const KiB = 1024;
+const section = 'd scrape';
+const absolute = (name: string, unit: string, ours: number, note: string): Row => ({
+  section,
+  name,
+  unit,
+  ours,
+  floor: Number.NaN,
+  ratio: Number.NaN,
+  note,
+});
+
+function buildRows(label: string, b: { text: Build; protobuf: Build }, goal: string): Row[] {
+  const note = (x: Build) =>
+    `p99 ${percentile(x.ms, 99).toFixed(1)} ms over ${x.ms.length}, ${goal}; event loop held at most ${percentile(x.blockMs, 50).toFixed(1)} ms (median over builds)`;
+  const size = (x: Build) => `${(x.bytes / KiB).toFixed(0)} KiB raw, gzip level 1 in ${x.gzipMs.toFixed(1)} ms`;
+  return [
+    absolute(`build ${label}, protobuf, p50`, 'ms', median(b.protobuf.ms), note(b.protobuf)),
+    absolute(`build ${label}, text, p50`, 'ms', median(b.text.ms), `${note(b.text)}; ${b.text.series} series`),
+    absolute(`body ${label}, protobuf, gzipped`, 'KiB', b.protobuf.gzipBytes / KiB, size(b.protobuf)),
+    absolute(`body ${label}, text, gzipped`, 'KiB', b.text.gzipBytes / KiB, size(b.text)),
+  ];
+}
+
+function rows(options: ScrapeOptions, r: Results): Row[] {
+  const scrapes = r.backToBack.reduce((n, p) => n + p.ms.length, 0);
+  const p50 = r.backToBack.map((p) => median(p.ms));
+  const p99 = r.backToBack.map((p) => percentile(p.ms, 99));
+  const s50 = r.backToBack.map((p) => median(p.staticMs));
+  const s99 = r.backToBack.map((p) => percentile(p.staticMs, 99));
   const tap = (prefix: string, key: 'rttUs' | 'lagUs', p: 'p50' | 'p99') =>
-    Array.from({ length: options.pairs }, (_, i) => taps[`${prefix}-${i}`]?.[key][p] ?? Number.NaN);
-  const duringVsQuiet = (name: string, key: 'rttUs' | 'lagUs', p: 'p50' | 'p99', note?: string): Row => {
-    const ours = median(tap('scrape', key, p));
+    Array.from({ length: options.pairs }, (_, i) => r.taps[`${prefix}-${i}`]?.[key][p] ?? Number.NaN);
+  const versusQuiet = (phase: 'scrape' | 'paced', name: string, key: 'rttUs' | 'lagUs', p: 'p50' | 'p99', note?: string): Row => {
+    const ours = median(tap(phase, key, p));
     const floor = median(tap('quiet', key, p));
     // Lag is often 0 when quiet: a ratio means nothing there, the difference does.
-    const ratio = key === 'lagUs' ? Number.NaN : pairedRatio(tap('scrape', key, p), tap('quiet', key, p));
-    const added = `+${((ours - floor) / 1000).toFixed(1)} ms`;
-    return { section: 'd scrape', name, unit: 'µs', ours, floor, ratio, note: note ? `${note}; ${added}` : added };
+    const ratio = key === 'lagUs' ? Number.NaN : pairedRatio(tap(phase, key, p), tap('quiet', key, p));
+    const added = `+${((ours - floor) / 1000).toFixed(2)} ms`;
+    return { section, name, unit: 'µs', ours, floor, ratio, note: note ? `${note}; ${added}` : added };
   };
-  const size = median(http.flatMap((p) => p.bytes));
   return [
+    ...buildRows('alone, an hour of RTTs', r.realistic, 'goal < 50 ms p99'),
     {
-      section: 'd scrape',
-      name: 'GET /metrics p50',
+      section,
+      name: 'GET /metrics p50 (protobuf, gzip)',
       unit: 'ms',
       ours: median(p50),
       floor: median(s50),
       ratio: pairedRatio(p50, s50),
-      note: `${options.targets} targets, ${scrapes} scrapes back to back; floor: static body, same size (goal < 50 ms)`,
+      note: `${options.targets} targets, ${scrapes} scrapes back to back; floor: the same bytes from a static server; ${(median(r.backToBack.flatMap((p) => p.bytes)) / KiB).toFixed(0)} KiB on the wire`,
     },
-    { section: 'd scrape', name: 'GET /metrics p99', unit: 'ms', ours: median(p99), floor: median(s99), ratio: pairedRatio(p99, s99) },
-    {
-      section: 'd scrape',
-      name: 'metrics.exposition() in-process p50',
-      unit: 'ms',
-      ours: median(self.ms),
-      floor: Number.NaN,
-      ratio: Number.NaN,
-      note: `p99 ${percentile(self.ms, 99).toFixed(1)} ms over ${self.ms.length}; no floor: absolute goal < 50 ms`,
-    },
-    {
-      section: 'd scrape',
-      name: 'body size',
-      unit: 'KiB',
-      ours: size / 1024,
-      floor: Number.NaN,
-      ratio: Number.NaN,
-      note: `${self.series} series`,
-    },
-    duringVsQuiet('ping RTT p50 during scrapes', 'rttUs', 'p50', 'floor: same run, quiet phases'),
-    duringVsQuiet('ping RTT p99 during scrapes', 'rttUs', 'p99'),
-    duringVsQuiet('scheduler lag p50 during scrapes', 'lagUs', 'p50'),
-    duringVsQuiet('scheduler lag p99 during scrapes', 'lagUs', 'p99'),
+    { section, name: 'GET /metrics p99 (protobuf, gzip)', unit: 'ms', ours: median(p99), floor: median(s99), ratio: pairedRatio(p99, s99) },
+    versusQuiet('scrape', 'ping RTT p50, scraping back to back', 'rttUs', 'p50', 'floor: same run, quiet phases'),
+    versusQuiet('scrape', 'ping RTT p99, scraping back to back', 'rttUs', 'p99', 'goal: < 1 ms added'),
+    versusQuiet('paced', 'ping RTT p50, scraping once a second', 'rttUs', 'p50'),
+    versusQuiet('paced', 'ping RTT p99, scraping once a second', 'rttUs', 'p99', 'goal: < 1 ms added'),
+    versusQuiet('scrape', 'scheduler lag p50, scraping back to back', 'lagUs', 'p50'),
+    versusQuiet('scrape', 'scheduler lag p99, scraping back to back', 'lagUs', 'p99'),
+    ...buildRows('alone, worst case (every histogram 50 µs-30 s)', r.worst, 'goal < 50 ms p99'),
   ];
 }

@@ -9,7 +9,14 @@ const ds = { type: 'prometheus', uid: '${datasource}' };
 const sel = (extra = '') => `{instance=~"$instance", target=~"$target"${extra}}`;
 const inst = '{instance=~"$instance"}';
 const rate = (metric, s = sel()) => `rate(${metric}${s}[$__rate_interval])`;
-const quantile = (q, metric, by = 'le') => `histogram_quantile(${q}, sum by (${by}) (${rate(`${metric}_bucket`)}))`;
+// Native first, classic otherwise: a Prometheus run with --enable-feature=native-histograms asks
+// for protobuf and stores only the native histogram (no _bucket series); one without it stores only
+// the classic buckets (no native series). One side of the `or` is always empty.
+const quantileOf = (q, by, native, classic) =>
+  `histogram_quantile(${q}, sum${by ? ` by (${by})` : ''} (${native})) or histogram_quantile(${q}, sum by (${by ? `${by}, ` : ''}le) (${classic}))`;
+const quantile = (q, metric) => quantileOf(q, '', rate(metric), rate(`${metric}_bucket`));
+const quantileMethod =
+  'From the native histogram where Prometheus stores it (run with --enable-feature=native-histograms; buckets 4.4% wide, so a percentile is within 4.4% of the true one), otherwise from the classic buckets (a percentile is interpolated inside its bucket: off by up to the bucket width, 40-67% at the default buckets, metrics.rttBuckets).';
 const lossRatio = `sum by (target) (${rate('tcpping_pings_lost_total')}) / sum by (target) (${rate('tcpping_pings_sent_total')})`;
 
 let nextId = 1;
@@ -150,12 +157,18 @@ const perTarget = [
   row('Target $target', { repeat: 'target' }),
   series(
     'Latency (smoke): $target',
-    'Smokeping-style: the line is the median RTT; the dark smoke spans p10 to p90 (from the histogram), the light smoke spans the min and max of the rounds. Red bars on the right axis are the loss ratio.',
-    [12, 9],
+    'Smokeping-style, drawn from exact figures only: the line is the average RTT of the rounds, the dark smoke spans average ± mdev, the light smoke the minimum to the maximum RTT of the rounds (tcpping_round_rtt_{min,avg,max,mdev}_seconds, as ping prints them; no histogram interpolation). Red bars on the right axis are the loss ratio.',
+    [8, 9],
     [
-      q(quantile(0.5, 'tcpping_rtt_seconds'), 'median'),
-      q(quantile(0.1, 'tcpping_rtt_seconds'), 'p10'),
-      q(quantile(0.9, 'tcpping_rtt_seconds'), 'p90'),
+      q(`avg_over_time(tcpping_round_rtt_avg_seconds${sel()}[$__rate_interval])`, 'avg'),
+      q(
+        `avg_over_time(tcpping_round_rtt_avg_seconds${sel()}[$__rate_interval]) - avg_over_time(tcpping_round_rtt_mdev_seconds${sel()}[$__rate_interval])`,
+        'avg - mdev',
+      ),
+      q(
+        `avg_over_time(tcpping_round_rtt_avg_seconds${sel()}[$__rate_interval]) + avg_over_time(tcpping_round_rtt_mdev_seconds${sel()}[$__rate_interval])`,
+        'avg + mdev',
+      ),
       q(`min_over_time(tcpping_round_rtt_min_seconds${sel()}[$__rate_interval])`, 'min'),
       q(`max_over_time(tcpping_round_rtt_max_seconds${sel()}[$__rate_interval])`, 'max'),
       q(lossRatio, 'loss'),
@@ -166,11 +179,11 @@ const perTarget = [
       custom: { fillOpacity: 0, lineWidth: 2 },
       options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'none' } },
       overrides: [
-        byName('median', [prop('color', { mode: 'fixed', fixedColor: 'green' })]),
-        ...['p10', 'p90', 'min', 'max'].map((n) =>
+        byName('avg', [prop('color', { mode: 'fixed', fixedColor: 'green' })]),
+        ...['avg - mdev', 'avg + mdev', 'min', 'max'].map((n) =>
           byName(n, [prop('custom.lineWidth', 0), prop('color', { mode: 'fixed', fixedColor: 'gray' })]),
         ),
-        byName('p90', [prop('custom.fillBelowTo', 'p10'), prop('custom.fillOpacity', 40)]),
+        byName('avg + mdev', [prop('custom.fillBelowTo', 'avg - mdev'), prop('custom.fillOpacity', 40)]),
         byName('max', [prop('custom.fillBelowTo', 'min'), prop('custom.fillOpacity', 15)]),
         byName('loss', [
           prop('unit', 'percentunit'),
@@ -184,12 +197,29 @@ const perTarget = [
       ],
     },
   ),
+  series(
+    'RTT percentiles: $target',
+    `Median, 90th and 99th percentile of the RTT of every successful ping (tcpping_rtt_seconds) over the rate interval. ${quantileMethod}`,
+    [6, 9],
+    [0.5, 0.9, 0.99].map((p) => q(quantile(p, 'tcpping_rtt_seconds'), `p${p * 100}`)),
+    {
+      unit: 's',
+      min: 0,
+      options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'none' } },
+    },
+  ),
   panel(
     'heatmap',
     'RTT heatmap: $target',
-    'How many pings fell in each RTT bucket of tcpping_rtt_seconds per interval: bands show the usual latencies, stray cells show outliers.',
-    [6, 9],
-    [q(`sum by (le) (increase(tcpping_rtt_seconds_bucket${sel()}[$__rate_interval]))`, '{{le}}', { format: 'heatmap' })],
+    'How many pings fell in each RTT bucket of tcpping_rtt_seconds per interval: bands show the usual latencies, stray cells show outliers. Drawn from the native histogram where Prometheus stores it (exponential buckets 4.4% wide; Grafana 10.3 or later), otherwise from the classic buckets.',
+    [5, 9],
+    [
+      q(
+        `sum(increase(tcpping_rtt_seconds${sel()}[$__rate_interval])) or sum by (le) (increase(tcpping_rtt_seconds_bucket${sel()}[$__rate_interval]))`,
+        '{{le}}',
+        { format: 'heatmap' },
+      ),
+    ],
     {
       unit: 's',
       custom: { scaleDistribution: { type: 'linear' }, hideFrom: { legend: false, tooltip: false, viz: false } },
@@ -207,8 +237,8 @@ const perTarget = [
   ),
   series(
     'TCP handshake: $target',
-    'Handshake time percentiles (tcpping_connect_seconds, the kernel\'s SYN → SYN-ACK time) and the SYNs the kernel retransmitted (right axis): loss that TCP hid by retrying a second or more later.',
-    [6, 9],
+    `Handshake time percentiles (tcpping_connect_seconds, the kernel's SYN → SYN-ACK time) and the SYNs the kernel retransmitted (right axis): loss that TCP hid by retrying a second or more later. ${quantileMethod}`,
+    [5, 9],
     [
       q(quantile(0.5, 'tcpping_connect_seconds'), 'p50'),
       q(quantile(0.99, 'tcpping_connect_seconds'), 'p99'),
@@ -287,8 +317,8 @@ const mesh = [
   ),
   matrix(
     'Mesh RTT matrix: median (source × target)',
-    'Median RTT over the last 5 minutes from each agent (row) to each target (column), from the tcpping_rtt_seconds histogram. Empty where no ping got a reply.',
-    `histogram_quantile(0.5, sum by (instance, target, le) (increase(tcpping_rtt_seconds_bucket${sel()}[5m])))`,
+    `Median RTT over the last 5 minutes from each agent (row) to each target (column), from the tcpping_rtt_seconds histogram. Empty where no ping got a reply. ${quantileMethod}`,
+    quantileOf(0.5, 'instance, target', `increase(tcpping_rtt_seconds${sel()}[5m])`, `increase(tcpping_rtt_seconds_bucket${sel()}[5m])`),
     { unit: 's', min: 0, decimals: 2, thresholds: steps([null, 'green'], [0.01, 'yellow'], [0.1, 'red']) },
   ),
 ];
@@ -315,7 +345,8 @@ const health = [
     'How late the event loop ran (tcpping_event_loop_delay_seconds, over each scrape interval), and pings it got to more than 20 ms after the kernel\'s record (right axis), whose figures and verdicts were the kernel\'s. With kernel timing a stall costs no accuracy; with userland timing (Kernel timing OFF) every millisecond here can add to a measured RTT.',
     [6, 8],
     [
-      q(`max(tcpping_event_loop_delay_seconds{instance=~"$instance", quantile="1"})`, 'max'),
+      // quantile="1" in text, "1.0" when Prometheus scraped protobuf (OpenMetrics' spelling of the float).
+      q(`max(tcpping_event_loop_delay_seconds{instance=~"$instance", quantile=~"1.*"})`, 'max'),
       q(`max(tcpping_event_loop_delay_seconds{instance=~"$instance", quantile="0.99"})`, 'p99'),
       q(`sum(${rate('tcpping_pings_stalled_total', inst)})`, 'stalled pings/s'),
     ],

@@ -21,7 +21,7 @@ import { TargetSet } from './runtime/target-set.js';
 import { LiveWebConfig } from './runtime/web-config.js';
 import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
 import { transitionObserver } from './scheduler/transitions.js';
 import { StatusBoard } from './status/status.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
@@ -43,6 +43,8 @@ export interface ServiceOptions {
   readonly openRawSocket?: OpenRawSocket;
   /** Reload when the config file or a target file changes (on for `tcpping serve`). */
   readonly watchFiles?: boolean;
+  /** One more subscriber to the scheduler's events, after metrics, status and log (tests and benchmarks read each ping from it). */
+  readonly observer?: SchedulerObserver;
 }
 
 /**
@@ -86,7 +88,10 @@ export class Service {
     this.clock = options.clock ?? systemClock;
     this.selfName = config.mesh.selfName || hostname();
     this.registry = options.registry ?? new Registry();
-    this.metrics = new Metrics(this.registry, version);
+    this.metrics = new Metrics(this.registry, version, {
+      rttBucketsSeconds: config.metrics.rttBuckets,
+      nativeHistograms: config.metrics.nativeHistograms,
+    });
     this.metrics.configLoaded(true, this.clock.wallSeconds());
     this.status = new StatusBoard(this.clock);
     // Throws for a broken web config file, before anything listens or opens.
@@ -121,7 +126,13 @@ export class Service {
         probeContext: { ...probeContext, ...(this.capture ? { icmp: this.capture } : {}) },
         ...(options.resolver ? { resolver: options.resolver } : {}),
       },
-      fanOut(this.metrics.schedulerObserver, this.status.observer, logObserver(log), transitionObserver(log)),
+      fanOut(
+        this.metrics.schedulerObserver,
+        this.status.observer,
+        logObserver(log),
+        transitionObserver(log),
+        ...(options.observer ? [options.observer] : []),
+      ),
     );
     this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
@@ -178,6 +189,8 @@ export class Service {
       'responder.jitterMs': (next) => this.responder?.setFaults({ jitterMs: next.responder.jitterMs }),
       // Read on every request (see createApp's `lifecycle`): nothing to hand over.
       'web.enableLifecycle': () => {},
+      // Native buckets are kept either way: switching them on serves them whole, with no reset.
+      'metrics.nativeHistograms': (next) => this.metrics.setNativeHistograms(next.metrics.nativeHistograms),
     };
   }
 

@@ -1,4 +1,5 @@
 import { captureModes } from '../domain/ping.js';
+import { DEFAULT_RTT_BUCKETS_SECONDS, rttBuckets } from '../domain/rtt-buckets.js';
 import { targetSettings } from '../domain/target.js';
 import { anyString, boolean, hostList, integer, list, listenAddress, number, oneOf, optionalHost, stringList } from '../util/checks.js';
 import { logFormats } from '../util/log.js';
@@ -92,6 +93,19 @@ export const schema = {
       "Raw-socket ICMP capture, for the echo request's ICMP errors and errors counted apart (the handshake's come from each ping's socket without it): auto (on when permitted), on (refuse to start without CAP_NET_RAW), off.",
       'auto',
       oneOf(captureModes),
+    ),
+  },
+  metrics: {
+    rttBuckets: setting(
+      'Classic bucket upper bounds in seconds of tcpping_rtt_seconds and tcpping_connect_seconds (+Inf is added), increasing, at most 100. Default: 1, 1.5, 2.5, 3.5, 5, 7 per decade from 25 µs to 25 s.',
+      DEFAULT_RTT_BUCKETS_SECONDS,
+      rttBuckets,
+    ),
+    nativeHistograms: setting(
+      'Serve those histograms with native (exponential, 4.4%-wide) buckets too, to a Prometheus that asks for the protobuf format. Off: classic buckets only, for a Prometheus run with native histograms on whose rules and dashboards need the classic _bucket series (it keeps only the native ones).',
+      true,
+      boolean,
+      'live',
     ),
   },
   defaults: targetSettings,

@@ -4,11 +4,13 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { ReloadResult } from '../runtime/reloader.js';
 import type { StatusBoard } from '../status/status.js';
 import { systemClock } from '../util/clock.js';
+import { drainedOrClosed } from './backpressure.js';
+import { metricsRoute } from './metrics-route.js';
 import { renderIndex, type ServiceState } from './page.js';
 import { jsonChunks, Snapshots } from './snapshot.js';
 
 export interface AppDeps {
-  readonly metrics: Pick<Metrics, 'expositionChunks' | 'contentType'>;
+  readonly metrics: Pick<Metrics, 'expositionChunks'>;
   readonly status: StatusBoard;
   readonly version: string;
   /** True once the service listens and schedules. */
@@ -41,18 +43,6 @@ function targetFilter(query: Request['query']): ((name: string) => boolean) | un
   return (name) => names.has(name);
 }
 
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
-
 /**
  * Writes chunks with backpressure (a slow reader holds its own response, not the process) and
  * with the event loop free between two chunks: a 10 MB body is never one long stretch of copying
@@ -64,7 +54,7 @@ async function sendChunks(res: Response, chunks: AsyncIterable<string> | Iterabl
     if (!first) await yieldToLoop();
     first = false;
     if (res.destroyed) return; // the client went away
-    if (!res.write(chunk)) await drainedOrClosed(res);
+    if (!res.write(chunk)) await drainedOrClosed(res, res);
   }
   res.end();
 }
@@ -79,14 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.guard) app.use(deps.guard);
 
   const routes: [string, (req: Request, res: Response) => unknown][] = [
-    [
-      '/metrics',
-      async (_req, res) => {
-        // Streamed: a 3 MB body at thousands of targets is never one blocking write.
-        res.type(deps.metrics.contentType);
-        await sendChunks(res, deps.metrics.expositionChunks());
-      },
-    ],
+    ['/metrics', metricsRoute(deps.metrics)],
     ['/-/healthy', (_req, res) => res.type('text/plain').send('tcpping is Healthy.\n')],
     [
       '/-/ready',

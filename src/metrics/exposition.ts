@@ -1,4 +1,12 @@
-/** Pieces of the Prometheus text format, for the hand-written per-target families. */
+/** The two exposition formats /metrics serves, and pieces of the text one for the hand-written families. */
+export const expositionFormats = ['text', 'protobuf'] as const;
+export type ExpositionFormat = (typeof expositionFormats)[number];
+
+export const contentTypes: Record<ExpositionFormat, string> = {
+  text: 'text/plain; version=0.0.4; charset=utf-8',
+  protobuf: 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+};
+
 export function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }

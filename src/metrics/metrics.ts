@@ -4,18 +4,21 @@ import type { ResponderEvents } from '../responder/responder.js';
 import type { SchedulerObserver } from '../scheduler/scheduler.js';
 import { evictionReasons } from '../util/connection-slots.js';
 import { EventLoopDelay } from './event-loop.js';
-import { TargetSeries } from './target-series.js';
+import type { ExpositionFormat } from './exposition.js';
+import { registryProtobuf } from './registry-protobuf.js';
+import { TargetSeries, type TargetSeriesOptions } from './target-series.js';
 
 const LAG_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 /**
  * Every metric tcpping exports. Names, types and labels are a public contract (README.md, "Metrics
  * and HTTP"): dashboards and alerts depend on them. The per-target families live in TargetSeries (written
- * by hand, for scrape speed at thousands of targets); the service-wide ones and the process
- * metrics are prom-client's, on the injected registry.
+ * by hand, for scrape speed at thousands of targets, with native histograms); the service-wide ones
+ * and the process metrics are prom-client's, on the injected registry. Both are written in the text
+ * format or, for a scraper that asks for it, in the protobuf format.
  */
 export class Metrics {
-  readonly targets = new TargetSeries();
+  readonly targets: TargetSeries;
   readonly schedulerLag;
   readonly responderConnections;
   readonly responderConnectionsActive;
@@ -37,7 +40,9 @@ export class Metrics {
   constructor(
     readonly registry: Registry,
     version: string,
+    options: TargetSeriesOptions = {},
   ) {
+    this.targets = new TargetSeries(options);
     const registers = [registry];
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Counter<L>({ name, help, labelNames, registers });
@@ -125,21 +130,22 @@ export class Metrics {
     collectDefaultMetrics({ register: registry });
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
   /** The whole /metrics body: per-target families first, then the registry's. */
-  async exposition(): Promise<string> {
-    let text = '';
-    for await (const chunk of this.expositionChunks()) text += chunk;
-    return text;
+  async exposition(format: ExpositionFormat = 'text'): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.expositionChunks(format)) chunks.push(chunk);
+    return Buffer.concat(chunks);
   }
 
   /** The body in chunks, with the event loop free between them (see TargetSeries.chunks). */
-  async *expositionChunks(): AsyncGenerator<string> {
-    yield* this.targets.chunks();
-    yield await this.registry.metrics();
+  async *expositionChunks(format: ExpositionFormat): AsyncGenerator<Uint8Array> {
+    yield* this.targets.chunks(format);
+    yield format === 'text' ? Buffer.from(await this.registry.metrics()) : await registryProtobuf(this.registry);
+  }
+
+  /** metrics.nativeHistograms, also as a reload changes it. */
+  setNativeHistograms(on: boolean): void {
+    this.targets.nativeHistograms = on;
   }
 
   bindResponder(activeConnections: () => number): void {

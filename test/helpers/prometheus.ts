@@ -32,6 +32,14 @@ export function haveTools(t: TestContext, ...commands: string[]): boolean {
   return false;
 }
 
+/** The Accept headers Prometheus 2.42 sends with and without --enable-feature=native-histograms (read off its scrapes). */
+export const prometheusAccept = {
+  native:
+    'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+  classic:
+    'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+};
+
 export interface ToolResult {
   readonly status: number | null;
   readonly output: string;
@@ -43,10 +51,19 @@ export function promtool(...args: string[]): ToolResult {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+/** A native histogram in a query result: count, sum and [boundary rule, lower, upper, count] per bucket. */
+export interface HistogramValue {
+  readonly count: string;
+  readonly sum: string;
+  readonly buckets?: [number, string, string, string][];
+}
+
 export interface Sample {
   readonly metric: Record<string, string>;
   readonly value?: [number, string];
   readonly values?: [number, string][];
+  readonly histogram?: [number, HistogramValue];
+  readonly histograms?: [number, HistogramValue][];
 }
 
 export interface PrometheusOptions {
@@ -54,6 +71,8 @@ export interface PrometheusOptions {
   readonly targets: readonly string[];
   readonly ruleFiles?: readonly string[];
   readonly intervalSeconds?: number;
+  /** --enable-feature=native-histograms: scrapes ask for protobuf, and histograms with native buckets are stored only as native ones. */
+  readonly nativeHistograms?: boolean;
 }
 
 export interface Prometheus {
@@ -80,6 +99,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const url = `http://127.0.0.1:${port}`;
   const args = [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`];
   args.push(`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn');
+  if (options.nativeHistograms) args.push('--enable-feature=native-histograms');
   const child = spawn('prometheus', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -139,8 +159,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Finite numbers in a query result (instant or range). */
+/** Finite numbers in a query result (instant or range); a native histogram counts by its count. */
 export function finiteValues(samples: readonly Sample[]): number[] {
-  const raw = samples.flatMap((s) => (s.value ? [s.value] : (s.values ?? [])));
-  return raw.map(([, v]) => Number(v)).filter(Number.isFinite);
+  const raw = samples.flatMap((s) => [
+    ...(s.value ? [s.value[1]] : []),
+    ...(s.values ?? []).map(([, v]) => v),
+    ...(s.histogram ? [s.histogram[1].count] : []),
+    ...(s.histograms ?? []).map(([, h]) => h.count),
+  ]);
+  return raw.map(Number).filter(Number.isFinite);
 }

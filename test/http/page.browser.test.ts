@@ -125,14 +125,16 @@ describe('the status page in a real browser (Debian chromium via playwright-core
 
   test('the table matches /api/v1/targets: names, up/down, loss; each target has its chart', async () => {
     // A round may finish while the page loads. The API is read before and after the page: when
-    // both readings agree, no round finished in between and the page saw exactly that state.
+    // both readings agree, no round finished in between and the page saw exactly that state. The
+    // page and the API are snapshots rebuilt at most once a second each, so the page may also
+    // still show the state of a moment ago: then it is read again.
     const rounds = (api: ApiTarget[]) => api.map((t) => t.rounds).join(',');
     const seen = await (async () => {
       for (let attempt = 1; ; attempt++) {
         const before = (await (await page.request.get(`${base}/api/v1/targets`)).json()) as { data: ApiTarget[] };
         await page.goto(`${base}/`);
         const read = await readPage(page, base);
-        const stable = rounds(before.data) === rounds(read.api);
+        const stable = rounds(before.data) === rounds(read.api) && read.rows.map((r) => r.rounds).join(',') === rounds(read.api);
         if (stable || attempt === 30) return read;
       }
     })();

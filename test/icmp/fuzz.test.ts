@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PingTable } from '../../src/icmp/match.js';
 import { checksum, parseIcmp4, parseIcmp6 } from '../../src/icmp/parse.js';
-import { prng } from './packets.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * Structure-aware fuzzing of the ICMP parser: packets are built field by field (outer IPv4 options,

@@ -13,15 +13,3 @@ export function fixChecksum4(packet: Buffer): Buffer {
   packet.writeUInt16BE(checksum(packet.subarray(headerLength)), headerLength + 2);
   return packet;
 }
-
-/** A seeded PRNG (mulberry32), so a failing fuzz case can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

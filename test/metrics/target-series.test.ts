@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TargetSeries, targetFamilyNames } from '../../src/metrics/target-series.js';
+import { DEFAULT_RTT_BUCKETS_SECONDS } from '../../src/domain/rtt-buckets.js';
+import { bucketIndex } from '../../src/metrics/native-buckets.js';
+import { targetFamilyNames } from '../../src/metrics/target-families.js';
+import { TargetSeries } from '../../src/metrics/target-series.js';
 import { parseExposition } from '../helpers/exposition.js';
+import { nativeCounts, readMetricFamilies } from '../helpers/protobuf.js';
 
 const round = { sent: 4, received: 3, lossRatio: 0.25, rtt: { min: 0.001, avg: 0.002, max: 0.003, mdev: 0.0005 } };
 
@@ -20,7 +24,7 @@ test('per-target families: HELP/TYPE once each, values as recorded, histograms c
   series.icmpUnverified('a', { family: 4, type: 3, code: 13, reporter: '10.0.0.1' }, 'unconfirmed');
   series.icmpUnverified('a', { family: 4, type: 3, code: 13, reporter: '10.0.0.1' }, 'late');
   series.round('a', round);
-  const m = parseExposition(await series.render());
+  const m = parseExposition((await series.render()).toString());
   assert.deepEqual([...m.types.keys()], targetFamilyNames);
   assert.equal(m.value('tcpping_pings_sent_total', { target: 'a' }), 4);
   assert.equal(m.value('tcpping_pings_lost_total', { target: 'a', reason: 'unreachable' }), 1);
@@ -49,7 +53,7 @@ test('a round with no reply exports NaN RTT gauges and target_up 0', async () =>
   const series = new TargetSeries();
   series.add({ name: 'a', address: 'x:1', mode: 'connect' });
   series.round('a', { sent: 2, received: 0, lossRatio: 1, rtt: { min: null, avg: null, max: null, mdev: null } });
-  const text = await series.render();
+  const text = (await series.render()).toString();
   assert.match(text, /^tcpping_round_rtt_avg_seconds\{target="a"\} NaN$/m);
   assert.match(text, /^tcpping_target_up\{target="a"\} 0$/m);
 });
@@ -58,17 +62,127 @@ test('label values are escaped; metadata updates and removal take effect', async
   const series = new TargetSeries();
   const name = 'we"ird\\name\nx';
   series.add({ name, address: 'h:1', mode: 'echo' });
-  const m = parseExposition(await series.render());
+  const m = parseExposition((await series.render()).toString());
   assert.equal(m.value('tcpping_pings_sent_total', { target: name }), 0);
   series.update({ name, address: 'h:2', mode: 'connect' });
-  assert.ok(parseExposition(await series.render()).has('tcpping_target_info', { target: name, address: 'h:2', mode: 'connect' }));
+  assert.ok(
+    parseExposition((await series.render()).toString()).has('tcpping_target_info', { target: name, address: 'h:2', mode: 'connect' }),
+  );
   series.remove(name);
-  assert.equal(parseExposition(await series.render()).samples.length, 0);
+  assert.equal(parseExposition((await series.render()).toString()).samples.length, 0);
 });
 
-test('1,000 targets render to about 58,000 parseable lines', async () => {
+test('1,000 targets render to 100,000 parseable lines with the default buckets (2 × 40 for the histograms)', async () => {
   const series = new TargetSeries();
   for (let i = 0; i < 1000; i++) series.add({ name: `t${i}`, address: `h${i}:1`, mode: 'echo' });
-  const m = parseExposition(await series.render());
-  assert.equal(m.samples.length, 1000 * 58);
+  const m = parseExposition((await series.render()).toString());
+  assert.equal(m.samples.length, 1000 * 100);
+});
+
+/** The value of the text sample with this name and exactly these labels. */
+function textValue(m: ReturnType<typeof parseExposition>, name: string, labels: readonly { name: string; value: string }[]) {
+  const same = (s: (typeof m.samples)[number]) =>
+    s.name === name && Object.keys(s.labels).length === labels.length && labels.every((l) => s.labels[l.name] === l.value);
+  return m.samples.find(same)?.value;
+}
+
+test('text and protobuf carry the same series and numbers; native buckets only in protobuf, and only when switched on', async () => {
+  const series = new TargetSeries();
+  series.add({ name: 'a', address: '127.0.0.1:1', mode: 'echo', labels: { site: 'Zürich "A"\\n' } });
+  series.add({ name: 'b', address: '[::1]:2', mode: 'connect' });
+  const rtts = [0.0003, 0.03, 0.0301, 0.031, 0.2, 7];
+  for (const [seq, rttSeconds] of rtts.entries())
+    series.ping('a', { ok: true, value: { seq, rttSeconds, connectSeconds: rttSeconds / 2 } });
+  series.ping('a', {
+    ok: false,
+    error: { seq: 9, reason: 'unreachable', detail: 'x', icmp: { family: 4, type: 3, code: 1, reporter: '10.0.0.1' } },
+  });
+  series.icmpUnverified('a', { family: 6, type: 1, code: 1, reporter: 'fd00::1' }, 'late');
+  series.round('a', round);
+  series.round('b', { sent: 1, received: 0, lossRatio: 1, rtt: { min: null, avg: null, max: null, mdev: null } });
+
+  const text = parseExposition((await series.render('text')).toString());
+  const families = readMetricFamilies(await series.render('protobuf'));
+  assert.deepEqual(
+    families.map((f) => f.name),
+    targetFamilyNames,
+  );
+  let compared = 0;
+  for (const f of families) {
+    for (const metric of f.metrics) {
+      const h = metric.histogram;
+      if (!h) {
+        const expected = textValue(text, f.name, metric.labels);
+        assert.deepEqual(metric.counter ?? metric.gauge, expected, `${f.name} ${JSON.stringify(metric.labels)}`);
+        compared++;
+        continue;
+      }
+      assert.equal(h.sampleCount, textValue(text, `${f.name}_count`, metric.labels));
+      assert.equal(h.sampleSum, textValue(text, `${f.name}_sum`, metric.labels));
+      for (const b of h.buckets) {
+        assert.equal(
+          b.cumulativeCount,
+          textValue(text, `${f.name}_bucket`, [...metric.labels, { name: 'le', value: String(b.upperBound) }]),
+        );
+      }
+      assert.equal(h.buckets.length, DEFAULT_RTT_BUCKETS_SECONDS.length);
+      assert.equal(h.schema, 4);
+      compared++;
+    }
+  }
+  // Every text line was compared: a histogram is one protobuf metric and 40 lines of text.
+  assert.equal(compared, text.samples.length - 2 * 2 * (DEFAULT_RTT_BUCKETS_SECONDS.length + 2));
+
+  const rtt = families.find((f) => f.name === 'tcpping_rtt_seconds')?.metrics[0]?.histogram ?? assert.fail('no RTT histogram');
+  const expected = new Map<number, number>();
+  for (const v of rtts) expected.set(bucketIndex(v, 4), (expected.get(bucketIndex(v, 4)) ?? 0) + 1);
+  assert.deepEqual(nativeCounts(rtt), expected);
+
+  series.nativeHistograms = false;
+  const classicOnly = readMetricFamilies(await series.render('protobuf'));
+  for (const f of classicOnly.filter((family) => family.type === 4)) {
+    for (const m of f.metrics) assert.deepEqual([m.histogram?.schema, m.histogram?.positiveSpans], [0, []], f.name);
+  }
+});
+
+test('a configured bucket layout is what both formats carry', async () => {
+  const series = new TargetSeries({ rttBucketsSeconds: [0.001, 0.01] });
+  series.add({ name: 'a', address: 'h:1', mode: 'echo' });
+  series.ping('a', { ok: true, value: { seq: 1, rttSeconds: 0.005 } });
+  const text = parseExposition((await series.render('text')).toString());
+  assert.deepEqual(
+    text.samples.filter((s) => s.name === 'tcpping_rtt_seconds_bucket').map((s) => [s.labels.le, s.value]),
+    [
+      ['0.001', 0],
+      ['0.01', 1],
+      ['+Inf', 1],
+    ],
+  );
+  const h = readMetricFamilies(await series.render('protobuf')).find((f) => f.name === 'tcpping_rtt_seconds')?.metrics[0]?.histogram;
+  assert.deepEqual(
+    h?.buckets.map((b) => b.upperBound),
+    [0.001, 0.01],
+  );
+});
+
+test('a scrape lets the event loop turn about every 32 KiB it writes, in both formats', async () => {
+  const series = new TargetSeries();
+  for (let i = 0; i < 500; i++) {
+    series.add({ name: `t${i}`, address: `h${i}:1`, mode: 'echo' });
+    for (let n = 1; n <= 20; n++) series.ping(`t${i}`, { ok: true, value: { seq: n, rttSeconds: 0.001 * n * (1 + i / 500) } });
+  }
+  for (const format of ['text', 'protobuf'] as const) {
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const body = await series.render(format);
+    running = false;
+    // Every full 32 KiB inside a family is followed by a turn; a family's last part may not be.
+    const atLeast = Math.floor(body.length / (32 * 1024)) - targetFamilyNames.length;
+    assert.ok(turns >= atLeast && atLeast >= 5, `${format}: ${turns} turns for ${body.length} bytes`);
+  }
 });

@@ -77,10 +77,16 @@ test('the panels the issue asks for are there', () => {
   const props = (title: RegExp) => (find(title).fieldConfig?.overrides ?? []).flatMap((o) => o.properties.map((p) => p.id));
 
   assert.equal(find(/RTT heatmap/).type, 'heatmap');
-  assert.match(exprs(/RTT heatmap/), /tcpping_rtt_seconds_bucket/);
-  assert.match(exprs(/smoke/), /histogram_quantile\(0\.5,[\s\S]*histogram_quantile\(0\.1,[\s\S]*histogram_quantile\(0\.9,/);
+  assert.match(
+    exprs(/RTT heatmap/),
+    /^sum\(increase\(tcpping_rtt_seconds\{.*\}\[\$__rate_interval\]\)\) or sum by \(le\) \(increase\(tcpping_rtt_seconds_bucket\{/,
+  );
+  // The smoke is exact: the rounds' own figures, no histogram interpolation.
+  for (const k of ['min', 'avg', 'max', 'mdev']) assert.match(exprs(/smoke/), new RegExp(`tcpping_round_rtt_${k}_seconds`));
+  assert.doesNotMatch(exprs(/smoke/), /histogram_quantile/);
   assert.match(exprs(/smoke/), /tcpping_pings_lost_total/, 'loss in the smoke panel');
-  assert.ok(props(/smoke/).includes('custom.fillBelowTo'), 'the smoke is drawn between quantiles');
+  assert.ok(props(/smoke/).includes('custom.fillBelowTo'), 'the smoke is drawn between the rounds figures');
+  for (const p of [0.5, 0.9, 0.99]) assert.match(exprs(/RTT percentiles/), new RegExp(`histogram_quantile\\(${p},`));
   assert.match(exprs(/Loss ratio/), /tcpping_pings_lost_total/);
   assert.match(exprs(/Lost pings by reason/), /by \(target, reason\)/);
   assert.ok(props(/ICMP errors/).includes('mappings'), 'ICMP type/code named by value mappings');
@@ -101,6 +107,25 @@ test('the panels the issue asks for are there', () => {
   }
   const health = ['Scheduler lag', 'Event-loop lag', 'CPU', 'Memory', 'ICMP capture', 'Config reload'];
   for (const title of health) find(new RegExp(`^${title}`));
+});
+
+test('every quantile of tcpping_rtt_seconds and tcpping_connect_seconds is native first, classic otherwise, and says so', () => {
+  const panels = visiblePanels(dashboard).filter((p) =>
+    (p.targets ?? []).some((t) => /histogram_quantile\(.*tcpping_(rtt|connect)_seconds/.test(t.expr)),
+  );
+  assert.ok(panels.length >= 2);
+  for (const p of panels) {
+    for (const t of p.targets ?? []) {
+      if (!/histogram_quantile/.test(t.expr)) continue;
+      // histogram_quantile(q, sum [by (...)] (f(metric{...}[...]))) or histogram_quantile(q, sum by ([..., ]le) (f(metric_bucket{...}[...])))
+      const [, q, by, f, metric] =
+        /^histogram_quantile\(([\d.]+), sum(?: by \(([\w, ]+)\))? \((rate|increase)\((tcpping_\w+_seconds)\{/.exec(t.expr) ??
+        assert.fail(`${p.title}: ${t.expr}`);
+      const classic = `) or histogram_quantile(${q}, sum by (${by ? `${by}, ` : ''}le) (${f}(${metric}_bucket{`;
+      assert.ok(t.expr.includes(classic), `${p.title}: ${t.expr}`);
+    }
+    assert.match(p.description ?? '', /native histogram[\s\S]*classic buckets/, `${p.title}: the method in the description`);
+  }
 });
 
 test('every query uses only metric names the running service exports', async () => {

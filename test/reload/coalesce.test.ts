@@ -32,6 +32,7 @@ async function harness() {
     'responder.delayMs': () => {},
     'responder.jitterMs': () => {},
     'web.enableLifecycle': () => {},
+    'metrics.nativeHistograms': () => {},
   };
   const events = { configLoaded: () => {}, targetFilesLoaded: () => {} };
   const reloader = new Reloader(loadConfigFile(file, {}), { targets, events, log: silentLogger, clock, live, watchFiles: false });

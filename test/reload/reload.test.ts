@@ -7,6 +7,8 @@ import request from 'supertest';
 import { loadConfigFile } from '../../src/config/load.js';
 import { Service } from '../../src/service.js';
 import { parseExposition } from '../helpers/exposition.js';
+import { prometheusAccept } from '../helpers/prometheus.js';
+import { readMetricFamilies } from '../helpers/protobuf.js';
 import { closedPort } from '../helpers/servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tcpping-reload-'));
@@ -119,6 +121,50 @@ describe('reload as a diff (POST /-/reload)', () => {
     }
   });
 });
+
+describe('metrics settings on reload', () => {
+  test('metrics.nativeHistograms applies at once, with no reset; metrics.rttBuckets needs a restart', async () => {
+    const file = join(dir, 'native.json');
+    const port = await closedPort();
+    const targets = [{ name: 'a', address: `127.0.0.1:${port}` }];
+    writeConfig(file, port, targets);
+    const service = await Service.start(loadConfigFile(file));
+    const rtt = async () => {
+      const res = await request(service.app).get('/metrics').set('Accept', prometheusAccept.native).buffer(true).parse(binary).expect(200);
+      return readMetricFamilies(res.body).find((f) => f.name === 'tcpping_rtt_seconds')?.metrics[0]?.histogram;
+    };
+    try {
+      await waitForSent(service, 'a', 2);
+      assert.equal((await rtt())?.schema, 4);
+      writeConfig(file, port, targets, { metrics: { nativeHistograms: false } });
+      const off = await request(service.app).post('/-/reload').expect(200);
+      assert.match(off.text, /^Applied live: metrics\.nativeHistograms\.$/m);
+      const classic = await rtt();
+      assert.deepEqual([classic?.schema, classic?.positiveSpans], [0, []]);
+      const count = classic?.sampleCount ?? 0;
+      assert.ok(count >= 1);
+
+      writeConfig(file, port, targets, { metrics: { nativeHistograms: true, rttBuckets: [0.001, 1] } });
+      const on = await request(service.app).post('/-/reload').expect(200);
+      assert.match(on.text, /^Applied live: metrics\.nativeHistograms\.$/m);
+      assert.match(on.text, /^Changed, but needs a restart to take effect: metrics\.rttBuckets\.$/m);
+      const native = await rtt();
+      assert.equal(native?.schema, 4);
+      assert.ok((native?.sampleCount ?? 0) >= count, 'no reset');
+      assert.equal(native?.buckets.length, 37, 'the running bucket layout stays until a restart');
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
+/** supertest: the body as bytes (on Node, the response it hands a parser is the incoming stream). */
+function binary(res: unknown, done: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  const stream = res as NodeJS.ReadableStream;
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+}
 
 describe('a reload racing with shutdown', () => {
   test('stop() waits for the reload, and nothing is pinged after it', async () => {

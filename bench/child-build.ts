@@ -1,0 +1,78 @@
+import { gzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../src/config/load.js';
+import type { ExpositionFormat } from '../src/metrics/exposition.js';
+import { Metrics } from '../src/metrics/metrics.js';
+import { serveCommands } from './child.js';
+import { fillHistograms, type Mix } from './rtt-mix.js';
+
+/**
+ * Child: the metrics of N targets and nothing else (no pings, no HTTP), so a build of the /metrics
+ * body is timed alone: its wall time, and the longest the event loop waited for one of its chunks
+ * (what a ping callback could wait).
+ */
+const targets = Number(process.argv[2]);
+const config = loadConfig(
+  { targets: Array.from({ length: targets }, (_, i) => ({ name: `target-${i}`, address: `127.0.0.1:${10_000 + (i % 50_000)}` })) },
+  'bench',
+  {},
+);
+const metrics = new Metrics(new Registry(), 'bench');
+for (const target of config.targets) metrics.schedulerObserver.targetAdded?.(target);
+
+/** Runs `build` while a setImmediate ticker records the longest gap between its turns. */
+async function withLongestBlock(build: () => Promise<Buffer>): Promise<{ body: Buffer; blockMs: number }> {
+  let longest = 0;
+  let last = performance.now();
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const body = await build();
+  running = false;
+  return { body, blockMs: longest };
+}
+
+serveCommands(
+  {},
+  {
+    fill: (args) => {
+      const { mix, count } = args as { mix: Mix; count: number };
+      fillHistograms(metrics.schedulerObserver, targets, mix, count);
+      return null;
+    },
+    build: async (args) => {
+      const { format, n } = args as { format: ExpositionFormat; n: number };
+      const ms: number[] = [];
+      const cpuMs: number[] = [];
+      const blockMs: number[] = [];
+      // Unrecorded: the first build encodes every target's labels once, and warms up the JIT.
+      let body: Buffer = await metrics.exposition(format);
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const built = await withLongestBlock(() => metrics.exposition(format));
+        ms.push(performance.now() - t0);
+        const cpu = process.cpuUsage(c0);
+        cpuMs.push((cpu.user + cpu.system) / 1000);
+        blockMs.push(built.blockMs);
+        body = built.body;
+      }
+      const t0 = performance.now();
+      const zipped = gzipSync(body, { level: 1 });
+      const gzipMs = performance.now() - t0;
+      const series =
+        format === 'text'
+          ? body
+              .toString()
+              .split('\n')
+              .filter((line) => line !== '' && !line.startsWith('#')).length
+          : Number.NaN;
+      return { ms, cpuMs, blockMs, bytes: body.length, gzipBytes: zipped.length, gzipMs, series };
+    },
+  },
+);

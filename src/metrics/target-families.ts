@@ -1,0 +1,152 @@
+import { lossReasons } from '../domain/ping.js';
+import type { Target } from '../domain/target.js';
+import type { MetricType } from './family-writer.js';
+import { LatencyHistogram } from './latency-histogram.js';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** What tcpping_target_info shows of a target. */
+export type TargetInfo = Pick<Target, 'name' | 'address' | 'mode'> & { readonly labels?: Target['labels'] };
+
+/** The labels of tcpping_target_info: the user's, then the ones tcpping sets (which win). */
+const infoLabels = (t: TargetInfo): Labels => ({ ...t.labels, target: t.name, address: t.address, mode: t.mode });
+
+/**
+ * One target's numbers, and its series' names and labels as the writers encode them: built on the
+ * first scrape and kept, since they change only with the target's metadata.
+ */
+export class Series {
+  readonly sel: Labels;
+  info: Labels;
+  /** Text line prefixes per family (`name{labels} `, as UTF-8). */
+  readonly textPrefixes = new Map<Family, Uint8Array[]>();
+  /** Protobuf label pairs per family, one per series. */
+  readonly protoLabels = new Map<Family, Uint8Array[]>();
+  sent = 0;
+  readonly lost = new Float64Array(lossReasons.length);
+  readonly rtt: LatencyHistogram;
+  readonly connect: LatencyHistogram;
+  retransmits = 0;
+  stalled = 0;
+  readonly icmp = new Map<string, { labels: Labels; value: number }>();
+  readonly icmpUnverified = new Map<string, { labels: Labels; value: number }>();
+  lossRatio = 0;
+  rttSummary = { min: 0, avg: 0, max: 0, mdev: 0 };
+  skipped = 0;
+  up = 0;
+  addressChanges = 0;
+
+  constructor(
+    readonly name: string,
+    info: TargetInfo,
+    bucketsSeconds: readonly number[],
+  ) {
+    this.sel = { target: name };
+    this.info = infoLabels(info);
+    this.rtt = new LatencyHistogram(bucketsSeconds);
+    this.connect = new LatencyHistogram(bucketsSeconds);
+  }
+
+  setInfo(info: TargetInfo): void {
+    this.info = infoLabels(info);
+    this.textPrefixes.clear();
+    this.protoLabels.clear();
+  }
+}
+
+/** A family's series for one target: their label sets, and their values in the same order (or the histogram). */
+export interface Family {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labels: (t: Series) => readonly Labels[];
+  readonly values?: (t: Series) => ArrayLike<number>;
+  readonly histogram?: (t: Series) => LatencyHistogram;
+  /** Series that come and go (one per ICMP type and code seen): their encodings are not cached. */
+  readonly volatile?: boolean;
+}
+
+const one = (t: Series) => [t.sel];
+const counter = (name: string, help: string, value: (t: Series) => number): Family => ({
+  name,
+  type: 'counter',
+  help,
+  labels: one,
+  values: (t) => [value(t)],
+});
+const gauge = (name: string, help: string, value: (t: Series) => number): Family => ({ ...counter(name, help, value), type: 'gauge' });
+/** A series per ICMP version, type and code seen (and reason): they come and go, so they are not cached. */
+const icmpCounter = (name: string, help: string, pick: (t: Series) => Map<string, { labels: Labels; value: number }>): Family => ({
+  name,
+  type: 'counter',
+  help,
+  labels: (t) => [...pick(t).values()].map((s) => s.labels),
+  values: (t) => [...pick(t).values()].map((s) => s.value),
+  volatile: true,
+});
+const histogram = (name: string, help: string, pick: (t: Series) => LatencyHistogram): Family => ({
+  name,
+  type: 'histogram',
+  help,
+  labels: one,
+  histogram: pick,
+});
+
+/** Every per-target family, in the order of /metrics. */
+export const families: readonly Family[] = [
+  counter('tcpping_pings_sent_total', 'Pings started.', (t) => t.sent),
+  {
+    name: 'tcpping_pings_lost_total',
+    type: 'counter',
+    help: 'Pings without a valid reply, by reason.',
+    labels: (t) => lossReasons.map((reason) => ({ ...t.sel, reason })),
+    values: (t) => t.lost,
+  },
+  histogram('tcpping_rtt_seconds', 'Round-trip time of each successful ping.', (t) => t.rtt),
+  histogram('tcpping_connect_seconds', "TCP handshake time (the kernel's, where it can be asked).", (t) => t.connect),
+  counter(
+    'tcpping_connect_retransmits_total',
+    "SYNs the kernel retransmitted during this target's pings (tcpi_total_retrans): loss that TCP hid when the handshake then completed.",
+    (t) => t.retransmits,
+  ),
+  icmpCounter(
+    'tcpping_icmp_errors_total',
+    "ICMP errors that explain this target's lost pings, by ICMP version, type and code.",
+    (t) => t.icmp,
+  ),
+  icmpCounter(
+    'tcpping_icmp_errors_unverified_total',
+    "ICMP errors about this target's pings that changed no verdict, by ICMP version, type, code and reason: late (after the ping ended) or unconfirmed (the kernel did not act on it for the ping's socket, e.g. forged).",
+    (t) => t.icmpUnverified,
+  ),
+  counter(
+    'tcpping_pings_stalled_total',
+    "Pings the event loop got to more than 20 ms after the kernel's record (a stall): their verdict and figures came from the kernel.",
+    (t) => t.stalled,
+  ),
+  gauge('tcpping_round_loss_ratio', 'Loss of the last completed round, 0..1.', (t) => t.lossRatio),
+  gauge('tcpping_round_rtt_min_seconds', 'Minimum RTT of the last completed round (NaN if no reply).', (t) => t.rttSummary.min),
+  gauge('tcpping_round_rtt_avg_seconds', 'Average RTT of the last completed round (NaN if no reply).', (t) => t.rttSummary.avg),
+  gauge('tcpping_round_rtt_max_seconds', 'Maximum RTT of the last completed round (NaN if no reply).', (t) => t.rttSummary.max),
+  gauge('tcpping_round_rtt_mdev_seconds', 'RTT mean deviation of the last completed round, as ping prints it.', (t) => t.rttSummary.mdev),
+  counter(
+    'tcpping_rounds_skipped_total',
+    'Rounds not started because the previous round of the target was still running.',
+    (t) => t.skipped,
+  ),
+  gauge('tcpping_target_up', '1 if the last round got any reply.', (t) => t.up),
+  {
+    name: 'tcpping_target_info',
+    type: 'gauge',
+    help: 'Target metadata and user labels; always 1.',
+    labels: (t) => [t.info],
+    values: () => [1],
+  },
+  counter(
+    'tcpping_target_address_changes_total',
+    "Times a target's host name resolved to a different address than the round before.",
+    (t) => t.addressChanges,
+  ),
+];
+
+export const targetFamilyNames = families.map((f) => f.name);

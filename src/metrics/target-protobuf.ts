@@ -1,0 +1,57 @@
+import { yieldToLoop } from './exposition.js';
+import { type ClassicLayout, encodeLabels, familyHeader, type MetricFamilyWriter } from './family-writer.js';
+import { type Family, families, type Series } from './target-families.js';
+
+/** The per-target families in the protobuf format: histograms with classic and (when wanted) native buckets. */
+const headers = new Map(families.map((f) => [f, familyHeader(f.name, f.help, f.type)]));
+
+function labelsOf(f: Family, t: Series): Uint8Array[] {
+  const cached = f.volatile ? undefined : t.protoLabels.get(f);
+  if (cached) return cached;
+  const labels = f.labels(t).map(encodeLabels);
+  if (!f.volatile) t.protoLabels.set(f, labels);
+  return labels;
+}
+
+export interface ProtobufOptions {
+  readonly layout: ClassicLayout;
+  /** Whether histograms carry their native buckets too. */
+  readonly native: boolean;
+  /** Bytes written between two turns of the event loop. */
+  readonly chunkBytes: number;
+}
+
+/**
+ * One delimited MetricFamily per family, each yielded whole (its length prefix needs its size),
+ * with a turn of the event loop after about every `chunkBytes` written while it is built.
+ */
+export async function* protobufChunks(
+  w: MetricFamilyWriter,
+  targets: readonly Series[],
+  options: ProtobufOptions,
+): AsyncGenerator<Uint8Array> {
+  let yieldedAt = 0;
+  for (const f of families) {
+    w.beginFamily(headers.get(f) as Uint8Array);
+    for (const t of targets) {
+      const labels = labelsOf(f, t);
+      if (f.histogram) {
+        const h = f.histogram(t);
+        w.histogram(labels[0] as Uint8Array, h, options.layout, options.native ? h.native : undefined);
+      } else {
+        const values = (f.values as (t: Series) => ArrayLike<number>)(t);
+        for (let i = 0; i < labels.length; i++) {
+          if (f.type === 'counter') w.counter(labels[i] as Uint8Array, values[i] as number);
+          else w.gauge(labels[i] as Uint8Array, values[i] as number);
+        }
+      }
+      if (w.length - yieldedAt >= options.chunkBytes) {
+        await yieldToLoop();
+        yieldedAt = w.length;
+      }
+    }
+    w.endFamily();
+    if (w.length > 0) yield w.take();
+    yieldedAt = 0;
+  }
+}
