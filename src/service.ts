@@ -91,6 +91,7 @@ export class Service {
     this.metrics = new Metrics(this.registry, version, {
       rttBucketsSeconds: config.metrics.rttBuckets,
       nativeHistograms: config.metrics.nativeHistograms,
+      drop: config.metrics.drop,
     });
     this.metrics.configLoaded(true, this.clock.wallSeconds());
     this.status = new StatusBoard(this.clock);
@@ -191,6 +192,8 @@ export class Service {
       'web.enableLifecycle': () => {},
       // Native buckets are kept either way: switching them on serves them whole, with no reset.
       'metrics.nativeHistograms': (next) => this.metrics.setNativeHistograms(next.metrics.nativeHistograms),
+      // Counts are kept for dropped series too: served again, they continue where they were.
+      'metrics.drop': (next) => this.metrics.setDrop(next.metrics.drop),
     };
   }
 

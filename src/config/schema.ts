@@ -4,6 +4,7 @@ import { targetSettings } from '../domain/target.js';
 import { anyString, boolean, hostList, integer, list, listenAddress, number, oneOf, optionalHost, stringList } from '../util/checks.js';
 import { logFormats } from '../util/log.js';
 import { type Setting, type SettingValue, type SettingValues, setting } from '../util/setting.js';
+import { seriesDropList } from './series-drop.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -105,6 +106,12 @@ export const schema = {
       'Serve those histograms with native (exponential, 4.4%-wide) buckets too, to a Prometheus that asks for the protobuf format. Off: classic buckets only, for a Prometheus run with native histograms on whose rules and dashboards need the classic _bucket series (it keeps only the native ones).',
       true,
       boolean,
+      'live',
+    ),
+    drop: setting(
+      'Per-target series not to serve: family names (e.g. tcpping_round_rtt_mdev_seconds), or tcpping_rtt_seconds_bucket / tcpping_connect_seconds_bucket for the classic buckets alone, which a Prometheus that stores native histograms does not keep: text scrapers then get _bucket{le="+Inf"}, _sum and _count, as a native-only histogram of client_golang serves them. Applied from the next scrape.',
+      [],
+      seriesDropList,
       'live',
     ),
   },

@@ -148,6 +148,11 @@ export class Metrics {
     this.targets.nativeHistograms = on;
   }
 
+  /** metrics.drop, also as a reload changes it. */
+  setDrop(drop: readonly string[]): void {
+    this.targets.setDrop(drop);
+  }
+
   bindResponder(activeConnections: () => number): void {
     this.activeConnections = activeConnections;
   }

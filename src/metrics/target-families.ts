@@ -1,5 +1,6 @@
 import { lossReasons } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
+import type { TargetFamilyName } from '../domain/target-series-names.js';
 import type { MetricType } from './family-writer.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
@@ -56,7 +57,7 @@ export class Series {
 
 /** A family's series for one target: their label sets, and their values in the same order (or the histogram). */
 export interface Family {
-  readonly name: string;
+  readonly name: TargetFamilyName;
   readonly type: MetricType;
   readonly help: string;
   readonly labels: (t: Series) => readonly Labels[];
@@ -67,16 +68,23 @@ export interface Family {
 }
 
 const one = (t: Series) => [t.sel];
-const counter = (name: string, help: string, value: (t: Series) => number): Family => ({
+const counter = (name: TargetFamilyName, help: string, value: (t: Series) => number): Family => ({
   name,
   type: 'counter',
   help,
   labels: one,
   values: (t) => [value(t)],
 });
-const gauge = (name: string, help: string, value: (t: Series) => number): Family => ({ ...counter(name, help, value), type: 'gauge' });
+const gauge = (name: TargetFamilyName, help: string, value: (t: Series) => number): Family => ({
+  ...counter(name, help, value),
+  type: 'gauge',
+});
 /** A series per ICMP version, type and code seen (and reason): they come and go, so they are not cached. */
-const icmpCounter = (name: string, help: string, pick: (t: Series) => Map<string, { labels: Labels; value: number }>): Family => ({
+const icmpCounter = (
+  name: TargetFamilyName,
+  help: string,
+  pick: (t: Series) => Map<string, { labels: Labels; value: number }>,
+): Family => ({
   name,
   type: 'counter',
   help,
@@ -84,7 +92,7 @@ const icmpCounter = (name: string, help: string, pick: (t: Series) => Map<string
   values: (t) => [...pick(t).values()].map((s) => s.value),
   volatile: true,
 });
-const histogram = (name: string, help: string, pick: (t: Series) => LatencyHistogram): Family => ({
+const histogram = (name: TargetFamilyName, help: string, pick: (t: Series) => LatencyHistogram): Family => ({
   name,
   type: 'histogram',
   help,
@@ -150,3 +158,18 @@ export const families: readonly Family[] = [
 ];
 
 export const targetFamilyNames = families.map((f) => f.name);
+
+/** What a scrape writes of the per-target families (metrics.drop taken out). */
+export interface Selection {
+  readonly families: readonly Family[];
+  /** Histograms whose classic buckets are dropped: they keep their count and sum (and native buckets). */
+  readonly withoutClassic: ReadonlySet<Family>;
+}
+
+export function selectFamilies(drop: readonly string[]): Selection {
+  const dropped = new Set(drop);
+  return {
+    families: families.filter((f) => !dropped.has(f.name)),
+    withoutClassic: new Set(families.filter((f) => f.histogram && dropped.has(`${f.name}_bucket`))),
+  };
+}

@@ -3,7 +3,7 @@ import { DEFAULT_RTT_BUCKETS_SECONDS } from '../domain/rtt-buckets.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { ExpositionFormat } from './exposition.js';
 import { ClassicLayout, MetricFamilyWriter } from './family-writer.js';
-import { type Labels, Series, type TargetInfo } from './target-families.js';
+import { type Labels, type Selection, Series, selectFamilies, type TargetInfo } from './target-families.js';
 import { protobufChunks } from './target-protobuf.js';
 import { textChunks } from './target-text.js';
 
@@ -33,6 +33,8 @@ export interface TargetSeriesOptions {
   readonly rttBucketsSeconds?: readonly number[];
   /** Whether protobuf scrapes get native histograms (metrics.nativeHistograms). */
   readonly nativeHistograms?: boolean;
+  /** Per-target series not served (metrics.drop). */
+  readonly drop?: readonly string[];
 }
 
 /**
@@ -44,6 +46,8 @@ export interface TargetSeriesOptions {
 export class TargetSeries {
   /** Switched by a reload: native buckets are kept either way, so switching on shows them whole. */
   nativeHistograms: boolean;
+  /** What a scrape writes: switched by a reload (metrics.drop); the numbers behind it are kept either way. */
+  private selection: Selection;
   private readonly targets = new Map<string, Series>();
   private readonly bucketsSeconds: readonly number[];
   private readonly layout: ClassicLayout;
@@ -54,6 +58,12 @@ export class TargetSeries {
     this.bucketsSeconds = options.rttBucketsSeconds ?? DEFAULT_RTT_BUCKETS_SECONDS;
     this.layout = new ClassicLayout(this.bucketsSeconds);
     this.nativeHistograms = options.nativeHistograms ?? true;
+    this.selection = selectFamilies(options.drop ?? []);
+  }
+
+  /** metrics.drop: from the next scrape on. A family served again shows its counts whole, as they were kept. */
+  setDrop(drop: readonly string[]): void {
+    this.selection = selectFamilies(drop);
   }
 
   /** A configured target's series all exist, at 0, from the moment it is added. */
@@ -130,12 +140,17 @@ export class TargetSeries {
   async *chunks(format: ExpositionFormat): AsyncGenerator<Uint8Array> {
     const targets = [...this.targets.values()];
     if (format === 'text') {
-      yield* textChunks(targets, CHUNK_BYTES);
+      yield* textChunks(targets, this.selection, CHUNK_BYTES);
       return;
     }
     const writer = this.idleWriters.pop() ?? new MetricFamilyWriter();
     try {
-      yield* protobufChunks(writer, targets, { layout: this.layout, native: this.nativeHistograms, chunkBytes: CHUNK_BYTES });
+      yield* protobufChunks(writer, targets, {
+        layout: this.layout,
+        selection: this.selection,
+        native: this.nativeHistograms,
+        chunkBytes: CHUNK_BYTES,
+      });
     } finally {
       writer.reset();
       this.idleWriters.push(writer);

@@ -33,6 +33,7 @@ async function harness() {
     'responder.jitterMs': () => {},
     'web.enableLifecycle': () => {},
     'metrics.nativeHistograms': () => {},
+    'metrics.drop': () => {},
   };
   const events = { configLoaded: () => {}, targetFilesLoaded: () => {} };
   const reloader = new Reloader(loadConfigFile(file, {}), { targets, events, log: silentLogger, clock, live, watchFiles: false });
