@@ -29,7 +29,7 @@ const plan = quick
       scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 5000, phaseMs: 5000, pairs: 1 },
-      series: { targets: 10_000, intervalMs: 10_000, warmupMs: 12_000, phaseMs: 5000, pairs: 2, builds: 10, reloads: 2 },
+      series: { targets: 10_000, intervalMs: 10_000, warmupMs: 12_000, phaseMs: 5000, pairs: 2, builds: 6, reloads: 2 },
       abuse: { bin, legitMs: 5000 },
       wire: { pairs: 200, reps: 2 },
     }

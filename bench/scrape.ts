@@ -44,7 +44,8 @@ const NATIVE_HEADERS = {
 function timedGet(url: string): Promise<{ ms: number; bytes: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const req = get(url, { headers: NATIVE_HEADERS, timeout: 10_000 }, (res) => {
+    // A socket idle this long fails the GET: 60 s, for 10,000 targets on a machine shared with others.
+    const req = get(url, { headers: NATIVE_HEADERS, timeout: 60_000 }, (res) => {
       let bytes = 0;
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;

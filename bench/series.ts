@@ -1,5 +1,5 @@
 import { spawnChild } from './child.js';
-import type { Row } from './report.js';
+import { printTable, type Row } from './report.js';
 import { runScrape, type ScrapeOptions } from './scrape.js';
 import { median, sleep } from './stats.js';
 
@@ -81,12 +81,24 @@ async function runReloads(options: SeriesOptions): Promise<{ rows: Row[]; raw: u
   return { rows, raw };
 }
 
+/** Each part's rows as soon as it ends (printed: a later part failing on a busy machine loses nothing). */
+async function part(name: string, log: (line: string) => void, run: () => Promise<{ rows: Row[]; raw: unknown }>) {
+  log(`  ${name}…`);
+  try {
+    const r = await run();
+    printTable(r.rows);
+    return r;
+  } catch (error) {
+    log(`  ${name} failed: ${(error as Error).message}`);
+    return { rows: [], raw: { error: String(error) } };
+  }
+}
+
 export async function runSeries(options: SeriesOptions, log: (line: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
-  log(`  default series, ${options.targets} targets…`);
-  const full = await runScrape({ ...options, section: 'series default' });
-  log(`  lean series (metrics.drop: ${leanDrop.join(', ')})…`);
-  const lean = await runScrape({ ...options, drop: leanDrop, section: 'series lean' });
-  log(`  reloads of ${options.targets} targets…`);
-  const reloads = await runReloads(options);
+  const full = await part(`default series, ${options.targets} targets`, log, () => runScrape({ ...options, section: 'series default' }));
+  const lean = await part(`lean series (metrics.drop: ${leanDrop.join(', ')})`, log, () =>
+    runScrape({ ...options, drop: leanDrop, section: 'series lean' }),
+  );
+  const reloads = await part(`reloads of ${options.targets} targets`, log, () => runReloads(options));
   return { rows: [...full.rows, ...lean.rows, ...reloads.rows], raw: { full: full.raw, lean: lean.raw, reloads: reloads.raw } };
 }
