@@ -70,9 +70,9 @@ async function builds(child: Child, n: number): Promise<{ text: Build; protobuf:
 }
 
 /** Build times of the body alone (no pings, no HTTP): an hour of RTTs of the realistic mix, then the worst case. */
-async function buildAlone(
-  options: ScrapeOptions,
-): Promise<{ realistic: { text: Build; protobuf: Build }; worst: { text: Build; protobuf: Build } }> {
+export type Built = { realistic: { text: Build; protobuf: Build }; worst: { text: Build; protobuf: Build } };
+
+export async function buildAlone(options: ScrapeOptions): Promise<Built> {
   const child = await spawnChild('./child-build.ts', [String(options.targets), JSON.stringify(options.drop ?? [])]);
   try {
     await child.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);
@@ -99,7 +99,16 @@ async function scrapePhase(webPort: number, staticPort: number, phaseMs: number,
 }
 
 export async function runScrape(options: ScrapeOptions): Promise<{ rows: Row[]; raw: Record<string, unknown> }> {
-  const { realistic, worst } = await buildAlone(options);
+  const built = await buildAlone(options);
+  const loaded = await runLoaded(options);
+  const [realistic, worst] = builtRows(options, built);
+  return { rows: [...realistic, ...loadedRows(options, loaded), ...worst], raw: { options, ...built, ...loaded } };
+}
+
+export type Loaded = { backToBack: Phase[]; paced: Phase[]; taps: Taps };
+
+/** The service with `targets` targets, quiet and scrape phases alternating. */
+export async function runLoaded(options: ScrapeOptions): Promise<Loaded> {
   const responder = await spawnChild('./child-server.ts', ['responder']);
   let load: Child | undefined;
   try {
@@ -108,7 +117,7 @@ export async function runScrape(options: ScrapeOptions): Promise<{ rows: Row[]; 
     const { webPort, staticPort } = await load.rpc<{ webPort: number; staticPort: number }>('start');
     await sleep(options.warmupMs);
     await load.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);
-    await load.rpc('prepareStatic');
+    await load.rpc('prepareStatic', undefined, 300_000);
     const backToBack: Phase[] = [];
     const paced: Phase[] = [];
     for (let pair = 0; pair < options.pairs; pair++) {
@@ -123,23 +132,11 @@ export async function runScrape(options: ScrapeOptions): Promise<{ rows: Row[]; 
       paced.push(await scrapePhase(webPort, staticPort, options.phaseMs, 1000));
     }
     await load.rpc('phase', undefined);
-    const taps = await load.rpc<Taps>('taps');
-    return {
-      rows: rows(options, { backToBack, paced, taps, realistic, worst }),
-      raw: { options, backToBack, paced, taps, realistic, worst },
-    };
+    return { backToBack, paced, taps: await load.rpc<Taps>('taps') };
   } finally {
     await load?.stop();
     await responder.stop();
   }
-}
-
-interface Results {
-  readonly backToBack: Phase[];
-  readonly paced: Phase[];
-  readonly taps: Taps;
-  readonly realistic: { text: Build; protobuf: Build };
-  readonly worst: { text: Build; protobuf: Build };
 }
 
 const KiB = 1024;
@@ -171,10 +168,19 @@ function buildRows(section: string, label: string, b: { text: Build; protobuf: B
   ];
 }
 
-function rows(options: ScrapeOptions, r: Results): Row[] {
+/** The rows of the builds alone: an hour of RTTs, and the worst case. */
+export function builtRows(options: ScrapeOptions, b: Built): [Row[], Row[]] {
   const section = options.section ?? 'd scrape';
   // 50 ms at 1,000 targets (the README's), 250 ms at 10,000 (issue 15's).
   const goal = `goal < ${options.targets > 1000 ? 250 : 50} ms p99`;
+  return [
+    buildRows(section, 'alone, an hour of RTTs', b.realistic, goal),
+    buildRows(section, 'alone, worst case (every histogram 50 µs-30 s)', b.worst, goal),
+  ];
+}
+
+export function loadedRows(options: ScrapeOptions, r: Loaded): Row[] {
+  const section = options.section ?? 'd scrape';
   const scrapes = r.backToBack.reduce((n, p) => n + p.ms.length, 0);
   const p50 = r.backToBack.map((p) => median(p.ms));
   const p99 = r.backToBack.map((p) => percentile(p.ms, 99));
@@ -191,7 +197,6 @@ function rows(options: ScrapeOptions, r: Results): Row[] {
     return { section, name, unit: 'µs', ours, floor, ratio, note: note ? `${note}; ${added}` : added };
   };
   return [
-    ...buildRows(section, 'alone, an hour of RTTs', r.realistic, goal),
     {
       section,
       name: 'GET /metrics p50 (protobuf, gzip)',
@@ -208,6 +213,5 @@ function rows(options: ScrapeOptions, r: Results): Row[] {
     versusQuiet('paced', 'ping RTT p99, scraping once a second', 'rttUs', 'p99', 'goal: < 1 ms added'),
     versusQuiet('scrape', 'scheduler lag p50, scraping back to back', 'lagUs', 'p50'),
     versusQuiet('scrape', 'scheduler lag p99, scraping back to back', 'lagUs', 'p99'),
-    ...buildRows(section, 'alone, worst case (every histogram 50 µs-30 s)', r.worst, goal),
   ];
 }

@@ -1,6 +1,6 @@
 import { spawnChild } from './child.js';
 import { printTable, type Row } from './report.js';
-import { runScrape, type ScrapeOptions } from './scrape.js';
+import { buildAlone, builtRows, loadedRows, runLoaded, type ScrapeOptions } from './scrape.js';
 import { median, sleep } from './stats.js';
 
 /**
@@ -95,10 +95,31 @@ async function part(name: string, log: (line: string) => void, run: () => Promis
 }
 
 export async function runSeries(options: SeriesOptions, log: (line: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
-  const full = await part(`default series, ${options.targets} targets`, log, () => runScrape({ ...options, section: 'series default' }));
-  const lean = await part(`lean series (metrics.drop: ${leanDrop.join(', ')})`, log, () =>
-    runScrape({ ...options, drop: leanDrop, section: 'series lean' }),
-  );
+  const profiles = [
+    { name: 'default', options: { ...options, section: 'series default' } },
+    { name: 'lean', options: { ...options, drop: leanDrop, section: 'series lean' } },
+  ];
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+  // The builds alone first: they are what a busy machine disturbs least.
+  for (const p of profiles) {
+    const r = await part(`/metrics of ${options.targets} targets built alone, ${p.name} series`, log, async () => {
+      const built = await buildAlone(p.options);
+      return { rows: builtRows(p.options, built).flat(), raw: built };
+    });
+    rows.push(...r.rows);
+    raw[`${p.name} built`] = r.raw;
+  }
+  for (const p of profiles) {
+    const r = await part(`${options.targets} targets pinged, scraped, ${p.name} series`, log, async () => {
+      const loaded = await runLoaded(p.options);
+      return { rows: loadedRows(p.options, loaded), raw: loaded };
+    });
+    rows.push(...r.rows);
+    raw[`${p.name} loaded`] = r.raw;
+  }
   const reloads = await part(`reloads of ${options.targets} targets`, log, () => runReloads(options));
-  return { rows: [...full.rows, ...lean.rows, ...reloads.rows], raw: { full: full.raw, lean: lean.raw, reloads: reloads.raw } };
+  rows.push(...reloads.rows);
+  raw.reloads = reloads.raw;
+  return { rows, raw };
 }
