@@ -1,6 +1,17 @@
 import { formatIPv4, formatIPv6 } from '../util/ip.js';
 import { libc, type Scratch } from './libc.js';
-import { AF_INET, AF_INET6, IP_RECVERR, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, MSG_DONTWAIT, MSG_ERRQUEUE } from './linux.js';
+import {
+  AF_INET,
+  AF_INET6,
+  IP_RECVERR,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_RECVERR,
+  MSG_DONTWAIT,
+  MSG_ERRQUEUE,
+  SCM_TIMESTAMPNS,
+  SOL_SOCKET,
+} from './linux.js';
 
 /**
  * One entry of a socket's error queue: struct sock_extended_err, the host that sent the error
@@ -22,6 +33,12 @@ export interface QueuedError {
   readonly destinationPort: number | undefined;
   readonly quotedSourcePort: number | undefined;
   readonly quotedSeq: number | undefined;
+  /**
+   * When the error arrived, in ns of CLOCK_REALTIME (SCM_TIMESTAMPNS), on a socket with
+   * SO_TIMESTAMPNS on. The kernel stamps a packet on arrival only while receive timestamps are
+   * wanted somewhere on the host; otherwise it stamps it when it is read (see holdReceiveTimestamps).
+   */
+  readonly receivedAtNs?: bigint;
 }
 
 /** A struct sockaddr_in / sockaddr_in6 in `bytes` (`length` of them), as text and port. Pure. */
@@ -43,17 +60,21 @@ export function decodeErrorMessage(control: Uint8Array, name: Uint8Array, data: 
   const view = new DataView(control.buffer, control.byteOffset, control.length);
   const destination = decodeSockaddr(name, name.length);
   const payload = new DataView(data.buffer, data.byteOffset, data.length);
+  let error: Omit<QueuedError, 'receivedAtNs'> | undefined;
+  let receivedAtNs: bigint | undefined;
   for (let at = 0; at + 16 <= control.length; ) {
     // struct cmsghdr: size_t cmsg_len, int cmsg_level, int cmsg_type, then the data (aligned to 8).
     const length = Number(view.getBigUint64(at, true));
-    if (length < 16 || at + length > control.length) return undefined;
+    if (length < 16 || at + length > control.length) break;
     const level = view.getInt32(at + 8, true);
     const type = view.getInt32(at + 12, true);
-    if ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) {
+    if (level === SOL_SOCKET && type === SCM_TIMESTAMPNS && length >= 32) {
+      receivedAtNs = view.getBigInt64(at + 16, true) * 1_000_000_000n + view.getBigInt64(at + 24, true);
+    } else if ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) {
       if (length < 32) return undefined;
       const ee = at + 16;
       const offender = decodeSockaddr(control.subarray(ee + 16, at + length), length - 32);
-      return {
+      error = {
         errno: view.getUint32(ee, true),
         origin: view.getUint8(ee + 4),
         type: view.getUint8(ee + 5),
@@ -68,7 +89,8 @@ export function decodeErrorMessage(control: Uint8Array, name: Uint8Array, data: 
     }
     at += (length + 7) & ~7;
   }
-  return undefined;
+  if (!error) return undefined;
+  return receivedAtNs === undefined ? error : { ...error, receivedAtNs };
 }
 
 // The scratch block handed to recvmsg: msghdr, iovec, msg_name, payload, control messages.

@@ -4,7 +4,11 @@
  * them differently, so the bindings refuse to load there (see libc.ts) rather than guess.
  */
 export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
 export const SO_ERROR = 4;
+/** Receive timestamps in ns (SO_TIMESTAMPNS_OLD; the control message has the same number). */
+export const SO_TIMESTAMPNS = 35;
+export const SCM_TIMESTAMPNS = 35;
 export const IPPROTO_IP = 0;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_IPV6 = 41;
@@ -16,10 +20,12 @@ export const TCP_INFO = 11;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_ERRQUEUE = 0x2000;
+export const CLOCK_REALTIME = 0;
 /** ioctl: bytes waiting in the receive queue (== FIONREAD). */
 export const SIOCINQ = 0x541b;
 /** sock_extended_err.ee_origin of an ICMP / ICMPv6 error. */
