@@ -23,7 +23,7 @@ const settings: TracerSettings = {
 };
 const clean = summarizeRound(10, Array(10).fill(0.001));
 const lossy = summarizeRound(10, Array(5).fill(0.001));
-const targets = (n: number): Target[] =>
+const targets = (n: number): readonly Target[] =>
   loadConfig({ targets: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, address: `10.9.0.${i + 1}:443` })) }, 'test', {}).targets;
 
 /** A tracer over a scripted network: each trace takes `takesMs`, its hop 2 answers from `router()`. */
@@ -67,7 +67,7 @@ function harness(s: Partial<TracerSettings> = {}, takesMs = 5000) {
     { ...settings, ...s },
     { clock, trace, report: { pathTraced: (name, report) => reports.push({ at: clock.nowMs(), name, report }) } },
   );
-  const add = (list: Target[]) => {
+  const add = (list: readonly Target[]) => {
     for (const t of list) {
       tracer.observer.targetAdded?.(t);
       tracer.observer.addressResolved?.(t.name, t.host);
