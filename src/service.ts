@@ -76,6 +76,8 @@ export class Service {
   private readonly capture: IcmpCapture | undefined;
   /** Traces targets' paths when they begin to lose pings; undefined where the kernel bindings cannot load. */
   private readonly tracer: PathTracer | undefined;
+  /** Receive timestamps held on while the service runs, so every trace's answers carry their arrival time. */
+  private releaseTimestamps: (() => void) | undefined;
   /** Child loggers keep the level they were made with: a reload sets theirs too. */
   private readonly childLogs: Logger[] = [];
   private readonly logSummaries: LogSummary[] = [];
@@ -215,6 +217,7 @@ export class Service {
       this.log.warn({ reason: kernel.unavailable }, 'path tracing unavailable: no trace when a target begins to lose pings');
       return undefined;
     }
+    this.releaseTimestamps = kernel.holdTimestamps();
     const trace = kernelTraces(kernel, this.clock, options.random ?? Math.random);
     return new PathTracer(config.trace, { clock: this.clock, trace: (request) => trace(request), report });
   }
@@ -306,6 +309,7 @@ export class Service {
     const mesh = this.mesh?.stop();
     await this.scheduler.stop(STOP_GRACE_MS);
     await this.tracer?.stop();
+    this.releaseTimestamps?.();
     // A reload or mesh update under way ends once the scheduler's diff has (bounded just above).
     await Promise.all([mesh, this.targets.settled()]);
     this.capture?.stop();

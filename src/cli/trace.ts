@@ -6,9 +6,9 @@ import { kernelTraces, type TraceKernel, traceKernel } from '../trace/sockets.js
 import { traceBoundMs } from '../trace/trace.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { UsageError } from '../util/errors.js';
-import { formatHostPort, parseHostPort } from '../util/hostport.js';
+import { formatHostPort, type HostPort, parseHostPort } from '../util/hostport.js';
 import { resolveFailure } from './client-format.js';
-import { type CommandSpec, type Flags, numberFlag, parseFlags } from './flags.js';
+import { type CommandSpec, type Flags, type FlagValues, numberFlag, parseFlags } from './flags.js';
 import type { Io } from './io.js';
 import { endLine, hopLines, tableHeader, traceHeader, traceJson } from './trace-format.js';
 
@@ -90,7 +90,24 @@ export async function runTraceCommand(
     io.err(`tcpping trace: needs the socket error queue (Linux, through koffi): ${kernel.unavailable}`);
     return 2;
   }
-  const { host, port } = parsed.value;
+  // On from now, so that it has taken effect by the first probe (see holdReceiveTimestamps).
+  const release = kernel.holdTimestamps();
+  try {
+    return await traceCommand(v, parsed.value, kernel, clock, resolver, io);
+  } finally {
+    release();
+  }
+}
+
+async function traceCommand(
+  v: FlagValues<typeof traceFlags>,
+  operand: HostPort,
+  kernel: TraceKernel,
+  clock: Clock,
+  resolver: Resolver,
+  io: Io,
+): Promise<number> {
+  const { host, port } = operand;
   const resolved = await resolveHost(host, v.ipv4 ? 'ipv4' : v.ipv6 ? 'ipv6' : 'auto', resolver, clock, RESOLVE_LIMIT_MS);
   if (!resolved.ok) {
     io.err(`tcpping: ${resolveFailure(host, resolved.error)}`);
@@ -112,7 +129,7 @@ export async function runTraceCommand(
   const ephemeral = kernel.ephemeralPorts();
   const sourcePort = v.sourcePort ?? chooseSourcePort(Math.random, ephemeral);
   if (!v.json) {
-    io.out(traceHeader(parsed.value, address, sourcePort, settings));
+    io.out(traceHeader(operand, address, sourcePort, settings));
     io.out(tableHeader(family));
   }
   const trace = await kernelTraces(

@@ -9,7 +9,7 @@ import {
   IPV6_RECVERR,
   MSG_DONTWAIT,
   MSG_ERRQUEUE,
-  SCM_TIMESTAMPNS,
+  SCM_TIMESTAMPING,
   SOL_SOCKET,
 } from './linux.js';
 
@@ -34,9 +34,10 @@ export interface QueuedError {
   readonly quotedSourcePort: number | undefined;
   readonly quotedSeq: number | undefined;
   /**
-   * When the error arrived, in ns of CLOCK_REALTIME (SCM_TIMESTAMPNS), on a socket with
-   * SO_TIMESTAMPNS on. The kernel stamps a packet on arrival only while receive timestamps are
-   * wanted somewhere on the host; otherwise it stamps it when it is read (see holdReceiveTimestamps).
+   * When the error arrived, in ns of CLOCK_REALTIME (the software stamp of SCM_TIMESTAMPING), on a
+   * socket with SO_TIMESTAMPING (RX_SOFTWARE | SOFTWARE) on. The kernel stamps packets on arrival
+   * only while some socket of the host wants it (see holdReceiveTimestamps); an error that came in
+   * unstamped has none here, rather than the time it was read.
    */
   readonly receivedAtNs?: bigint;
 }
@@ -68,8 +69,10 @@ export function decodeErrorMessage(control: Uint8Array, name: Uint8Array, data: 
     if (length < 16 || at + length > control.length) break;
     const level = view.getInt32(at + 8, true);
     const type = view.getInt32(at + 12, true);
-    if (level === SOL_SOCKET && type === SCM_TIMESTAMPNS && length >= 32) {
-      receivedAtNs = view.getBigInt64(at + 16, true) * 1_000_000_000n + view.getBigInt64(at + 24, true);
+    if (level === SOL_SOCKET && type === SCM_TIMESTAMPING && length >= 64) {
+      // struct scm_timestamping: three timespecs, the first the software stamp (zero when there is none).
+      const stamp = view.getBigInt64(at + 16, true) * 1_000_000_000n + view.getBigInt64(at + 24, true);
+      if (stamp > 0n) receivedAtNs = stamp;
     } else if ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) {
       if (length < 32) return undefined;
       const ee = at + 16;

@@ -11,12 +11,17 @@ import {
   IPPROTO_IPV6,
   IPV6_UNICAST_HOPS,
   SO_REUSEADDR,
-  SO_TIMESTAMPNS,
+  SO_TIMESTAMPING,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
+  SOF_TIMESTAMPING_RX_SOFTWARE,
+  SOF_TIMESTAMPING_SOFTWARE,
   SOL_SOCKET,
 } from './linux.js';
 import { closeFd, openTcpSocket, setIntOption, setReceiveErrors } from './sockopt.js';
+
+/** Software receive stamps, reported only for packets stamped on arrival. */
+const RX_STAMPS = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
 
 /** errno's name (EADDRINUSE, ...) of the last libc call that failed. */
 function lastError(): string {
@@ -39,7 +44,7 @@ function wildcard(family: 4 | 6, port: number): Buffer {
 /**
  * A TCP socket for one probe of a trace: its SYN may cross at most `hops` routers (IP_TTL /
  * IPV6_UNICAST_HOPS), the ICMP error of the router where it expires is queued on the socket's
- * error queue with its sender and arrival time (IP_RECVERR / IPV6_RECVERR, SO_TIMESTAMPNS), and it
+ * error queue with its sender and arrival time (IP_RECVERR / IPV6_RECVERR, SO_TIMESTAMPING), and it
  * leaves from `sourcePort`. Every probe of a trace binds the same port (SO_REUSEADDR: the last
  * probe's socket, closed in SYN_SENT or by a reset, left no TIME_WAIT), so the five-tuple never
  * changes and equal-cost multipath hashing sends every probe down one path. The fd is handed to a
@@ -58,7 +63,7 @@ export function openHopSocket(family: 4 | 6, hops: number, sourcePort: number): 
     },
     () => (family === 4 ? setIntOption(fd, IPPROTO_IP, IP_TTL, hops) : setIntOption(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, hops)),
     () => setReceiveErrors(fd, family, true),
-    () => setIntOption(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1),
+    () => setIntOption(fd, SOL_SOCKET, SO_TIMESTAMPING, RX_STAMPS),
   ];
   for (const step of steps) {
     if (step()) continue;
@@ -71,7 +76,7 @@ export function openHopSocket(family: 4 | 6, hops: number, sourcePort: number): 
 
 const timespec = Buffer.alloc(16);
 
-/** CLOCK_REALTIME in ns, the clock of SCM_TIMESTAMPNS; undefined without the kernel bindings. */
+/** CLOCK_REALTIME in ns, the clock of software receive stamps; undefined without the kernel bindings. */
 export function realtimeNs(): bigint | undefined {
   if (libc()?.clockGettime(CLOCK_REALTIME, timespec) !== 0) return undefined;
   return timespec.readBigInt64LE(0) * 1_000_000_000n + timespec.readBigInt64LE(8);
@@ -82,16 +87,17 @@ let holderFd: number | undefined;
 
 /**
  * Keeps receive timestamps on, host-wide, until the returned function is called. The kernel stamps
- * arriving packets only while some socket wants timestamps, and switches that on lazily: a probe's
- * ICMP error that arrived before its own socket's wish took effect would be stamped when it is read,
- * which is our event loop's time, not the network's. One quiet UDP socket with SO_TIMESTAMPNS,
- * held for the length of a trace, keeps it on.
+ * arriving packets only while some socket wants it, and switches that on and off in a work queue,
+ * a little later: with only the probes' own sockets wanting it, it would go off and on between
+ * them and a fast answer (hop 1, in a tenth of a millisecond) would come in unstamped, timed in
+ * userland then. One quiet UDP socket wanting stamps, held while traces may run, keeps it on; the
+ * cost is a clock read per packet the host receives.
  */
 export function holdReceiveTimestamps(): () => void {
   const c = libc();
   if (holders === 0 && c) {
     const fd = c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && setIntOption(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) holderFd = fd;
+    if (fd >= 0 && setIntOption(fd, SOL_SOCKET, SO_TIMESTAMPING, RX_STAMPS)) holderFd = fd;
     else if (fd >= 0) c.close(fd);
   }
   holders++;

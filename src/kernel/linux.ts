@@ -6,9 +6,12 @@
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
 export const SO_ERROR = 4;
-/** Receive timestamps in ns (SO_TIMESTAMPNS_OLD; the control message has the same number). */
-export const SO_TIMESTAMPNS = 35;
-export const SCM_TIMESTAMPNS = 35;
+/** SO_TIMESTAMPING_OLD; its control message, struct scm_timestamping, has the same number. */
+export const SO_TIMESTAMPING = 37;
+export const SCM_TIMESTAMPING = 37;
+/** Software receive stamps, and reporting them: a packet the kernel did not stamp on arrival then carries none. */
+export const SOF_TIMESTAMPING_RX_SOFTWARE = 1 << 3;
+export const SOF_TIMESTAMPING_SOFTWARE = 1 << 4;
 export const IPPROTO_IP = 0;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_IPV6 = 41;

@@ -102,8 +102,8 @@ describe('TCP path traces in a namespace lab: four routers deep, a route change,
     lab.countFlows('r3b');
     try {
       const runs = await Promise.all([
-        finished(lab.node(lab.client, ['test/trace/ecmp-driver.ts', hops[4].server, String(port), '16', '20000']), 30_000),
-        finished(lab.node(lab.client, ['test/trace/ecmp-driver.ts', hops[6].server, String(port), '16', '21000']), 30_000),
+        finished(lab.node(lab.client, ['test/trace/driver.ts', hops[4].server, String(port), '16', '20000']), 30_000),
+        finished(lab.node(lab.client, ['test/trace/driver.ts', hops[6].server, String(port), '16', '21000']), 30_000),
       ]);
       const traces = runs.flatMap((r) =>
         r.stdout
@@ -127,6 +127,33 @@ describe('TCP path traces in a namespace lab: four routers deep, a route change,
       assert.deepEqual([...used].sort(), ['4/r3a', '4/r3b', '6/r3a', '6/r3b'], 'both paths carry some flows, in each family');
     } finally {
       lab.via('r3a');
+    }
+  });
+
+  test("RTTs are the kernel's: a busy event loop (held 20 ms of every 25) does not stretch them", async () => {
+    const stalled = lab.spawn(lab.client, [
+      'env',
+      'STALL_MS=20',
+      process.execPath,
+      '--import',
+      'tsx',
+      'test/trace/driver.ts',
+      hops[4].server,
+      String(port),
+      '3',
+      '22000',
+    ]);
+    const run = await finished(stalled, 30_000);
+    const traces = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { end: string; worstSeconds: (number | null)[] });
+    assert.equal(traces.length, 3, run.stderr);
+    for (const t of traces) {
+      assert.equal(t.end, 'syn-ack');
+      // Time exceeded: the error's arrival stamp; the SYN-ACK: the handshake's RTT sample. Userland would read 20 ms and more.
+      for (const worst of t.worstSeconds)
+        assert.ok(worst !== null && worst < 0.005, `worst RTT ${worst} s under a busy loop: ${run.stdout}`);
     }
   });
 
