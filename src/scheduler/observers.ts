@@ -1,4 +1,4 @@
-import { answersStopAt } from '../domain/path.js';
+import { answersStopAt, reached } from '../domain/path.js';
 import type { Logger } from '../util/log.js';
 import type { SchedulerObserver } from './scheduler.js';
 
@@ -47,7 +47,12 @@ export function logObserver(log: Logger): SchedulerObserver {
     roundFailed: (target, err) => log.error({ target, err }, 'round failed'),
     pathTraced: (target, { trace, trigger, changedHops }) => {
       const stop = answersStopAt(trace);
-      const where = stop ? `answers stop at hop ${stop.hop} (${stop.address})` : `${trace.end} after ${trace.hops.length} hops`;
+      const last = trace.hops.at(-1)?.hop ?? 0;
+      const where = stop
+        ? `answers stop at hop ${stop.hop} (${stop.address})`
+        : reached(trace)
+          ? `${trace.end} at hop ${last}`
+          : `${trace.end} after ${last} hops`;
       const changed = changedHops && changedHops.length > 0 ? `; path changed at hop ${changedHops.join(', ')}` : '';
       const fields = {
         target,
