@@ -25,7 +25,7 @@ import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
 import { transitionObserver } from './scheduler/transitions.js';
 import { StatusBoard } from './status/status.js';
-import { kernelTraces, traceKernel } from './trace/sockets.js';
+import { kernelTracer } from './trace/sockets.js';
 import { PathTracer } from './trace/tracer.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
@@ -76,8 +76,6 @@ export class Service {
   private readonly capture: IcmpCapture | undefined;
   /** Traces targets' paths when they begin to lose pings; undefined where the kernel bindings cannot load. */
   private readonly tracer: PathTracer | undefined;
-  /** Receive timestamps held on while the service runs, so every trace's answers carry their arrival time. */
-  private releaseTimestamps: (() => void) | undefined;
   /** Child loggers keep the level they were made with: a reload sets theirs too. */
   private readonly childLogs: Logger[] = [];
   private readonly logSummaries: LogSummary[] = [];
@@ -212,14 +210,10 @@ export class Service {
 
   /** Path tracing needs the kernel's socket error queue (koffi, Linux) and no privilege. */
   private createTracer(config: Config, options: ServiceOptions, report: SchedulerObserver): PathTracer | undefined {
-    const kernel = traceKernel();
-    if ('unavailable' in kernel) {
-      this.log.warn({ reason: kernel.unavailable }, 'path tracing unavailable: no trace when a target begins to lose pings');
-      return undefined;
-    }
-    this.releaseTimestamps = kernel.holdTimestamps();
-    const trace = kernelTraces(kernel, this.clock, options.random ?? Math.random);
-    return new PathTracer(config.trace, { clock: this.clock, trace: (request) => trace(request), report });
+    const tracer = kernelTracer(config.trace, { clock: this.clock, random: options.random ?? Math.random, report });
+    if (tracer instanceof PathTracer) return tracer;
+    this.log.warn({ reason: tracer.unavailable }, 'path tracing unavailable: no trace when a target begins to lose pings');
+    return undefined;
   }
 
   private childLog(component: string): Logger {
@@ -309,7 +303,6 @@ export class Service {
     const mesh = this.mesh?.stop();
     await this.scheduler.stop(STOP_GRACE_MS);
     await this.tracer?.stop();
-    this.releaseTimestamps?.();
     // A reload or mesh update under way ends once the scheduler's diff has (bounded just above).
     await Promise.all([mesh, this.targets.settled()]);
     this.capture?.stop();

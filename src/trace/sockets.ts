@@ -6,6 +6,7 @@ import { readTcpInfo } from '../kernel/tcp-info.js';
 import type { Clock, Random } from '../util/clock.js';
 import { type HopProbe, type HopSockets, probeHop } from './probe.js';
 import { runTrace, type TraceRequest } from './trace.js';
+import { PathTracer, type TracerDeps, type TracerSettings } from './tracer.js';
 
 /** The kernel's sockets for traces, with what a trace holds while it runs; or why there are none here. */
 export interface TraceKernel {
@@ -50,4 +51,18 @@ export function kernelTraces(
       release,
     );
   };
+}
+
+/**
+ * The service's tracer on the kernel's sockets, holding receive stamps on from now until it stops;
+ * or why there can be none here (then no target is traced).
+ */
+export function kernelTracer(
+  settings: TracerSettings,
+  deps: Omit<TracerDeps, 'trace' | 'release'> & { readonly random: Random },
+): PathTracer | { readonly unavailable: string } {
+  const kernel = traceKernel();
+  if ('unavailable' in kernel) return kernel;
+  const trace = kernelTraces(kernel, deps.clock, deps.random);
+  return new PathTracer(settings, { ...deps, trace: (request) => trace(request), release: kernel.holdTimestamps() });
 }

@@ -20,6 +20,8 @@ export interface TracerDeps {
   readonly trace: (request: TraceRequest) => Promise<PathTrace>;
   /** Where each trace is reported: the same observer road as the pings' (metrics, status, log). */
   readonly report: SchedulerObserver;
+  /** What the tracer holds while it runs (receive stamps on), let go of at stop. */
+  readonly release?: () => void;
 }
 
 interface Flow {
@@ -96,6 +98,7 @@ export class PathTracer {
     this.deps.clock.clearTimeout(this.timer);
     for (const flow of this.flows.values()) flow.running?.abort();
     await Promise.all(this.running);
+    this.deps.release?.();
   }
 
   private track(target: Target): void {
