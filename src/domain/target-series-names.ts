@@ -21,6 +21,10 @@ export const targetFamilyNames = [
   'tcpping_target_up',
   'tcpping_target_info',
   'tcpping_target_address_changes_total',
+  'tcpping_path_traces_total',
+  'tcpping_path_changes_total',
+  'tcpping_path_hops',
+  'tcpping_path_last_hop_info',
 ] as const;
 export type TargetFamilyName = (typeof targetFamilyNames)[number];
 
