@@ -4,16 +4,16 @@ import { machine, printTable, type Row, writeResults } from './report.js';
 import { runRtt } from './rtt.js';
 import { runScale } from './scale.js';
 import { runScrape } from './scrape.js';
-import { runSeries } from './series.js';
+import { runReloads, runSeries } from './series.js';
 import { runThroughput } from './throughput.js';
 import { runWire } from './wire.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series] [-- --bin PATH]`: every figure
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload] [-- --bin PATH]`: every figure
  * against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table; writes
  * bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin, e.g. an
  * older build's src/cli/bin.ts, for before/after figures) and are not in the default set; nor is
- * `series` (/metrics and reloads at 10,000 targets, a few minutes).
+ * `series` (/metrics and reloads at 10,000 targets, a few minutes), or `reload` (its reloads alone).
  */
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -90,6 +90,12 @@ if (only.has('series')) {
   const r = await runSeries(plan.series, log);
   rows.push(...r.rows);
   raw.series = r.raw;
+}
+if (only.has('reload')) {
+  log('(reload) reloads of 10,000 targets while they are pinged…');
+  const r = await runReloads(plan.series);
+  rows.push(...r.rows);
+  raw.reload = r.raw;
 }
 if (only.has('abuse')) {
   log(`(abuse) attacks beside a legitimate pinger, ${bin}…`);

@@ -27,7 +27,7 @@ const kinds = (targets: number) =>
     { name: 'one target added', variant: (i: number) => ({ labels: `g${i}`, prefix: `other${i}`, extra: 1 }) },
   ] as const;
 
-async function runReloads(options: SeriesOptions): Promise<{ rows: Row[]; raw: unknown }> {
+export async function runReloads(options: SeriesOptions): Promise<{ rows: Row[]; raw: unknown }> {
   const responder = await spawnChild('./child-server.ts', ['responder']);
   const child = await spawnChild('./child-reload.ts', [
     String(responder.ready.port),

@@ -48,6 +48,8 @@ interface Flow {
  */
 export class PathTracer {
   private readonly flows = new Map<string, Flow>();
+  /** The flows with a trace pending: at 10,000 targets going down at once, only these are looked through. */
+  private readonly waiting = new Map<string, Flow>();
   private readonly bucket: TokenBucket;
   private readonly running = new Set<Promise<void>>();
   private timer: TimerHandle | undefined;
@@ -74,6 +76,7 @@ export class PathTracer {
     targetRemoved: (name) => {
       this.flows.get(name)?.running?.abort();
       this.flows.delete(name);
+      this.waiting.delete(name);
     },
     addressResolved: (name, address) => {
       const flow = this.flows.get(name);
@@ -88,6 +91,7 @@ export class PathTracer {
       if (trigger === undefined || flow.address === undefined) return;
       if (flow.pending === undefined) flow.waitingSince = ++this.requests;
       flow.pending = strongerTrigger(flow.pending, trigger);
+      this.waiting.set(name, flow);
       this.pump();
     },
   };
@@ -106,21 +110,27 @@ export class PathTracer {
     if (flow && flow.port === target.port) flow.threshold = target.degradedLossRatio;
     else {
       flow?.running?.abort();
+      this.waiting.delete(target.name);
       this.flows.set(target.name, { port: target.port, threshold: target.degradedLossRatio, state: 'pending', rounds: 0, waitingSince: 0 });
     }
   }
 
-  /** Starts what waits, as far as the limits allow; when only the rate holds it back, comes back when a token is due. */
+  /**
+   * Starts what waits, as far as the limits allow; when only the rate holds it back, comes back
+   * when a token is due. Called on every round that asks for a trace, so the rate is checked before
+   * the waiting flows are looked through.
+   */
   private pump(): void {
     this.deps.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    while (!this.stopped && this.running.size < this.settings.maxConcurrent) {
-      const next = this.nextWaiting();
-      if (!next) return;
-      if (!this.bucket.take()) {
-        this.timer = this.deps.clock.setTimeout(() => this.pump(), this.bucket.msUntilToken());
+    while (!this.stopped && this.running.size < this.settings.maxConcurrent && this.waiting.size > 0) {
+      const dueMs = this.bucket.msUntilToken();
+      if (dueMs > 0) {
+        this.timer = this.deps.clock.setTimeout(() => this.pump(), dueMs);
         return;
       }
+      const next = this.nextWaiting();
+      if (!next || !this.bucket.take()) return;
       this.start(...next);
     }
   }
@@ -129,7 +139,7 @@ export class PathTracer {
   private nextWaiting(): [string, Flow] | undefined {
     let best: [string, Flow] | undefined;
     const rank = (flow: Flow) => (flow.pending === 'periodic' ? 1 : 0);
-    for (const entry of this.flows) {
+    for (const entry of this.waiting) {
       const flow = entry[1];
       if (flow.pending === undefined || flow.running) continue;
       const other = best?.[1];
@@ -141,6 +151,7 @@ export class PathTracer {
   private start(name: string, flow: Flow): void {
     const trigger = flow.pending as TraceTrigger;
     flow.pending = undefined;
+    this.waiting.delete(name);
     const abort = new AbortController();
     flow.running = abort;
     const address = flow.address as string;

@@ -178,3 +178,27 @@ test('a removed target: its trace is aborted and reported nowhere; stop aborts t
   assert.equal(h.reports.length, 0, 'an aborted trace is not reported');
   assert.equal(h.clock.pendingTimers, 0);
 });
+
+test('thousands of targets losing pings at once: traced at the rate, oldest first; one removed or replaced while waiting is not traced', async () => {
+  const h = harness({ maxPerMinute: 60, maxConcurrent: 2 }, 1000);
+  const list = loadConfig(
+    { targets: Array.from({ length: 3000 }, (_, i) => ({ name: `m${i}`, address: `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}:443` })) },
+    'test',
+    {},
+  ).targets;
+  h.add(list);
+  for (const t of list) h.round(t.name, lossy);
+  assert.equal(h.requests.length, 2, 'two at once');
+  const [, , waiting, replaced] = list as [Target, Target, Target, Target];
+  h.tracer.observer.targetRemoved?.(waiting.name);
+  h.tracer.observer.targetChanged?.({ ...replaced, port: 8443 });
+  await h.clock.advance(9_500);
+  const names = h.requests.map((r) => r.name);
+  assert.deepEqual(
+    names.slice(0, 4),
+    ['10.9.0.1', '10.9.0.2', '10.9.0.5', '10.9.0.6'],
+    'oldest first, the removed and the replaced skipped',
+  );
+  assert.equal(names.length, 20, 'two at once, a second each, started at 0, 1, ..., 9 s');
+  await h.tracer.stop();
+});
