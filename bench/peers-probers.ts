@@ -51,7 +51,12 @@ async function scrape(port: number, names: readonly string[]): Promise<{ bytes: 
 }
 
 /** A Go prober started directly (its pid is its own), ready once /metrics answers; stopped by that pid. */
-async function startGo(bin: string, args: readonly string[], webPort: number, readyMs: number): Promise<{ pid: number; stop(): Promise<void> }> {
+async function startGo(
+  bin: string,
+  args: readonly string[],
+  webPort: number,
+  readyMs: number,
+): Promise<{ pid: number; stop(): Promise<void> }> {
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {
@@ -127,16 +132,30 @@ export async function startProber(name: ProberName, setup: PeerSetup): Promise<R
       const d = await driver.rpc<{ sent: number; ok: number; cpuUs: number }>('stats');
       return { sent: d.sent, ok: d.ok, metricsBytes: own.bytes, metricsMs: own.ms, sideCpuUs: d.cpuUs };
     };
-    return { pid: go.pid, read, stop: async () => (await driver.stop(), await go.stop()) };
+    const stop = async () => {
+      await driver.stop();
+      await go.stop();
+    };
+    return { pid: go.pid, read, stop };
   }
   // smokeping_prober: unprivileged ICMP ("udp" sockets; needs net.ipv4.ping_group_range to cover our gid).
   const file = join(dir, 'smokeping.yml');
   const list = hosts.map((h) => `      - ${h}\n`).join('');
   writeFileSync(file, `targets:\n  - interval: 1s\n    network: ip4\n    protocol: udp\n    size: 56\n    hosts:\n${list}`);
-  const go = await startGo(debianBinaries.smokeping, [`--config.file=${file}`, listen, '--no-privileged', '--log.level=warn'], webPort, 60_000);
+  const go = await startGo(
+    debianBinaries.smokeping,
+    [`--config.file=${file}`, listen, '--no-privileged', '--log.level=warn'],
+    webPort,
+    60_000,
+  );
   const read = async (): Promise<Reading> => {
     const s = await scrape(webPort, ['smokeping_requests_total', 'smokeping_response_duration_seconds_count']);
-    return { sent: s.sums.smokeping_requests_total as number, ok: s.sums.smokeping_response_duration_seconds_count as number, metricsBytes: s.bytes, metricsMs: s.ms };
+    return {
+      sent: s.sums.smokeping_requests_total as number,
+      ok: s.sums.smokeping_response_duration_seconds_count as number,
+      metricsBytes: s.bytes,
+      metricsMs: s.ms,
+    };
   };
   return { pid: go.pid, read, stop: go.stop };
 }
