@@ -32,6 +32,8 @@ export interface Reading {
   readonly metricsMs?: number;
   /** CPU of a helper that is not the prober (blackbox's driver), µs, cumulative. */
   readonly sideCpuUs?: number;
+  /** Failed probes by cause, cumulative, where the prober's driver tells them apart. */
+  readonly failures?: Record<string, number>;
 }
 
 export interface RunningProber {
@@ -43,10 +45,10 @@ export interface RunningProber {
 
 export const debianBinaries = { blackbox: '/usr/bin/prometheus-blackbox-exporter', smokeping: '/usr/bin/prometheus-smokeping-prober' };
 
-/** GET /metrics as Prometheus (text format): body size, time to the last byte, and the counters asked for. */
+/** GET /metrics (text format): body size, time to the last byte, and the counters asked for. Patient: an overloaded prober answers late. */
 async function scrape(port: number, names: readonly string[]): Promise<{ bytes: number; ms: number; sums: Record<string, number> }> {
   const t0 = performance.now();
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(120_000) })).text();
   return { bytes: Buffer.byteLength(text), ms: performance.now() - t0, sums: sumSamples(text, names) };
 }
 
@@ -129,8 +131,8 @@ export async function startProber(name: ProberName, setup: PeerSetup): Promise<R
     );
     const read = async (): Promise<Reading> => {
       const own = await scrape(webPort, []);
-      const d = await driver.rpc<{ sent: number; ok: number; cpuUs: number }>('stats');
-      return { sent: d.sent, ok: d.ok, metricsBytes: own.bytes, metricsMs: own.ms, sideCpuUs: d.cpuUs };
+      const d = await driver.rpc<{ sent: number; ok: number; cpuUs: number; failures: Record<string, number> }>('stats');
+      return { sent: d.sent, ok: d.ok, metricsBytes: own.bytes, metricsMs: own.ms, sideCpuUs: d.cpuUs, failures: d.failures };
     };
     const stop = async () => {
       await driver.stop();

@@ -36,6 +36,8 @@ export interface PeerWindow {
   /** The prober's CPU for one read (a /metrics GET where it has one), µs: ±10 ms at the kernel's tick. */
   readonly scrapeCpuUs: number;
   readonly sideCpuUsPerProbe?: number;
+  /** Failed probes by cause since the prober started (blackbox's driver tells them apart). */
+  readonly failures?: Record<string, number>;
 }
 
 const tickUs = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
@@ -93,6 +95,7 @@ async function measure(prober: RunningProber, plan: PeersPlan, at: { name: Probe
       metricsMs: end.reading.metricsMs,
       scrapeCpuUs: end.cpuAfterUs - end.cpuBeforeUs,
       sideCpuUsPerProbe: Number.isFinite(side) ? side / sent : undefined,
+      failures: end.reading.failures,
     });
     start = end;
   }

@@ -44,7 +44,7 @@ const plan = quick
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 10_000, phaseMs: 10_000, pairs: 3 },
       abuse: { bin, legitMs: 15_000 },
       wire: { pairs: 500, reps: 5 },
-      peers: { ks: ks ?? [100, 1000, 10_000], reps: 2, warmupMs: 5000, windowMs: 8000, windows: 3 },
+      peers: { ks: ks ?? [100, 1000, 10_000], reps: 2, warmupMs: 4000, windowMs: 6000, windows: 3 },
     };
 
 const log = (line: string) => console.error(line);
