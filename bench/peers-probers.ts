@@ -148,7 +148,7 @@ export async function startProber(name: ProberName, setup: PeerSetup): Promise<R
     debianBinaries.smokeping,
     [`--config.file=${file}`, listen, '--no-privileged', '--log.level=warn'],
     webPort,
-    60_000,
+    240_000,
   );
   const read = async (): Promise<Reading> => {
     const s = await scrape(webPort, ['smokeping_requests_total', 'smokeping_response_duration_seconds_count']);
