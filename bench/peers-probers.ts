@@ -67,6 +67,12 @@ async function startGo(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${bin}`);
+  // Not left behind if the benchmark exits early (peers-run.ts turns SIGINT/SIGTERM into an exit).
+  const reap = () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
+  };
+  process.once('exit', reap);
+  void exited.then(() => process.off('exit', reap));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     process.kill(pid, 'SIGTERM');

@@ -139,6 +139,7 @@ export async function runPeersHere(plan: PeersPlan, isolated: boolean, log: (lin
 }
 
 if (process.argv[1]?.endsWith('peers-run.ts')) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
   const plan = JSON.parse(process.argv[2] ?? '{}') as PeersPlan;
   const result = await runPeersHere(plan, process.argv[3] === '1', (line) => console.error(line));
   console.log(JSON.stringify(result));
