@@ -114,7 +114,8 @@ export async function runPeersHere(plan: PeersPlan, isolated: boolean, log: (lin
         for (let rep = 0; rep < plan.reps; rep++) {
           for (const name of rotated(plan.probers, rep)) {
             log(`peers: K=${k} ${name} (${rep + 1}/${plan.reps})…`);
-            const prober = await startProber(name, { targets: k, port, isolated, dir }).catch((error: Error) => {
+            const accepted = async () => (await server.rpc<{ ok: number }>('stats')).ok;
+            const prober = await startProber(name, { targets: k, port, isolated, dir, accepted }).catch((error: Error) => {
               errors.push(`K=${k} ${name}: ${error.message.slice(0, 500)}`);
               return undefined;
             });

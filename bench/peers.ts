@@ -80,9 +80,10 @@ function toRows(summaries: readonly PeerSummary[]): Row[] {
     const notes = [
       `${(s.cpuUsPerProbe / ours).toFixed(2)}x tcpping`,
       `${s.probesPerSecond.toFixed(0)} probes/s of ${s.k}`,
-      `ok ${(100 * s.okRatio).toFixed(2)}%`,
+      Number.isFinite(s.okRatio) ? `ok ${(100 * s.okRatio).toFixed(2)}%` : 'ok unknown (counted at the target server)',
       `RSS ${mib(s.rssBytes)}`,
     ];
+    if (Number.isNaN(s.metricsBytes) && s.metricsMs > 0) notes.push(`/metrics unread after ${(s.metricsMs / 1000).toFixed(0)} s`);
     if (Number.isFinite(s.metricsBytes)) notes.push(`/metrics ${(s.metricsBytes / 1e6).toFixed(2)} MB in ${s.metricsMs.toFixed(0)} ms`);
     if (Number.isFinite(s.sideCpuUsPerProbe)) notes.push(`driver ${s.sideCpuUsPerProbe.toFixed(0)} µs/probe (not counted)`);
     return {
