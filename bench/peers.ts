@@ -54,7 +54,8 @@ export function summarize(windows: readonly PeerWindow[]): PeerSummary[] {
   const groups = new Map<string, PeerWindow[]>();
   for (const w of windows) groups.set(`${w.k} ${w.prober}`, [...(groups.get(`${w.k} ${w.prober}`) ?? []), w]);
   return [...groups.values()].map((ws) => {
-    const of = (f: (w: PeerWindow) => number | undefined) => median(ws.map(f).filter((v): v is number => v !== undefined));
+    // Figures the run could not take (NaN) arrive from peers-run.ts as JSON null: left out, like absent ones.
+    const of = (f: (w: PeerWindow) => number | undefined) => median(ws.map(f).filter((v): v is number => typeof v === 'number'));
     const first = ws[0] as PeerWindow;
     return {
       prober: first.prober,
