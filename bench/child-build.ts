@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config/load.js';
 import type { ExpositionFormat } from '../src/metrics/exposition.js';
 import { Metrics } from '../src/metrics/metrics.js';
+import { readMetricFamilies } from '../test/helpers/protobuf.js';
 import { serveCommands } from './child.js';
 import { fillHistograms, type Mix } from './rtt-mix.js';
 
@@ -12,13 +13,40 @@ import { fillHistograms, type Mix } from './rtt-mix.js';
  * (what a ping callback could wait).
  */
 const targets = Number(process.argv[2]);
+const drop: string[] = JSON.parse(process.argv[3] ?? '[]');
 const config = loadConfig(
-  { targets: Array.from({ length: targets }, (_, i) => ({ name: `target-${i}`, address: `127.0.0.1:${10_000 + (i % 50_000)}` })) },
+  {
+    metrics: { drop },
+    targets: Array.from({ length: targets }, (_, i) => ({ name: `target-${i}`, address: `127.0.0.1:${10_000 + (i % 50_000)}` })),
+  },
   'bench',
   {},
 );
-const metrics = new Metrics(new Registry(), 'bench');
+const metrics = new Metrics(new Registry(), 'bench', { drop: config.metrics.drop });
 for (const target of config.targets) metrics.schedulerObserver.targetAdded?.(target);
+
+/** Series a text scraper stores: one per sample line. */
+const textSeries = (body: Buffer) =>
+  body
+    .toString()
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#')).length;
+
+/**
+ * Series Prometheus 2.42 with native histograms stores from the protobuf body: one per histogram
+ * with native buckets (its classic ones are not kept), else one per bucket, +Inf, sum and count.
+ */
+function storedSeries(body: Buffer): number {
+  let n = 0;
+  for (const family of readMetricFamilies(body)) {
+    for (const m of family.metrics) {
+      const h = m.histogram;
+      if (!h) n += m.summary ? m.summary.quantiles.length + 2 : 1;
+      else n += h.positiveSpans.length > 0 || h.schema !== 0 || h.zeroThreshold !== 0 ? 1 : h.buckets.length + 3;
+    }
+  }
+  return n;
+}
 
 /** Runs `build` while a setImmediate ticker records the longest gap between its turns. */
 async function withLongestBlock(build: () => Promise<Buffer>): Promise<{ body: Buffer; blockMs: number }> {
@@ -65,13 +93,7 @@ serveCommands(
       const t0 = performance.now();
       const zipped = gzipSync(body, { level: 1 });
       const gzipMs = performance.now() - t0;
-      const series =
-        format === 'text'
-          ? body
-              .toString()
-              .split('\n')
-              .filter((line) => line !== '' && !line.startsWith('#')).length
-          : Number.NaN;
+      const series = format === 'text' ? textSeries(body) : storedSeries(body);
       return { ms, cpuMs, blockMs, bytes: body.length, gzipBytes: zipped.length, gzipMs, series };
     },
   },

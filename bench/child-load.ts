@@ -14,17 +14,18 @@ import { fillHistograms, type Mix } from './rtt-mix.js';
 import { spread } from './stats.js';
 
 /**
- * Child: N targets pinged once a second each (new connection per ping, echo mode) against the
+ * Child: N targets pinged once a second each (or every intervalMs; metrics.drop as given) (new connection per ping, echo mode) against the
  * responder child at `port`, by one of
  *   service   — the whole Service (scheduler, probes, metrics, status board, idle HTTP server),
  *   scheduler — the Scheduler and probes alone, with a no-op observer,
  *   bare      — a setTimeout chain per target calling the bare new-connection ping.
  * The parent reads CPU, pings and RSS at window boundaries.
  */
-const [kind = '', portText = '', targetsText = ''] = process.argv.slice(2);
+const [kind = '', portText = '', targetsText = '', intervalText = '1000', dropJson = '[]'] = process.argv.slice(2);
 const port = Number(portText);
 const targets = Number(targetsText);
-const INTERVAL_MS = 1000;
+/** Each target's round interval: 1 s, or longer where one loop cannot carry `targets` pings a second. */
+const INTERVAL_MS = Number(intervalText);
 
 const counts = { connects: 0, replies: 0, failures: 0 };
 /** Samples are kept only while a named phase runs (the scrape benchmark), so the CPU runs stay lean. */
@@ -55,6 +56,7 @@ const config = loadConfig(
     responder: { enabled: false },
     web: { listenAddress: `${HOST}:0` },
     icmp: { capture: 'off' },
+    metrics: { drop: JSON.parse(dropJson) },
     defaults: { mode: 'echo', count: 1, intervalMs: INTERVAL_MS, pingIntervalMs: 0, timeoutMs: 1000 },
     targets: Array.from({ length: targets }, (_, i) => ({ name: `target-${i}`, address: `${HOST}:${port}` })),
   },

@@ -5,14 +5,16 @@ import { machine, printTable, type Row, writeResults } from './report.js';
 import { runRtt } from './rtt.js';
 import { runScale } from './scale.js';
 import { runScrape } from './scrape.js';
+import { runSeries } from './series.js';
 import { runThroughput } from './throughput.js';
 import { runWire } from './wire.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,peers] [-- --bin PATH]`: every figure
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,peers] [-- --bin PATH]`: every figure
  * against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table; writes
  * bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin, e.g. an
- * older build's src/cli/bin.ts, for before/after figures) and are not in the default set.
+ * older build's src/cli/bin.ts, for before/after figures) and are not in the default set; nor is
+ * `series` (/metrics and reloads at 10,000 targets, a few minutes).
  * `--peers` (the same as `--only peers`; `--k 100,1000` for other target counts) measures
  * blackbox_exporter and smokeping_prober beside us, installing them as root (peers.ts).
  */
@@ -32,6 +34,7 @@ const plan = quick
       scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 5000, phaseMs: 5000, pairs: 1 },
+      series: { targets: 10_000, intervalMs: 10_000, warmupMs: 12_000, phaseMs: 5000, pairs: 2, builds: 6, reloads: 2 },
       abuse: { bin, legitMs: 5000 },
       wire: { pairs: 200, reps: 2 },
       peers: { ks: ks ?? [100, 1000], reps: 1, warmupMs: 3000, windowMs: 4000, windows: 2 },
@@ -42,6 +45,7 @@ const plan = quick
       scale: { targets: 1000, durationMs: 60_000, windows: 6, warmupMs: 5000, passes: 2 },
       scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, builds: 50 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 10_000, phaseMs: 10_000, pairs: 3 },
+      series: { targets: 10_000, intervalMs: 10_000, warmupMs: 15_000, phaseMs: 8000, pairs: 3, builds: 20, reloads: 3 },
       abuse: { bin, legitMs: 15_000 },
       wire: { pairs: 500, reps: 5 },
       peers: { ks: ks ?? [100, 1000, 10_000], reps: 2, warmupMs: 4000, windowMs: 6000, windows: 3 },
@@ -87,6 +91,12 @@ if (only.has('control')) {
   const r = await runControl(plan.control, log);
   rows.push(...r.rows);
   raw.control = r.raw;
+}
+if (only.has('series')) {
+  log('(series) /metrics and reloads at 10,000 targets…');
+  const r = await runSeries(plan.series, log);
+  rows.push(...r.rows);
+  raw.series = r.raw;
 }
 if (only.has('abuse')) {
   log(`(abuse) attacks beside a legitimate pinger, ${bin}…`);

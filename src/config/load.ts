@@ -2,11 +2,12 @@ import convict from 'convict';
 import { parseDocument } from 'yaml';
 import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
+import { deepFreeze } from '../util/freeze.js';
 import { formatHostPort } from '../util/hostport.js';
 import { readConfigFile } from './read-file.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
-import { validateTargets } from './target-entries.js';
+import { validateTargetSteps } from './target-entries.js';
 import { parseYamlOffThread } from './yaml-worker.js';
 
 /** The configuration, validated and frozen. */
@@ -42,7 +43,7 @@ export async function parseConfigTextAsync(text: string, source: string): Promis
 export async function loadConfigFileAsync(path: string, env: Env = process.env): Promise<Config> {
   const text = readConfigFile(path);
   if (!text.ok) throw new ConfigError([`${path}: ${text.error}`]);
-  return loadConfig(await parseConfigTextAsync(text.value, path), path, env);
+  return loadConfigAsync(await parseConfigTextAsync(text.value, path), path, env);
 }
 
 /** JSON by its extension; YAML for .yaml, .yml or no extension; anything else is named, not misread as YAML. */
@@ -102,12 +103,32 @@ function coerceLike(example: unknown): (text: string) => unknown {
 
 /** Validates an already-parsed document; environment variables override scalar keys. */
 export function loadConfig(document: unknown, source: string, env: Env = process.env): Config {
+  const steps = loadSteps(document, source, env);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * loadConfig for a running service: the targets are checked ENTRIES_PER_STEP at a time with a
+ * turn of the event loop between, so a reload of 10,000 targets does not hold up pings in flight.
+ */
+export async function loadConfigAsync(document: unknown, source: string, env: Env = process.env): Promise<Config> {
+  const steps = loadSteps(document, source, env);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function* loadSteps(document: unknown, source: string, env: Env): Generator<void, Config> {
   if (!isMapping(document)) throw new ConfigError([`${source}: the top level must be a mapping of keys`]);
   const problems = unknownKeyProblems(document);
   const config = convict(convictSchema, { env, args: [] });
-  // Sections that are not mappings were reported above; convict cannot merge them.
+  // Sections that are not mappings were reported above; convict cannot merge them. The targets are
+  // checked apart (below), not copied through convict's deep clones, which cost ms per thousand.
   const loadable = Object.fromEntries(
-    Object.entries(document).filter(([k, v]) => k in schema && (isSetting(schema[k as keyof typeof schema]) || isMapping(v))),
+    Object.entries(document).filter(
+      ([k, v]) => k !== 'targets' && k in schema && (isSetting(schema[k as keyof typeof schema]) || isMapping(v)),
+    ),
   );
   try {
     config.load(loadable);
@@ -118,16 +139,27 @@ export function loadConfig(document: unknown, source: string, env: Env = process
   const raw = config.getProperties();
   const values: Record<string, unknown> = {};
   for (const { path, setting } of settingPaths()) {
+    if (path === 'targets') continue;
     const checked = setting.check(valueAt(raw, path));
     // A value that failed its check was reported by convict; the default stands in so the rest can be checked.
     setAt(values, path, checked.ok ? checked.value : (setting.check(setting.default) as { value: unknown }).value);
   }
-  const typed = values as SchemaValues;
-  const entries = 'targets' in document ? typed.targets : selfTargets(typed.responder);
-  const { targets, problems: targetProblems } = validateTargets(entries, typed.defaults);
+  const typed = values as Omit<SchemaValues, 'targets'>;
+  const entries = 'targets' in document ? targetList(document.targets, problems) : selfTargets(typed.responder);
+  const { targets, problems: targetProblems } = yield* validateTargetSteps(entries, typed.defaults);
   problems.push(...targetProblems);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
-  return deepFreeze({ ...typed, source, targets });
+  // Each target was frozen as it was checked.
+  const settings = deepFreeze({ ...typed, source });
+  return Object.freeze({ ...settings, targets: Object.freeze(targets) });
+}
+
+/** The `targets` key, checked as convict checks the others. */
+function targetList(value: unknown, problems: string[]): readonly unknown[] {
+  const checked = schema.targets.check(value);
+  if (checked.ok) return checked.value;
+  problems.push(`targets: ${checked.error}${value === null || value === undefined ? '' : `: value was ${JSON.stringify(value)}`}`);
+  return [];
 }
 
 /**
@@ -175,12 +207,4 @@ function withEnvHint(line: string, env: Env): string {
   const found = settingPaths().find((p) => p.path === path);
   const variable = found ? envName(path, found.setting) : undefined;
   return variable && env[variable] !== undefined ? `${line} (from environment variable ${variable})` : line;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

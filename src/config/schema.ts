@@ -4,6 +4,7 @@ import { targetSettings } from '../domain/target.js';
 import { anyString, boolean, hostList, integer, list, listenAddress, number, oneOf, optionalHost, stringList } from '../util/checks.js';
 import { logFormats } from '../util/log.js';
 import { type Setting, type SettingValue, type SettingValues, setting } from '../util/setting.js';
+import { seriesDropList } from './series-drop.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -107,8 +108,44 @@ export const schema = {
       boolean,
       'live',
     ),
+    drop: setting(
+      'Per-target series not to serve: family names (e.g. tcpping_round_rtt_mdev_seconds), or tcpping_rtt_seconds_bucket / tcpping_connect_seconds_bucket for the classic buckets alone, which a Prometheus that stores native histograms does not keep: text scrapers then get _bucket{le="+Inf"}, _sum and _count, as a native-only histogram of client_golang serves them. Applied from the next scrape.',
+      [],
+      seriesDropList,
+      'live',
+    ),
   },
   defaults: targetSettings,
+  trace: {
+    onLoss: setting(
+      "Trace a target's TCP path when it starts losing pings (its state goes from up to degraded or down) and when it recovers.",
+      true,
+      boolean,
+      'live',
+    ),
+    everyRounds: setting(
+      'Also trace each target on its first round and every this many rounds after (0: only on loss). Off by default: with many targets, maxPerMinute sets the pace anyway.',
+      0,
+      integer(0, 1_000_000),
+      'live',
+    ),
+    maxPerMinute: setting(
+      'Traces started per minute at most, across all targets (a token bucket holding as many); the others wait their turn, those for loss first.',
+      6,
+      integer(1, 600),
+      'live',
+    ),
+    maxConcurrent: setting('Traces running at once at most, across all targets.', 2, integer(1, 64), 'live'),
+    maxHops: setting('Hops (TTL / hop limit) a trace goes at most.', 30, integer(1, 255), 'live'),
+    probesPerHop: setting('Probes per hop, one after the other from the same source port.', 3, integer(1, 10), 'live'),
+    probeTimeoutMs: setting(
+      "Milliseconds a probe waits for an answer (at most 1000, the kernel's first SYN retransmission).",
+      1000,
+      integer(10, 1000),
+      'live',
+    ),
+    maxSilentHops: setting('A trace stops after this many hops in a row that answered nothing.', 4, integer(1, 255), 'live'),
+  },
   targetFiles: setting(
     'Prometheus file_sd files with more targets ([{targets: [HOST:PORT], labels: {...}}], JSON or YAML), relative to the config file; the last path segment may hold a * glob. Watched for changes.',
     [],

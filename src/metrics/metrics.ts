@@ -148,6 +148,11 @@ export class Metrics {
     this.targets.nativeHistograms = on;
   }
 
+  /** metrics.drop, also as a reload changes it. */
+  setDrop(drop: readonly string[]): void {
+    this.targets.setDrop(drop);
+  }
+
   bindResponder(activeConnections: () => number): void {
     this.activeConnections = activeConnections;
   }
@@ -187,6 +192,7 @@ export class Metrics {
     addressResolved: (target, _address, previous) => {
       if (previous !== undefined) this.targets.addressChanged(target);
     },
+    pathTraced: (target, report) => this.targets.path(target, report),
   };
 
   readonly responderEvents: ResponderEvents = {

@@ -1,5 +1,6 @@
 import { lossReasons } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
+import type { TargetFamilyName } from '../domain/target-series-names.js';
 import type { MetricType } from './family-writer.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
@@ -35,6 +36,11 @@ export class Series {
   skipped = 0;
   up = 0;
   addressChanges = 0;
+  pathTraces = 0;
+  pathChanges = 0;
+  pathHops = 0;
+  /** The labels of the last trace's last answering hop (tcpping_path_last_hop_info), from the first trace on. */
+  lastHop: Labels | undefined;
 
   constructor(
     readonly name: string,
@@ -56,7 +62,7 @@ export class Series {
 
 /** A family's series for one target: their label sets, and their values in the same order (or the histogram). */
 export interface Family {
-  readonly name: string;
+  readonly name: TargetFamilyName;
   readonly type: MetricType;
   readonly help: string;
   readonly labels: (t: Series) => readonly Labels[];
@@ -67,16 +73,23 @@ export interface Family {
 }
 
 const one = (t: Series) => [t.sel];
-const counter = (name: string, help: string, value: (t: Series) => number): Family => ({
+const counter = (name: TargetFamilyName, help: string, value: (t: Series) => number): Family => ({
   name,
   type: 'counter',
   help,
   labels: one,
   values: (t) => [value(t)],
 });
-const gauge = (name: string, help: string, value: (t: Series) => number): Family => ({ ...counter(name, help, value), type: 'gauge' });
+const gauge = (name: TargetFamilyName, help: string, value: (t: Series) => number): Family => ({
+  ...counter(name, help, value),
+  type: 'gauge',
+});
 /** A series per ICMP version, type and code seen (and reason): they come and go, so they are not cached. */
-const icmpCounter = (name: string, help: string, pick: (t: Series) => Map<string, { labels: Labels; value: number }>): Family => ({
+const icmpCounter = (
+  name: TargetFamilyName,
+  help: string,
+  pick: (t: Series) => Map<string, { labels: Labels; value: number }>,
+): Family => ({
   name,
   type: 'counter',
   help,
@@ -84,7 +97,7 @@ const icmpCounter = (name: string, help: string, pick: (t: Series) => Map<string
   values: (t) => [...pick(t).values()].map((s) => s.value),
   volatile: true,
 });
-const histogram = (name: string, help: string, pick: (t: Series) => LatencyHistogram): Family => ({
+const histogram = (name: TargetFamilyName, help: string, pick: (t: Series) => LatencyHistogram): Family => ({
   name,
   type: 'histogram',
   help,
@@ -147,6 +160,44 @@ export const families: readonly Family[] = [
     "Times a target's host name resolved to a different address than the round before.",
     (t) => t.addressChanges,
   ),
+  counter(
+    'tcpping_path_traces_total',
+    "Traces of this target's TCP path (when loss began, when it ended, every trace.everyRounds rounds).",
+    (t) => t.pathTraces,
+  ),
+  counter(
+    'tcpping_path_changes_total',
+    "Traces that found the path changed against the target's previous trace of the same flow: another router answered at some hop.",
+    (t) => t.pathChanges,
+  ),
+  gauge(
+    'tcpping_path_hops',
+    "Hop of the last trace's last answer: the destination's hop count when it answered, else where answers stop (0: no trace yet, or no hop answered).",
+    (t) => t.pathHops,
+  ),
+  {
+    name: 'tcpping_path_last_hop_info',
+    type: 'gauge',
+    help: "The last trace's last answering hop: its number, address and answer (syn-ack or reset: the destination; time-exceeded or unreachable: where answers stop); always 1.",
+    labels: (t) => (t.lastHop ? [t.lastHop] : []),
+    values: (t) => (t.lastHop ? [1] : []),
+    volatile: true,
+  },
 ];
 
 export const targetFamilyNames = families.map((f) => f.name);
+
+/** What a scrape writes of the per-target families (metrics.drop taken out). */
+export interface Selection {
+  readonly families: readonly Family[];
+  /** Histograms whose classic buckets are dropped: they keep their count and sum (and native buckets). */
+  readonly withoutClassic: ReadonlySet<Family>;
+}
+
+export function selectFamilies(drop: readonly string[]): Selection {
+  const dropped = new Set(drop);
+  return {
+    families: families.filter((f) => !dropped.has(f.name)),
+    withoutClassic: new Set(families.filter((f) => f.histogram && dropped.has(`${f.name}_bucket`))),
+  };
+}

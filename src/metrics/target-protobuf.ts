@@ -1,6 +1,6 @@
 import { yieldToLoop } from './exposition.js';
-import { type ClassicLayout, encodeLabels, familyHeader, type MetricFamilyWriter } from './family-writer.js';
-import { type Family, families, type Series } from './target-families.js';
+import { ClassicLayout, encodeLabels, familyHeader, type MetricFamilyWriter } from './family-writer.js';
+import { type Family, families, type Selection, type Series } from './target-families.js';
 
 /** The per-target families in the protobuf format: histograms with classic and (when wanted) native buckets. */
 const headers = new Map(families.map((f) => [f, familyHeader(f.name, f.help, f.type)]));
@@ -13,8 +13,12 @@ function labelsOf(f: Family, t: Series): Uint8Array[] {
   return labels;
 }
 
+/** No classic buckets: a histogram whose `_bucket` series are dropped. */
+const noClassic = new ClassicLayout([]);
+
 export interface ProtobufOptions {
   readonly layout: ClassicLayout;
+  readonly selection: Selection;
   /** Whether histograms carry their native buckets too. */
   readonly native: boolean;
   /** Bytes written between two turns of the event loop. */
@@ -31,13 +35,14 @@ export async function* protobufChunks(
   options: ProtobufOptions,
 ): AsyncGenerator<Uint8Array> {
   let yieldedAt = 0;
-  for (const f of families) {
+  for (const f of options.selection.families) {
     w.beginFamily(headers.get(f) as Uint8Array);
+    const layout = options.selection.withoutClassic.has(f) ? noClassic : options.layout;
     for (const t of targets) {
       const labels = labelsOf(f, t);
       if (f.histogram) {
         const h = f.histogram(t);
-        w.histogram(labels[0] as Uint8Array, h, options.layout, options.native ? h.native : undefined);
+        w.histogram(labels[0] as Uint8Array, h, layout, options.native ? h.native : undefined);
       } else {
         const values = (f.values as (t: Series) => ArrayLike<number>)(t);
         for (let i = 0; i < labels.length; i++) {

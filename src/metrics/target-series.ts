@@ -1,9 +1,10 @@
+import { lastAnswer, type PathReport } from '../domain/path.js';
 import { type IcmpReport, type LossReason, lossReasons, type PingResult, pingOf, type UnverifiedIcmpReason } from '../domain/ping.js';
 import { DEFAULT_RTT_BUCKETS_SECONDS } from '../domain/rtt-buckets.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { ExpositionFormat } from './exposition.js';
 import { ClassicLayout, MetricFamilyWriter } from './family-writer.js';
-import { type Labels, Series, type TargetInfo } from './target-families.js';
+import { type Labels, type Selection, Series, selectFamilies, type TargetInfo } from './target-families.js';
 import { protobufChunks } from './target-protobuf.js';
 import { textChunks } from './target-text.js';
 
@@ -33,6 +34,8 @@ export interface TargetSeriesOptions {
   readonly rttBucketsSeconds?: readonly number[];
   /** Whether protobuf scrapes get native histograms (metrics.nativeHistograms). */
   readonly nativeHistograms?: boolean;
+  /** Per-target series not served (metrics.drop). */
+  readonly drop?: readonly string[];
 }
 
 /**
@@ -44,6 +47,8 @@ export interface TargetSeriesOptions {
 export class TargetSeries {
   /** Switched by a reload: native buckets are kept either way, so switching on shows them whole. */
   nativeHistograms: boolean;
+  /** What a scrape writes: switched by a reload (metrics.drop); the numbers behind it are kept either way. */
+  private selection: Selection;
   private readonly targets = new Map<string, Series>();
   private readonly bucketsSeconds: readonly number[];
   private readonly layout: ClassicLayout;
@@ -54,6 +59,12 @@ export class TargetSeries {
     this.bucketsSeconds = options.rttBucketsSeconds ?? DEFAULT_RTT_BUCKETS_SECONDS;
     this.layout = new ClassicLayout(this.bucketsSeconds);
     this.nativeHistograms = options.nativeHistograms ?? true;
+    this.selection = selectFamilies(options.drop ?? []);
+  }
+
+  /** metrics.drop: from the next scrape on. A family served again shows its counts whole, as they were kept. */
+  setDrop(drop: readonly string[]): void {
+    this.selection = selectFamilies(drop);
   }
 
   /** A configured target's series all exist, at 0, from the moment it is added. */
@@ -119,6 +130,19 @@ export class TargetSeries {
     if (t) t.addressChanges++;
   }
 
+  /** A trace of the target's path: counted, its length, a change, and its last answering hop. */
+  path(name: string, { trace, changedHops }: PathReport): void {
+    const t = this.targets.get(name);
+    if (!t) return;
+    t.pathTraces++;
+    // A trace that could not be sent (its port, a local route) leaves the last path's figures standing.
+    if (trace.end === 'error') return;
+    if (changedHops && changedHops.length > 0) t.pathChanges++;
+    const last = lastAnswer(trace);
+    t.pathHops = last?.hop ?? 0;
+    t.lastHop = last && { ...t.sel, hop: String(last.hop), address: last.address ?? '', answer: last.answer ?? '' };
+  }
+
   /** The whole body of the per-target families in one format. */
   async render(format: ExpositionFormat = 'text'): Promise<Buffer> {
     const chunks: Uint8Array[] = [];
@@ -130,12 +154,17 @@ export class TargetSeries {
   async *chunks(format: ExpositionFormat): AsyncGenerator<Uint8Array> {
     const targets = [...this.targets.values()];
     if (format === 'text') {
-      yield* textChunks(targets, CHUNK_BYTES);
+      yield* textChunks(targets, this.selection, CHUNK_BYTES);
       return;
     }
     const writer = this.idleWriters.pop() ?? new MetricFamilyWriter();
     try {
-      yield* protobufChunks(writer, targets, { layout: this.layout, native: this.nativeHistograms, chunkBytes: CHUNK_BYTES });
+      yield* protobufChunks(writer, targets, {
+        layout: this.layout,
+        selection: this.selection,
+        native: this.nativeHistograms,
+        chunkBytes: CHUNK_BYTES,
+      });
     } finally {
       writer.reset();
       this.idleWriters.push(writer);

@@ -1,5 +1,6 @@
 import { formatValue, header, labelPairs, yieldToLoop } from './exposition.js';
-import { type Family, families, type Series } from './target-families.js';
+import type { LatencyHistogram as Histogram } from './latency-histogram.js';
+import { type Family, families, type Selection, type Series } from './target-families.js';
 import { TextWriter } from './text-writer.js';
 
 /** The per-target families in the text format (0.0.4): histograms with their classic buckets only. */
@@ -19,6 +20,19 @@ function prefixesOf(f: Family, t: Series): Uint8Array[] {
   const prefixes = linePrefixes(f, t).map((line) => utf8.encode(line));
   if (!f.volatile) t.textPrefixes.set(f, prefixes);
   return prefixes;
+}
+
+/**
+ * A histogram without its classic buckets keeps the +Inf one (the count), as client_golang writes a
+ * native-only histogram in text: a text scraper still has a valid histogram, its rate and average.
+ */
+function writeWithoutClassic(w: TextWriter, f: Family, t: Series): void {
+  const prefixes = prefixesOf(f, t);
+  const h = (f.histogram as (t: Series) => Histogram)(t);
+  const inf = prefixes.length - 3;
+  w.line(prefixes[inf] as Uint8Array, formatValue(h.count));
+  w.line(prefixes[inf + 1] as Uint8Array, formatValue(h.sum));
+  w.line(prefixes[inf + 2] as Uint8Array, formatValue(h.count));
 }
 
 function writeSeries(w: TextWriter, f: Family, t: Series): void {
@@ -45,12 +59,13 @@ function writeSeries(w: TextWriter, f: Family, t: Series): void {
 }
 
 /** The text body in chunks of about `chunkBytes`, with a turn of the event loop after each. */
-export async function* textChunks(targets: readonly Series[], chunkBytes: number): AsyncGenerator<Uint8Array> {
+export async function* textChunks(targets: readonly Series[], selection: Selection, chunkBytes: number): AsyncGenerator<Uint8Array> {
   const w = new TextWriter();
-  for (const f of families) {
+  for (const f of selection.families) {
     w.raw(headers.get(f) as Uint8Array);
+    const write = selection.withoutClassic.has(f) ? writeWithoutClassic : writeSeries;
     for (const t of targets) {
-      writeSeries(w, f, t);
+      write(w, f, t);
       if (w.length >= chunkBytes) {
         yield w.take();
         await yieldToLoop();

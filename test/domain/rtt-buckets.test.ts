@@ -42,7 +42,7 @@ test('a bucket layout is checked: a list of 1 to 100 increasing bounds > 0', () 
 
 test('metrics.rttBuckets and metrics.nativeHistograms load from a file, and a bad layout is named with its key', () => {
   const config = loadConfig({ metrics: { rttBuckets: [0.001, 0.01], nativeHistograms: false } }, 'tcpping.yaml', {});
-  assert.deepEqual(config.metrics, { rttBuckets: [0.001, 0.01], nativeHistograms: false });
+  assert.deepEqual(config.metrics, { rttBuckets: [0.001, 0.01], nativeHistograms: false, drop: [] });
   assert.throws(
     () => loadConfig({ metrics: { rttBuckets: [0.01, 0.001] } }, 'tcpping.yaml', {}),
     (e: unknown) =>

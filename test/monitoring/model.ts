@@ -120,10 +120,11 @@ export function exportedNames(exposition: string): Set<string> {
 }
 
 /** The service as the issue runs it: a responder dropping 20% and one target, "self", pinging it every second. */
-export async function startTcpping(): Promise<Service> {
+export async function startTcpping(extra: Record<string, unknown> = {}): Promise<Service> {
   const port = await closedPort();
   const config = loadConfig(
     {
+      ...extra,
       responder: { listen: `127.0.0.1:${port}`, dropRate: 0.2 },
       web: { listenAddress: '127.0.0.1:0' },
       defaults: { count: 20, intervalMs: 1000, timeoutMs: 100 },

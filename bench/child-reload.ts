@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile } from '../src/config/load.js';
+import { Service } from '../src/service.js';
+import { HOST } from './bare.js';
+import { serveCommands } from './child.js';
+import { percentile } from './stats.js';
+
+/**
+ * Child: the Service from a config file of N targets (one ping each every intervalMs, echo mode,
+ * against the responder child at `port`), reloaded on command after the file is rewritten. While
+ * a reload runs, a setImmediate ticker records every gap between its turns: the longest is the
+ * longest a ping's socket callback could have waited. The same ticker over a quiet stretch of the
+ * same length is the floor.
+ */
+const [portText = '', targetsText = '', intervalText = '10000'] = process.argv.slice(2);
+const targets = Number(targetsText);
+const dir = mkdtempSync(join(tmpdir(), 'tcpping-bench-reload-'));
+const file = join(dir, 'config.json');
+
+/** Every variant names the same N targets unless it says otherwise. */
+type Variant = { labels?: string; prefix?: string; extra?: number };
+function writeConfig(v: Variant): void {
+  const doc = {
+    log: { level: 'silent' },
+    responder: { enabled: false },
+    web: { listenAddress: `${HOST}:0` },
+    icmp: { capture: 'off' },
+    defaults: { mode: 'echo', count: 1, intervalMs: Number(intervalText), timeoutMs: 1000 },
+    targets: Array.from({ length: targets + (v.extra ?? 0) }, (_, i) => ({
+      name: `${v.prefix ?? 'target'}-${i}`,
+      address: `${HOST}:${portText}`,
+      ...(v.labels ? { labels: { generation: v.labels } } : {}),
+    })),
+  };
+  writeFileSync(file, JSON.stringify(doc));
+}
+
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * Gaps between turns of the event loop while `work` runs, in ms of wall time and of the process's
+ * CPU time: on a shared machine the wall gap also holds the time the OS gave other processes, the
+ * CPU gap only the work the loop did before it could turn (the main thread does nearly all of it).
+ */
+async function gapsDuring<T>(work: () => Promise<T>): Promise<{ result: T; gapsMs: number[]; cpuGapsMs: number[]; wallMs: number }> {
+  const gapsMs: number[] = [];
+  const cpuGapsMs: number[] = [];
+  let last = performance.now();
+  let lastCpu = cpuMs();
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    const cpu = cpuMs();
+    gapsMs.push(now - last);
+    cpuGapsMs.push(cpu - lastCpu);
+    last = now;
+    lastCpu = cpu;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const t0 = performance.now();
+  const result = await work();
+  const wallMs = performance.now() - t0;
+  running = false;
+  return { result, gapsMs, cpuGapsMs, wallMs };
+}
+
+const summary = (r: { gapsMs: number[]; cpuGapsMs: number[]; wallMs: number }) => ({
+  wallMs: r.wallMs,
+  maxGapMs: Math.max(0, ...r.gapsMs),
+  p99GapMs: percentile(r.gapsMs, 99),
+  maxCpuGapMs: Math.max(0, ...r.cpuGapsMs),
+  p99CpuGapMs: percentile(r.cpuGapsMs, 99),
+  turns: r.gapsMs.length,
+});
+
+writeConfig({});
+let service: Service | undefined;
+serveCommands(
+  {},
+  {
+    start: async () => {
+      service = await Service.start(loadConfigFile(file, {}));
+      return service.httpAddress?.port;
+    },
+    /** Rewrites the file as `variant` and reloads; the quiet floor is taken over the same wall time right after. */
+    reload: async (args) => {
+      const svc = service as Service;
+      writeConfig(args as Variant);
+      const r = await gapsDuring(() => svc.reload('bench'));
+      if (!r.result.ok) throw new Error(`reload failed: ${r.result.problems.join('; ')}`);
+      const { added, removed, changed } = r.result.diff;
+      const quiet = await gapsDuring(() => new Promise((resolve) => setTimeout(resolve, Math.max(50, r.wallMs))));
+      return {
+        reload: summary(r),
+        quiet: summary(quiet),
+        diff: { added: added.length, removed: removed.length, changed: changed.length },
+      };
+    },
+  },
+  async () => {
+    await service?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  },
+);

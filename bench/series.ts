@@ -1,0 +1,125 @@
+import { spawnChild } from './child.js';
+import { printTable, type Row } from './report.js';
+import { buildAlone, builtRows, loadedRows, runLoaded, type ScrapeOptions } from './scrape.js';
+import { median, sleep } from './stats.js';
+
+/**
+ * (series) /metrics and reloads at 10,000 targets: the scrape benchmark (d) run for the default
+ * series and for a lean set (metrics.drop: the classic buckets, which a Prometheus storing native
+ * histograms does not keep), then reloads of all the targets while they are pinged. One event
+ * loop cannot carry 10,000 pings a second, so targets are pinged every 10 s (1,000 pings/s).
+ */
+export interface SeriesOptions extends Omit<ScrapeOptions, 'drop' | 'section'> {
+  /** Reloads of each kind. */
+  readonly reloads: number;
+}
+
+export const leanDrop = ['tcpping_rtt_seconds_bucket', 'tcpping_connect_seconds_bucket'] as const;
+
+type Gaps = { wallMs: number; maxGapMs: number; p99GapMs: number; maxCpuGapMs: number; p99CpuGapMs: number; turns: number };
+type Reloaded = { reload: Gaps; quiet: Gaps; diff: { added: number; removed: number; changed: number } };
+
+/** Reload kinds, in the order run: each rewrites the file from the state the one before left. */
+const kinds = (targets: number) =>
+  [
+    { name: `every target's labels changed (${targets} restarted)`, variant: (i: number) => ({ labels: `g${i}` }) },
+    { name: `${targets} targets replaced by ${targets} others`, variant: (i: number) => ({ labels: `g${i}`, prefix: `other${i}` }) },
+    { name: 'one target added', variant: (i: number) => ({ labels: `g${i}`, prefix: `other${i}`, extra: 1 }) },
+  ] as const;
+
+async function runReloads(options: SeriesOptions): Promise<{ rows: Row[]; raw: unknown }> {
+  const responder = await spawnChild('./child-server.ts', ['responder']);
+  const child = await spawnChild('./child-reload.ts', [
+    String(responder.ready.port),
+    String(options.targets),
+    String(options.intervalMs ?? 10_000),
+  ]);
+  const rows: Row[] = [];
+  const raw: Record<string, Reloaded[]> = {};
+  try {
+    await child.rpc('start', undefined, 120_000);
+    await sleep(options.warmupMs);
+    for (const [k, kind] of kinds(options.targets).entries()) {
+      const runs: Reloaded[] = [];
+      for (let i = 0; i < options.reloads; i++) {
+        // Each run of a kind starts from the state its variant leaves (`i` keeps them distinct).
+        if (k === 2) {
+          await child.rpc('reload', kinds(options.targets)[1].variant(100 + i), 120_000);
+          await sleep(1100); // MIN_RELOAD_GAP_MS, and the aftermath of that reload out of the way
+        }
+        runs.push(await child.rpc<Reloaded>('reload', kind.variant(k === 2 ? 100 + i : 10 * k + i), 120_000));
+        await sleep(1100); // MIN_RELOAD_GAP_MS
+      }
+      raw[kind.name] = runs;
+      const diffs = runs.map((r) => `+${r.diff.added} -${r.diff.removed} ~${r.diff.changed}`)[0];
+      const med = (pick: (r: Reloaded) => number) => median(runs.map(pick));
+      rows.push(
+        {
+          section: 'series reload',
+          name: `event loop held (CPU), max, ${kind.name}`,
+          unit: 'ms',
+          ours: med((r) => r.reload.maxCpuGapMs),
+          floor: med((r) => r.quiet.maxCpuGapMs),
+          ratio: Number.NaN,
+          note: `median of ${runs.length} reloads, each its longest run between two turns of the loop in process CPU time; floor: a quiet stretch as long; p99 ${med((r) => r.reload.p99CpuGapMs).toFixed(2)} ms; diff ${diffs}`,
+        },
+        {
+          section: 'series reload',
+          name: `event loop held (wall), max, ${kind.name}`,
+          unit: 'ms',
+          ours: med((r) => r.reload.maxGapMs),
+          floor: med((r) => r.quiet.maxGapMs),
+          ratio: Number.NaN,
+          note: `p99 ${med((r) => r.reload.p99GapMs).toFixed(2)} ms (floor ${med((r) => r.quiet.p99GapMs).toFixed(2)}); wall includes time the shared machine gave others; reload took ${med((r) => r.reload.wallMs).toFixed(0)} ms`,
+        },
+      );
+    }
+  } finally {
+    await child.stop();
+    await responder.stop();
+  }
+  return { rows, raw };
+}
+
+/** Each part's rows as soon as it ends (printed: a later part failing on a busy machine loses nothing). */
+async function part(name: string, log: (line: string) => void, run: () => Promise<{ rows: Row[]; raw: unknown }>) {
+  log(`  ${name}…`);
+  try {
+    const r = await run();
+    printTable(r.rows);
+    return r;
+  } catch (error) {
+    log(`  ${name} failed: ${(error as Error).message}`);
+    return { rows: [], raw: { error: String(error) } };
+  }
+}
+
+export async function runSeries(options: SeriesOptions, log: (line: string) => void): Promise<{ rows: Row[]; raw: unknown }> {
+  const profiles = [
+    { name: 'default', options: { ...options, section: 'series default' } },
+    { name: 'lean', options: { ...options, drop: leanDrop, section: 'series lean' } },
+  ];
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+  // The builds alone first: they are what a busy machine disturbs least.
+  for (const p of profiles) {
+    const r = await part(`/metrics of ${options.targets} targets built alone, ${p.name} series`, log, async () => {
+      const built = await buildAlone(p.options);
+      return { rows: builtRows(p.options, built).flat(), raw: built };
+    });
+    rows.push(...r.rows);
+    raw[`${p.name} built`] = r.raw;
+  }
+  for (const p of profiles) {
+    const r = await part(`${options.targets} targets pinged, scraped, ${p.name} series`, log, async () => {
+      const loaded = await runLoaded(p.options);
+      return { rows: loadedRows(p.options, loaded), raw: loaded };
+    });
+    rows.push(...r.rows);
+    raw[`${p.name} loaded`] = r.raw;
+  }
+  const reloads = await part(`reloads of ${options.targets} targets`, log, () => runReloads(options));
+  rows.push(...reloads.rows);
+  raw.reloads = reloads.raw;
+  return { rows, raw };
+}
