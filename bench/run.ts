@@ -1,5 +1,6 @@
 import { runAbuse } from './abuse.js';
 import { runControl } from './control.js';
+import { runPeers } from './peers.js';
 import { machine, printTable, type Row, writeResults } from './report.js';
 import { runRtt } from './rtt.js';
 import { runScale } from './scale.js';
@@ -9,16 +10,20 @@ import { runThroughput } from './throughput.js';
 import { runWire } from './wire.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload] [-- --bin PATH]`: every figure
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload,peers] [-- --bin PATH]`: every figure
  * against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table; writes
  * bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin, e.g. an
  * older build's src/cli/bin.ts, for before/after figures) and are not in the default set; nor is
  * `series` (/metrics and reloads at 10,000 targets, a few minutes), or `reload` (its reloads alone).
+ * `--peers` (the same as `--only peers`; `--k 100,1000` for other target counts) measures
+ * blackbox_exporter and smokeping_prober beside us, installing them as root (peers.ts).
  */
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const onlyAt = argv.indexOf('--only');
-const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'a,b,c,d,e').split(','));
+const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : argv.includes('--peers') ? 'peers' : 'a,b,c,d,e').split(','));
+const kAt = argv.indexOf('--k');
+const ks = kAt >= 0 ? (argv[kAt + 1] ?? '').split(',').map(Number) : undefined;
 const binAt = argv.indexOf('--bin');
 const bin = binAt >= 0 ? (argv[binAt + 1] ?? '') : 'src/cli/bin.ts';
 
@@ -32,6 +37,7 @@ const plan = quick
       series: { targets: 10_000, intervalMs: 10_000, warmupMs: 12_000, phaseMs: 5000, pairs: 2, builds: 6, reloads: 2 },
       abuse: { bin, legitMs: 5000 },
       wire: { pairs: 200, reps: 2 },
+      peers: { ks: ks ?? [100, 1000], reps: 1, warmupMs: 3000, windowMs: 4000, windows: 2 },
     }
   : {
       rtt: { reps: 9, pings: 1000 },
@@ -42,6 +48,7 @@ const plan = quick
       series: { targets: 10_000, intervalMs: 10_000, warmupMs: 15_000, phaseMs: 8000, pairs: 3, builds: 20, reloads: 3 },
       abuse: { bin, legitMs: 15_000 },
       wire: { pairs: 500, reps: 5 },
+      peers: { ks: ks ?? [100, 1000, 10_000], reps: 2, warmupMs: 4000, windowMs: 6000, windows: 3 },
     };
 
 const log = (line: string) => console.error(line);
@@ -102,6 +109,12 @@ if (only.has('abuse')) {
   const r = await runAbuse(plan.abuse, log);
   rows.push(...r.rows);
   raw.abuse = r.raw;
+}
+if (only.has('peers')) {
+  log(`(peers) blackbox_exporter and smokeping_prober beside us, K = ${plan.peers.ks.join(', ')}…`);
+  const r = await runPeers(plan.peers, log);
+  rows.push(...r.rows);
+  raw.peers = r.raw;
 }
 console.log('');
 printTable(rows);
