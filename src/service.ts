@@ -129,7 +129,7 @@ export class Service {
     const shown = [
       this.metrics.schedulerObserver,
       this.status.observer,
-      logObserver(log),
+      logObserver(log, this.skippedRounds(log)),
       transitionObserver(log),
       ...(options.observer ? [options.observer] : []),
     ];
@@ -217,6 +217,13 @@ export class Service {
     if (tracer instanceof PathTracer) return tracer;
     this.log.warn({ reason: tracer.unavailable }, 'path tracing unavailable: no trace when a target begins to lose pings');
     return undefined;
+  }
+
+  /** Rounds skipped are logged a few per 10 s, the rest summed up: a process far behind would log one per target per round. */
+  private skippedRounds(log: Logger): LogSummary {
+    const summary = new LogSummary(log, this.clock, 'round skipped: the previous round was still running', 10_000, 5, 'warn');
+    this.logSummaries.push(summary);
+    return summary;
   }
 
   private childLog(component: string): Logger {

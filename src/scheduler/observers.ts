@@ -1,5 +1,6 @@
 import { answersStopAt, reached } from '../domain/path.js';
 import type { Logger } from '../util/log.js';
+import type { LogSummary } from '../util/log-summary.js';
 import type { SchedulerObserver } from './scheduler.js';
 
 /** Every event of the observer, so that forwarding can never miss one that is added later. */
@@ -32,14 +33,16 @@ export function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
   return out as SchedulerObserver;
 }
 
-export function logObserver(log: Logger): SchedulerObserver {
+/** Log lines of the rounds and traces; `skipped` rate-limits rounds skipped (at 10,000 targets behind, one a target a round). */
+export function logObserver(log: Logger, skipped?: LogSummary): SchedulerObserver {
   return {
     roundFinished: (target, summary) =>
       log.debug(
         { target, sent: summary.sent, received: summary.received, lossRatio: summary.lossRatio, rtt: summary.rtt },
         'round finished',
       ),
-    roundSkipped: (target) => log.warn({ target }, 'round skipped: the previous round was still running'),
+    roundSkipped: (target) =>
+      skipped ? skipped.event('skipped', { target }) : log.warn({ target }, 'round skipped: the previous round was still running'),
     addressResolved: (target, address, previous) => {
       if (previous !== undefined) log.info({ target, address, previous }, 'target address changed');
     },

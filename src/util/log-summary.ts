@@ -3,7 +3,7 @@ import type { Logger } from './log.js';
 
 /**
  * Rate-limited logging of events an attacker can cause at will (clients cut off, connections
- * evicted): the first `perInterval` events of an interval are logged one by one, the rest are
+ * evicted) or that come by the thousand when the process falls behind (rounds skipped): the first `perInterval` events of an interval are logged one by one, the rest are
  * counted by kind and logged as one summary line when the interval ends. A flood of thousands of
  * cut-off clients then costs a few lines, not megabytes.
  */
@@ -18,13 +18,15 @@ export class LogSummary {
     private readonly message: string,
     private readonly intervalMs = 10_000,
     private readonly perInterval = 5,
+    /** The level of the lines logged one by one (the summary is a warning). */
+    private readonly level: 'info' | 'warn' = 'info',
   ) {}
 
   event(kind: string, fields: Record<string, unknown>): void {
     if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.flush(), this.intervalMs);
     if (this.logged < this.perInterval) {
       this.logged++;
-      this.log.info({ ...fields, reason: kind }, this.message);
+      this.log[this.level]({ ...fields, reason: kind }, this.message);
       return;
     }
     this.suppressed.set(kind, (this.suppressed.get(kind) ?? 0) + 1);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
+import { logObserver } from '../../src/scheduler/observers.js';
 import { LogSummary } from '../../src/util/log-summary.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -35,4 +36,24 @@ test('a flood of events costs the first few lines and one summary per interval',
   summary.flush();
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(lines.length, 5);
+});
+
+test('rounds skipped by thousands of targets: a few warnings naming the target, then one summary', async () => {
+  const clock = new FakeClock();
+  const { log, lines } = capture();
+  const observer = logObserver(log, new LogSummary(log, clock, 'round skipped: the previous round was still running', 10_000, 5, 'warn'));
+  for (let i = 0; i < 10_000; i++) observer.roundSkipped?.(`t${i}`);
+  await clock.advance(10_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.target ?? l.suppressed]),
+    [
+      [40, 't0'],
+      [40, 't1'],
+      [40, 't2'],
+      [40, 't3'],
+      [40, 't4'],
+      [40, { skipped: 9995 }],
+    ],
+  );
 });
