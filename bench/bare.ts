@@ -33,8 +33,8 @@ export interface BareTiming {
 }
 
 /** A new connection under a timeout; `finish` clears the timer and closes with RST, like our probe. */
-function openBare(port: number, timeoutMs: number, reject: (error: Error) => void): { socket: Socket; finish: () => void } {
-  const socket = connect({ host: HOST, port, noDelay: true });
+function openBare(port: number, timeoutMs: number, reject: (error: Error) => void, host = HOST): { socket: Socket; finish: () => void } {
+  const socket = connect({ host, port, noDelay: true });
   const timer = setTimeout(() => {
     socket.destroy();
     reject(new Error('timeout'));
@@ -53,11 +53,11 @@ function openBare(port: number, timeoutMs: number, reject: (error: Error) => voi
 }
 
 /** One ping on a new connection: connect, write, wait for the reply, RST. Rejects on error or after timeoutMs. */
-export function bareNewPing(port: number, seq: number, timeoutMs = 1000): Promise<BareTiming> {
+export function bareNewPing(port: number, seq: number, timeoutMs = 1000, host = HOST): Promise<BareTiming> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let t1 = 0n;
-    const { socket, finish } = openBare(port, timeoutMs, reject);
+    const { socket, finish } = openBare(port, timeoutMs, reject, host);
     socket.once('connect', () => {
       t1 = process.hrtime.bigint();
       socket.write(pingLine(seq));
@@ -71,10 +71,10 @@ export function bareNewPing(port: number, seq: number, timeoutMs = 1000): Promis
 }
 
 /** Handshake only: connect() call to 'connect', then RST. */
-export function bareConnect(port: number, timeoutMs = 1000): Promise<bigint> {
+export function bareConnect(port: number, timeoutMs = 1000, host = HOST): Promise<bigint> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const { socket, finish } = openBare(port, timeoutMs, reject);
+    const { socket, finish } = openBare(port, timeoutMs, reject, host);
     socket.once('connect', () => {
       const t1 = process.hrtime.bigint();
       finish();

@@ -8,23 +8,31 @@ import { runThroughput } from './throughput.js';
 import { runWire } from './wire.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse] [-- --bin PATH]`: every figure
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse] [-- --bin PATH] [-- --ref REV]`: every figure
  * against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table; writes
  * bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin, e.g. an
- * older build's src/cli/bin.ts, for before/after figures) and are not in the default set.
+ * older build's src/cli/bin.ts, for before/after figures) and are not in the default set. `--ref
+ * main` adds that revision's service to (c), compiled apart and run beside this tree's.
+ * `npm run bench -- --profile ...` profiles one load instead (see bench/profile.ts).
  */
 const argv = process.argv.slice(2);
+if (argv.includes('--profile')) {
+  await import('./profile.js');
+  process.exit(0);
+}
 const quick = argv.includes('--quick');
 const onlyAt = argv.indexOf('--only');
 const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'a,b,c,d,e').split(','));
 const binAt = argv.indexOf('--bin');
 const bin = binAt >= 0 ? (argv[binAt + 1] ?? '') : 'src/cli/bin.ts';
+const refAt = argv.indexOf('--ref');
+const ref = refAt >= 0 ? argv[refAt + 1] : undefined;
 
 const plan = quick
   ? {
       rtt: { reps: 3, pings: 300 },
       throughput: { reps: 4, clients: 8, durationMs: 1000 },
-      scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
+      scale: { targets: 1000, windowMs: 2000, windows: 5, warmupMs: 5000, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 5000, phaseMs: 5000, pairs: 1 },
       abuse: { bin, legitMs: 5000 },
@@ -33,7 +41,7 @@ const plan = quick
   : {
       rtt: { reps: 9, pings: 1000 },
       throughput: { reps: 10, clients: 8, durationMs: 1500 },
-      scale: { targets: 1000, durationMs: 60_000, windows: 6, warmupMs: 5000, passes: 2 },
+      scale: { targets: 1000, windowMs: 4000, windows: 15, warmupMs: 10_000, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, builds: 50 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 10_000, phaseMs: 10_000, pairs: 3 },
       abuse: { bin, legitMs: 15_000 },
@@ -58,7 +66,7 @@ if (only.has('b')) {
   raw.throughput = r.raw;
 }
 if (only.has('c')) {
-  log(`(c) cost at scale (about ${Math.round(((plan.scale.durationMs + plan.scale.warmupMs) * 3 * plan.scale.passes) / 1000)} s)…`);
+  log(`(c) cost at scale (about ${Math.round((plan.scale.windowMs * plan.scale.windows + plan.scale.warmupMs * 3 + 6000) / 1000)} s)…`);
   const r = await runScale(plan.scale, log);
   rows.push(...r.rows);
   raw.scale = r.raw;

@@ -1,5 +1,6 @@
 import { get } from 'node:http';
 import { type Child, spawnChild } from './child.js';
+import type { LoadSpec } from './load-spec.js';
 import type { Row } from './report.js';
 import type { Mix } from './rtt-mix.js';
 import { median, pairedRatio, percentile, type Spread, sleep } from './stats.js';
@@ -96,7 +97,14 @@ export async function runScrape(options: ScrapeOptions): Promise<{ rows: Row[]; 
   const responder = await spawnChild('./child-server.ts', ['responder']);
   let load: Child | undefined;
   try {
-    load = await spawnChild('./child-load.ts', ['service', String(responder.ready.port), String(options.targets)]);
+    const spec: LoadSpec = {
+      kind: 'service',
+      port: responder.ready.port as number,
+      targets: options.targets,
+      mode: 'echo',
+      capture: 'off',
+    };
+    load = await spawnChild('./child-load.ts', [JSON.stringify(spec)]);
     const { webPort, staticPort } = await load.rpc<{ webPort: number; staticPort: number }>('start');
     await sleep(options.warmupMs);
     await load.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);
