@@ -193,6 +193,7 @@ mkdirSync(dir, { recursive: true });
 const server = await spawnChild('./child-server.ts', ['responder']);
 const load = await spawnChild(loadScript(spec), [JSON.stringify({ ...spec, port: server.ready.port })], {
   execArgv: [...(args.perf ? ['--perf-basic-prof-only-functions'] : []), ...(args['trace-gc'] ? ['--trace-gc'] : [])],
+  ...(spec.tree ? { tree: spec.tree } : {}),
 });
 try {
   await load.rpc('start');

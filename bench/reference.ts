@@ -18,9 +18,13 @@ export function buildReference(rev: string): string {
   if (existsSync(done)) return `${dir}/`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'bench'), { recursive: true });
-  const archive = execFileSync('git', ['-C', root, 'archive', '--format=tar', commit, 'src', 'package.json', 'tsconfig.json'], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const archive = execFileSync(
+    'git',
+    ['-C', root, 'archive', '--format=tar', commit, 'src', 'test/helpers', 'package.json', 'tsconfig.json'],
+    {
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   for (const file of readdirSync(join(root, 'bench'))) {
     if (file.endsWith('.ts')) copyFileSync(join(root, 'bench', file), join(dir, 'bench', file));

@@ -32,7 +32,7 @@ const plan = quick
   ? {
       rtt: { reps: 3, pings: 300 },
       throughput: { reps: 4, clients: 8, durationMs: 1000 },
-      scale: { targets: 1000, windowMs: 2000, windows: 5, warmupMs: 5000, ...(ref ? { ref } : {}) },
+      scale: { targets: 1000, windowMs: 2000, windows: 5, warmupMs: 5000, passes: 1, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 5000, phaseMs: 5000, pairs: 1 },
       abuse: { bin, legitMs: 5000 },
@@ -41,7 +41,7 @@ const plan = quick
   : {
       rtt: { reps: 9, pings: 1000 },
       throughput: { reps: 10, clients: 8, durationMs: 1500 },
-      scale: { targets: 1000, windowMs: 4000, windows: 15, warmupMs: 10_000, ...(ref ? { ref } : {}) },
+      scale: { targets: 1000, windowMs: 3000, windows: 8, warmupMs: 8000, passes: 2, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, builds: 50 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 10_000, phaseMs: 10_000, pairs: 3 },
       abuse: { bin, legitMs: 15_000 },
@@ -66,7 +66,9 @@ if (only.has('b')) {
   raw.throughput = r.raw;
 }
 if (only.has('c')) {
-  log(`(c) cost at scale (about ${Math.round((plan.scale.windowMs * plan.scale.windows + plan.scale.warmupMs * 3 + 6000) / 1000)} s)…`);
+  log(
+    `(c) cost at scale (about ${Math.round(((plan.scale.windowMs * plan.scale.windows + plan.scale.warmupMs + 3000) * 3 * plan.scale.passes + plan.scale.warmupMs * 2 + 15_000) / 1000)} s)…`,
+  );
   const r = await runScale(plan.scale, log);
   rows.push(...r.rows);
   raw.scale = r.raw;

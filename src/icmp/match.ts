@@ -1,5 +1,6 @@
 import type { IcmpReport } from '../domain/ping.js';
 import { canonicalAddress } from '../util/ip.js';
+import { EndedPings } from './ended.js';
 import type { IcmpError } from './parse.js';
 
 /** Where a ping went, and who hears of an error that comes after the ping ended. */
@@ -16,7 +17,7 @@ export interface PingOwner {
  */
 export type SourcePort = number | (() => number | undefined);
 
-interface Binding {
+export interface Binding {
   readonly address: string;
   readonly port: number;
   localPort: SourcePort;
@@ -29,7 +30,6 @@ export interface TrackedPing {
   ended: boolean;
   endedAtMs: number;
   readonly bindings: Binding[];
-  readonly keys: string[];
 }
 
 export type Attribution =
@@ -43,8 +43,6 @@ export interface MatchLimits {
   readonly lingerMs: number;
   readonly maxLingering: number;
 }
-
-const key = (address: string, port: number, localPort: number) => `${address}|${port}|${localPort}`;
 
 /** The port, asking the socket once if it has not been asked yet; 0 when it cannot be known. */
 function portOf(binding: Binding): number {
@@ -74,13 +72,14 @@ function canonical(address: string): string | undefined {
  */
 export class PingTable {
   private readonly inFlight = new Map<string, Set<TrackedPing>>();
-  private readonly byKey = new Map<string, TrackedPing>();
-  private readonly lingering: TrackedPing[] = [];
+  private readonly ended: EndedPings;
 
-  constructor(private readonly limits: MatchLimits = { lingerMs: 10_000, maxLingering: 4096 }) {}
+  constructor(limits: MatchLimits = { lingerMs: 10_000, maxLingering: 4096 }) {
+    this.ended = new EndedPings(limits);
+  }
 
   open(owner: PingOwner): TrackedPing {
-    return { owner, report: undefined, ended: false, endedAtMs: 0, bindings: [], keys: [] };
+    return { owner, report: undefined, ended: false, endedAtMs: 0, bindings: [] };
   }
 
   /** The connect was issued from `localPort` to `address:port` (one ping may try several addresses). */
@@ -106,19 +105,12 @@ export class PingTable {
     for (const binding of ping.bindings) {
       const pings = this.inFlight.get(binding.address);
       if (pings?.delete(ping) && pings.size === 0) this.inFlight.delete(binding.address);
-      const localPort = typeof binding.localPort === 'number' ? binding.localPort : 0;
-      if (localPort <= 0) continue;
-      const k = key(binding.address, binding.port, localPort);
-      // A source port reused for a new ping to the same place belongs to the new ping from now on.
-      this.byKey.set(k, ping);
-      ping.keys.push(k);
     }
-    if (ping.keys.length > 0) this.lingering.push(ping);
-    this.prune(nowMs);
+    this.ended.add(ping, nowMs);
   }
 
   attribute(error: IcmpError, nowMs: number): Attribution {
-    this.prune(nowMs);
+    this.ended.prune(nowMs);
     const ping = this.find(error.quoted.destination, error.quoted.destinationPort, error.quoted.sourcePort);
     if (!ping) return { kind: 'unknown' };
     if (ping.report) return { kind: 'duplicate' };
@@ -133,24 +125,13 @@ export class PingTable {
         if (b.address === destination && b.port === destinationPort && portOf(b) === sourcePort) return ping;
       }
     }
-    return this.byKey.get(key(destination, destinationPort, sourcePort));
+    return this.ended.find(destination, destinationPort, sourcePort);
   }
 
   /** Pings tracked, in flight or lingering (for tests and leak checks). */
   get size(): number {
     let inFlight = 0;
     for (const pings of this.inFlight.values()) inFlight += pings.size;
-    return this.byKey.size + inFlight;
-  }
-
-  private prune(nowMs: number): void {
-    for (let guard = this.lingering.length; guard > 0; guard--) {
-      const oldest = this.lingering[0];
-      if (!oldest) break;
-      const expired = nowMs - oldest.endedAtMs > this.limits.lingerMs || this.lingering.length > this.limits.maxLingering;
-      if (!expired) break;
-      this.lingering.shift();
-      for (const k of oldest.keys) if (this.byKey.get(k) === oldest) this.byKey.delete(k);
-    }
+    return this.ended.size + inFlight;
   }
 }
