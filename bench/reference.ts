@@ -20,7 +20,7 @@ export function buildReference(rev: string): string {
   mkdirSync(join(dir, 'bench'), { recursive: true });
   const archive = execFileSync(
     'git',
-    ['-C', root, 'archive', '--format=tar', commit, 'src', 'test/helpers', 'package.json', 'tsconfig.json'],
+    ['-C', root, 'archive', '--format=tar', commit, 'src', 'test/helpers', 'test/abuse', 'package.json', 'tsconfig.json'],
     {
       maxBuffer: 256 * 1024 * 1024,
     },
