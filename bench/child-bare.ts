@@ -1,7 +1,6 @@
 import { bareConnect, bareNewPing } from './bare.js';
-import { cpuMicros, gcPauseMs, profileCommands, serveCommands } from './child.js';
+import { loadCommands, profileCommands, serveCommands } from './child.js';
 import { type LoadSpec, targetHost } from './load-spec.js';
-import { spread } from './stats.js';
 
 /**
  * Child: the floor. A setTimeout chain per target calling the bare ping (net.connect, write, read,
@@ -11,8 +10,7 @@ import { spread } from './stats.js';
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 const intervalMs = spec.intervalMs ?? 1000;
 const counts = { connects: 0, replies: 0, failures: 0 };
-const MAX_SAMPLES = 2_000_000;
-let lags: number[] = [];
+const load = loadCommands(counts);
 const timers = new Set<NodeJS.Timeout>();
 let stopped = false;
 
@@ -22,7 +20,7 @@ function start(): void {
   const tick = (host: string, plannedMs: number) => {
     if (stopped) return;
     const lagUs = Math.max(0, performance.now() - plannedMs) * 1000;
-    if (lags.length < MAX_SAMPLES) lags.push(lagUs);
+    load.lagUs(lagUs);
     counts.connects++;
     ping(host).then(
       () => counts.replies++,
@@ -55,17 +53,7 @@ serveCommands(
       start();
       return {};
     },
-    window: async () => ({ atMs: performance.now(), cpuUs: cpuMicros(), gcMs: await gcPauseMs(), ...counts, ...process.memoryUsage() }),
-    /** Heap in use after a full collection (the child runs with --expose-gc): what the state costs. */
-    heapAfterGc: () => {
-      globalThis.gc?.();
-      return process.memoryUsage().heapUsed;
-    },
-    lags: () => {
-      const taken = lags;
-      lags = [];
-      return { ...spread(taken), maxUs: taken.reduce((a, b) => Math.max(a, b), 0) };
-    },
+    ...load.commands,
   },
   async () => {
     stopped = true;

@@ -12,7 +12,7 @@ import { Scheduler, type SchedulerObserver } from '../src/scheduler/scheduler.js
 import { Service } from '../src/service.js';
 import { systemClock } from '../src/util/clock.js';
 import { HOST } from './bare.js';
-import { cpuMicros, gcPauseMs, profileCommands, serveCommands } from './child.js';
+import { loadCommands, profileCommands, serveCommands } from './child.js';
 import { type LoadSpec, loadTargets } from './load-spec.js';
 import { fillHistograms, type Mix } from './rtt-mix.js';
 import { spread } from './stats.js';
@@ -29,9 +29,7 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 const counts = { connects: 0, replies: 0, failures: 0 };
 /** Samples are kept only while a named phase runs (the scrape benchmark), so the CPU runs stay lean. */
 let phase: string | undefined;
-/** Every lag and RTT since the last `lags` call, for the scale runs' lag percentiles (bounded). */
-const MAX_SAMPLES = 2_000_000;
-let lags: number[] = [];
+const load = loadCommands(counts);
 const taps = new Map<string, { rttUs: number[]; lagUs: number[] }>();
 const bucket = () => {
   if (phase === undefined) return undefined;
@@ -46,7 +44,7 @@ const tapPing = (result: PingResult) => {
 };
 const tapLag = (lagSeconds: number) => {
   counts.connects++;
-  if (lags.length < MAX_SAMPLES) lags.push(lagSeconds * 1e6);
+  load.lagUs(lagSeconds * 1e6);
   bucket()?.lagUs.push(lagSeconds * 1e6);
 };
 const tapObserver: SchedulerObserver = { pingStarted: (_t, lag) => tapLag(lag), pingFinished: (_t, r) => tapPing(r) };
@@ -105,18 +103,7 @@ serveCommands(
       await start();
       return { webPort: service?.httpAddress?.port, staticPort: (staticServer.address() as AddressInfo).port };
     },
-    window: async () => ({ atMs: performance.now(), cpuUs: cpuMicros(), gcMs: await gcPauseMs(), ...counts, ...process.memoryUsage() }),
-    /** Scheduler lag since the last call: p50, p99, max in µs. */
-    /** Heap in use after a full collection (the child runs with --expose-gc): what the state costs. */
-    heapAfterGc: () => {
-      globalThis.gc?.();
-      return process.memoryUsage().heapUsed;
-    },
-    lags: () => {
-      const taken = lags;
-      lags = [];
-      return { ...spread(taken), maxUs: taken.reduce((a, b) => Math.max(a, b), 0) };
-    },
+    ...load.commands,
     phase: (name) => {
       phase = name as string | undefined;
       return null;

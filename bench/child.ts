@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spread } from './stats.js';
 
 /**
  * Benchmark parts that must not share a process with what measures them (a server whose CPU we
@@ -135,6 +136,14 @@ export function profileCommands(): Record<string, (args: unknown) => unknown> {
     new Promise<unknown>((resolve, reject) =>
       session?.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))),
     );
+  /** Ends the profile with `method` and writes it to `file`. */
+  const stopInto = async (method: string, file: string) => {
+    const { profile } = (await post(method)) as { profile: unknown };
+    session?.disconnect();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
+  };
   return {
     profileStart: async () => {
       const { Session } = await import('node:inspector');
@@ -158,20 +167,8 @@ export function profileCommands(): Record<string, (args: unknown) => unknown> {
       });
       return null;
     },
-    allocStop: async (args) => {
-      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
-      session?.disconnect();
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(args as string, JSON.stringify(profile));
-      return args;
-    },
-    profileStop: async (args) => {
-      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-      session?.disconnect();
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(args as string, JSON.stringify(profile));
-      return args;
-    },
+    allocStop: (args) => stopInto('HeapProfiler.stopSampling', args as string),
+    profileStop: (args) => stopInto('Profiler.stop', args as string),
   };
 }
 
@@ -188,4 +185,37 @@ export async function gcPauseMs(): Promise<number> {
     }).observe({ entryTypes: ['gc'] });
   }
   return gcMs;
+}
+
+/** At most this many lag samples are kept between two `lags` calls. */
+const MAX_LAG_SAMPLES = 2_000_000;
+
+/**
+ * What every load child answers (bench/side-by-side.ts): CPU, pings and memory at a window
+ * boundary, the heap after a full collection (with --expose-gc), and the scheduler lag since the
+ * last call. `lagUs` takes one lag sample.
+ */
+export function loadCommands(counts: { readonly connects: number; readonly replies: number; readonly failures: number }): {
+  lagUs: (us: number) => void;
+  commands: Record<string, (args: unknown) => unknown>;
+} {
+  let lags: number[] = [];
+  return {
+    lagUs: (us) => {
+      if (lags.length < MAX_LAG_SAMPLES) lags.push(us);
+    },
+    commands: {
+      window: async () => ({ atMs: performance.now(), cpuUs: cpuMicros(), gcMs: await gcPauseMs(), ...counts, ...process.memoryUsage() }),
+      heapAfterGc: () => {
+        globalThis.gc?.();
+        return process.memoryUsage().heapUsed;
+      },
+      /** p50, p99 and max in µs. */
+      lags: () => {
+        const taken = lags;
+        lags = [];
+        return { ...spread(taken), maxUs: taken.reduce((a, b) => Math.max(a, b), 0) };
+      },
+    },
+  };
 }
