@@ -255,6 +255,77 @@ const perTarget = [
   ),
 ];
 
+const answerWords = [
+  {
+    type: 'value',
+    options: {
+      'syn-ack': { text: 'reached: SYN-ACK (port open)', color: 'green' },
+      reset: { text: 'reached: RST (port closed)', color: 'green' },
+      'time-exceeded': { text: 'answers stop here', color: 'red' },
+      unreachable: { text: 'refused here (ICMP unreachable)', color: 'red' },
+    },
+  },
+];
+const path = [
+  row('Path (TCP traceroute)'),
+  panel(
+    'table',
+    'Where answers stop',
+    "The last trace of each target's TCP path (tcpping traces it when its pings begin to be lost, when they recover, and every trace.everyRounds rounds if set): its last answering hop. When the destination answered, that is the destination; when it did not, it is where the probes are lost, and the hops after it answered nothing. A router that never sends time exceeded is shown as * on the status page, not here: it is not loss. The status page and /api/v1/targets have every hop.",
+    [10, 8],
+    [q(`max by (target, hop, address, answer) (tcpping_path_last_hop_info${sel()})`, '', { instant: true, format: 'table' })],
+    {
+      overrides: [
+        byName('answer', [prop('mappings', answerWords), prop('displayName', 'Last answer'), prop('custom.cellOptions', { type: 'color-text' })]),
+        byName('hop', [prop('displayName', 'Hop')]),
+        byName('address', [prop('displayName', 'Address')]),
+      ],
+      transformations: [{ id: 'organize', options: { excludeByName: { Time: true, Value: true } } }],
+      options: { showHeader: true, sortBy: [{ displayName: 'target' }] },
+    },
+  ),
+  series(
+    'Path length and changes',
+    "Hop of the last trace's last answer (tcpping_path_hops: the destination's hop count when it answered, else where answers stop; 0 before the first trace), and path changes as bars on the right: a trace found another router at some hop than the target's previous trace of the same flow. A target keeps one flow (one source port) from trace to trace, so equal-cost multipath does not show as a change. The TcppingPathChangedWithLoss alert fires on a change while over 5% of the pings are lost.",
+    [10, 8],
+    [
+      q(`max by (target) (tcpping_path_hops${sel()})`, '{{target}} hops'),
+      q(`sum by (target) (increase(tcpping_path_changes_total${sel()}[$__rate_interval]))`, '{{target}} changes'),
+    ],
+    {
+      unit: 'short',
+      min: 0,
+      decimals: 0,
+      custom: { lineInterpolation: 'stepAfter' },
+      overrides: [
+        {
+          matcher: { id: 'byRegexp', options: '.* changes' },
+          properties: [
+            prop('custom.axisPlacement', 'right'),
+            prop('custom.drawStyle', 'bars'),
+            prop('custom.fillOpacity', 80),
+            prop('color', { mode: 'fixed', fixedColor: 'red' }),
+          ],
+        },
+      ],
+    },
+  ),
+  stat(
+    'Traces and path changes',
+    'Over the dashboard time range, per target: traces run (tcpping_path_traces_total) and the path changes they found (tcpping_path_changes_total). Traces start at most trace.maxPerMinute a minute across targets.',
+    [4, 8],
+    [
+      q(`sum by (target) (increase(tcpping_path_changes_total${sel()}[$__range]))`, '{{target}} changes', { instant: true }),
+      q(`sum by (target) (increase(tcpping_path_traces_total${sel()}[$__range]))`, '{{target}} traces', { instant: true }),
+    ],
+    {
+      decimals: 0,
+      thresholds: steps([null, 'green'], [0.5, 'red']),
+      overrides: [{ matcher: { id: 'byRegexp', options: '.* traces' }, properties: [prop('thresholds', steps([null, 'blue']))] }],
+    },
+  ),
+];
+
 const responder = [
   row('Responder (embedded ping server)'),
   series(
@@ -521,7 +592,7 @@ const dashboard = {
       }),
     ],
   },
-  panels: layout([...overview, ...perTarget, ...mesh, ...responder, ...health]),
+  panels: layout([...overview, ...perTarget, ...path, ...mesh, ...responder, ...health]),
 };
 
 const json = `${JSON.stringify(dashboard, null, 2)}\n`;

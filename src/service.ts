@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Config } from './config/load.js';
+import { schema } from './config/schema.js';
 import { createApp } from './http/app.js';
 import { webGuard } from './http/guard.js';
 import { closeHttp, listenHttp } from './http/listen.js';
@@ -24,6 +25,8 @@ import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
 import { transitionObserver } from './scheduler/transitions.js';
 import { StatusBoard } from './status/status.js';
+import { kernelTracer } from './trace/sockets.js';
+import { PathTracer } from './trace/tracer.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
 import { formatHostPort } from './util/hostport.js';
 import { type Logger, silentLogger } from './util/log.js';
@@ -71,6 +74,8 @@ export class Service {
   private readonly scheduler: Scheduler;
   private readonly targets: TargetSet;
   private readonly capture: IcmpCapture | undefined;
+  /** Traces targets' paths when they begin to lose pings; undefined where the kernel bindings cannot load. */
+  private readonly tracer: PathTracer | undefined;
   /** Child loggers keep the level they were made with: a reload sets theirs too. */
   private readonly childLogs: Logger[] = [];
   private readonly logSummaries: LogSummary[] = [];
@@ -119,6 +124,15 @@ export class Service {
     }
 
     this.responder = config.responder.enabled ? this.createResponder(config, options) : undefined;
+    // Everything the service shows hears of rounds and of traces on the same road.
+    const shown = [
+      this.metrics.schedulerObserver,
+      this.status.observer,
+      logObserver(log),
+      transitionObserver(log),
+      ...(options.observer ? [options.observer] : []),
+    ];
+    this.tracer = this.createTracer(config, options, fanOut(...shown));
     this.scheduler = new Scheduler(
       {
         clock: this.clock,
@@ -126,13 +140,7 @@ export class Service {
         probeContext: { ...probeContext, ...(this.capture ? { icmp: this.capture } : {}) },
         ...(options.resolver ? { resolver: options.resolver } : {}),
       },
-      fanOut(
-        this.metrics.schedulerObserver,
-        this.status.observer,
-        logObserver(log),
-        transitionObserver(log),
-        ...(options.observer ? [options.observer] : []),
-      ),
+      fanOut(...shown, ...(this.tracer ? [this.tracer.observer] : [])),
     );
     this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
@@ -180,7 +188,13 @@ export class Service {
 
   /** How each setting whose reload is live reaches the running parts. */
   private liveAppliers(): LiveAppliers {
+    const tracing = (next: Config) => this.tracer?.configure(next.trace);
+    const traceKeys = Object.keys(schema.trace) as (keyof Config['trace'])[];
     return {
+      ...(Object.fromEntries(traceKeys.map((key) => [`trace.${key}`, tracing])) as Record<
+        `trace.${keyof Config['trace']}`,
+        typeof tracing
+      >),
       'log.level': (next) => {
         for (const l of [this.log, ...this.childLogs]) l.level = next.log.level;
       },
@@ -192,6 +206,14 @@ export class Service {
       // Native buckets are kept either way: switching them on serves them whole, with no reset.
       'metrics.nativeHistograms': (next) => this.metrics.setNativeHistograms(next.metrics.nativeHistograms),
     };
+  }
+
+  /** Path tracing needs the kernel's socket error queue (koffi, Linux) and no privilege. */
+  private createTracer(config: Config, options: ServiceOptions, report: SchedulerObserver): PathTracer | undefined {
+    const tracer = kernelTracer(config.trace, { clock: this.clock, random: options.random ?? Math.random, report });
+    if (tracer instanceof PathTracer) return tracer;
+    this.log.warn({ reason: tracer.unavailable }, 'path tracing unavailable: no trace when a target begins to lose pings');
+    return undefined;
   }
 
   private childLog(component: string): Logger {
@@ -280,6 +302,7 @@ export class Service {
     this.reloader.stop();
     const mesh = this.mesh?.stop();
     await this.scheduler.stop(STOP_GRACE_MS);
+    await this.tracer?.stop();
     // A reload or mesh update under way ends once the scheduler's diff has (bounded just above).
     await Promise.all([mesh, this.targets.settled()]);
     this.capture?.stop();

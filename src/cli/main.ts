@@ -7,6 +7,7 @@ import { commandHelp } from './help.js';
 import type { Io } from './io.js';
 import { runServe, serveFlags, serveSpec } from './serve.js';
 import { runServer, serverFlags, serverSpec } from './server.js';
+import { runTraceCommand, traceFlags, traceSpec } from './trace.js';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   serve: { spec: serveSpec, flags: serveFlags, run: runServe },
   server: { spec: serverSpec, flags: serverFlags, run: runServer },
   client: { spec: clientSpec, flags: clientFlags, run: (args, io) => runClient(args, io) },
+  trace: { spec: traceSpec, flags: traceFlags, run: (args, io) => runTraceCommand(args, io) },
   'check-config': { spec: checkConfigSpec, flags: checkConfigFlags, run: checkConfig },
 };
 

@@ -109,6 +109,36 @@ export const schema = {
     ),
   },
   defaults: targetSettings,
+  trace: {
+    onLoss: setting(
+      "Trace a target's TCP path when it starts losing pings (its state goes from up to degraded or down) and when it recovers.",
+      true,
+      boolean,
+      'live',
+    ),
+    everyRounds: setting(
+      'Also trace each target on its first round and every this many rounds after (0: only on loss). Off by default: with many targets, maxPerMinute sets the pace anyway.',
+      0,
+      integer(0, 1_000_000),
+      'live',
+    ),
+    maxPerMinute: setting(
+      'Traces started per minute at most, across all targets (a token bucket holding as many); the others wait their turn, those for loss first.',
+      6,
+      integer(1, 600),
+      'live',
+    ),
+    maxConcurrent: setting('Traces running at once at most, across all targets.', 2, integer(1, 64), 'live'),
+    maxHops: setting('Hops (TTL / hop limit) a trace goes at most.', 30, integer(1, 255), 'live'),
+    probesPerHop: setting('Probes per hop, one after the other from the same source port.', 3, integer(1, 10), 'live'),
+    probeTimeoutMs: setting(
+      "Milliseconds a probe waits for an answer (at most 1000, the kernel's first SYN retransmission).",
+      1000,
+      integer(10, 1000),
+      'live',
+    ),
+    maxSilentHops: setting('A trace stops after this many hops in a row that answered nothing.', 4, integer(1, 255), 'live'),
+  },
   targetFiles: setting(
     'Prometheus file_sd files with more targets ([{targets: [HOST:PORT], labels: {...}}], JSON or YAML), relative to the config file; the last path segment may hold a * glob. Watched for changes.',
     [],

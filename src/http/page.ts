@@ -3,6 +3,8 @@ import type { LoadState } from '../runtime/reloader.js';
 import type { TargetStatus } from '../status/status.js';
 import { renderChart } from './chart.js';
 import { escapeHtml } from './escape.js';
+import { pathCell } from './path-cell.js';
+import { ms, utc } from './units.js';
 
 /** What the page says about the service itself, besides its targets. */
 export interface ServiceState {
@@ -29,8 +31,6 @@ export function refreshSeconds(targets: readonly TargetStatus[]): number {
   return Number.isFinite(fastestMs) ? Math.min(60, Math.max(5, Math.ceil(fastestMs / 1000))) : 30;
 }
 
-const ms = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? '–' : (seconds * 1000).toFixed(2));
-const utc = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(11, 19)} UTC`;
 const states = ['up', 'degraded', 'down', 'pending'] as const;
 
 /**
@@ -65,6 +65,7 @@ function row(t: TargetStatus, index: number): string {
 <td class="addr">${escapeHtml(t.address)}${resolved}</td>
 <td class="num">${loss}${lossOf}<span class="sub">rtt min/avg/max<br>${rtt}</span></td>
 <td class="loss">${lastLoss}</td>
+${pathCell(t.path, t.pathChanges)}
 <td class="chart-cell">${index < MAX_CHARTS ? renderChart(t.history, { width: 280 }) : '<span class="sub">see /api/v1/targets?history=1</span>'}</td>
 </tr>`;
 }
@@ -91,6 +92,8 @@ td:first-child{font-weight:600}
 .counts{margin:8px 0 0;font-size:14px}.counts .state{min-width:0;margin-right:6px;font-size:13px}
 .service{color:#555;font-size:13px;margin:6px 0 0}.bad{color:#b3261e;font-weight:600}
 .chart-cell{padding:4px 8px;width:280px}
+.path{min-width:140px;font-size:13px;overflow-wrap:break-word}.stop,.changed{font-weight:600;color:#b3261e}
+.hops{margin:2px 0 0;padding-left:24px;font-family:ui-monospace,monospace;font-size:12px}.hops .silent{color:#888}
 .legend i{display:inline-block;width:14px;height:8px;margin:0 4px 0 10px;vertical-align:middle}
 `;
 
@@ -132,9 +135,9 @@ export function renderIndex(version: string, targets: readonly TargetStatus[], o
 ${options.service ? serviceLine(options.service) : ''}
 <p class="meta">Updated ${utc(now)}, refreshes every ${refresh} s.${capped} Chart per target, newest round on the right:
 <span class="legend"><i style="background:#b9d3ee"></i>RTT min–max<i style="background:#1f5fa8;height:2px"></i>average<i style="background:#d2352b"></i>loss (to the scale on its left)<i style="background:#8a3b00;width:8px"></i>above the RTT axis (95th percentile of the rounds' highest)</span></p>
-<table><thead><tr><th>Target</th><th>State</th><th>Address</th><th>Last round</th><th>Last loss</th><th>Recent rounds</th></tr></thead>
+<table><thead><tr><th>Target</th><th>State</th><th>Address</th><th>Last round</th><th>Last loss</th><th>Path</th><th>Recent rounds</th></tr></thead>
 <tbody>
-${rows || '<tr><td colspan="6">No targets configured.</td></tr>'}
+${rows || '<tr><td colspan="7">No targets configured.</td></tr>'}
 </tbody></table>
 </body></html>
 `;

@@ -1,6 +1,17 @@
 import { formatIPv4, formatIPv6 } from '../util/ip.js';
 import { libc, type Scratch } from './libc.js';
-import { AF_INET, AF_INET6, IP_RECVERR, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, MSG_DONTWAIT, MSG_ERRQUEUE } from './linux.js';
+import {
+  AF_INET,
+  AF_INET6,
+  IP_RECVERR,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_RECVERR,
+  MSG_DONTWAIT,
+  MSG_ERRQUEUE,
+  SCM_TIMESTAMPING,
+  SOL_SOCKET,
+} from './linux.js';
 
 /**
  * One entry of a socket's error queue: struct sock_extended_err, the host that sent the error
@@ -22,6 +33,13 @@ export interface QueuedError {
   readonly destinationPort: number | undefined;
   readonly quotedSourcePort: number | undefined;
   readonly quotedSeq: number | undefined;
+  /**
+   * When the error arrived, in ns of CLOCK_REALTIME (the software stamp of SCM_TIMESTAMPING), on a
+   * socket with SO_TIMESTAMPING (RX_SOFTWARE | SOFTWARE) on. The kernel stamps packets on arrival
+   * only while some socket of the host wants it (see holdReceiveTimestamps); an error that came in
+   * unstamped has none here, rather than the time it was read.
+   */
+  readonly receivedAtNs?: bigint;
 }
 
 /** A struct sockaddr_in / sockaddr_in6 in `bytes` (`length` of them), as text and port. Pure. */
@@ -43,17 +61,23 @@ export function decodeErrorMessage(control: Uint8Array, name: Uint8Array, data: 
   const view = new DataView(control.buffer, control.byteOffset, control.length);
   const destination = decodeSockaddr(name, name.length);
   const payload = new DataView(data.buffer, data.byteOffset, data.length);
+  let error: Omit<QueuedError, 'receivedAtNs'> | undefined;
+  let receivedAtNs: bigint | undefined;
   for (let at = 0; at + 16 <= control.length; ) {
     // struct cmsghdr: size_t cmsg_len, int cmsg_level, int cmsg_type, then the data (aligned to 8).
     const length = Number(view.getBigUint64(at, true));
-    if (length < 16 || at + length > control.length) return undefined;
+    if (length < 16 || at + length > control.length) break;
     const level = view.getInt32(at + 8, true);
     const type = view.getInt32(at + 12, true);
-    if ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) {
+    if (level === SOL_SOCKET && type === SCM_TIMESTAMPING && length >= 64) {
+      // struct scm_timestamping: three timespecs, the first the software stamp (zero when there is none).
+      const stamp = view.getBigInt64(at + 16, true) * 1_000_000_000n + view.getBigInt64(at + 24, true);
+      if (stamp > 0n) receivedAtNs = stamp;
+    } else if ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) {
       if (length < 32) return undefined;
       const ee = at + 16;
       const offender = decodeSockaddr(control.subarray(ee + 16, at + length), length - 32);
-      return {
+      error = {
         errno: view.getUint32(ee, true),
         origin: view.getUint8(ee + 4),
         type: view.getUint8(ee + 5),
@@ -68,7 +92,8 @@ export function decodeErrorMessage(control: Uint8Array, name: Uint8Array, data: 
     }
     at += (length + 7) & ~7;
   }
-  return undefined;
+  if (!error) return undefined;
+  return receivedAtNs === undefined ? error : { ...error, receivedAtNs };
 }
 
 // The scratch block handed to recvmsg: msghdr, iovec, msg_name, payload, control messages.

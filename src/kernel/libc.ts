@@ -9,6 +9,9 @@ export interface Libc {
   recvmsg(fd: number, message: unknown, flags: number): number;
   ioctl(fd: number, request: number, value: Buffer): number;
   socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, address: Buffer, length: number): number;
+  /** clock_gettime into a struct timespec (two 64-bit integers). */
+  clockGettime(clock: number, timespec: Buffer): number;
   close(fd: number): number;
   /** errno of the last call that failed. */
   errno(): number;
@@ -43,6 +46,8 @@ function load(): { libc: Libc } | { reason: string } {
     const ioctl = c.func('int ioctl(int fd, unsigned long request, _Inout_ void *value)');
     const socket = c.func('int socket(int domain, int type, int protocol)');
     const close = c.func('int close(int fd)');
+    const bind = c.func('int bind(int fd, void *address, uint32_t length)');
+    const clockGettime = c.func('int clock_gettime(int clock, void *timespec)');
     return {
       libc: {
         getsockopt,
@@ -50,6 +55,8 @@ function load(): { libc: Libc } | { reason: string } {
         recvmsg: (fd, message, flags) => Number(recvmsg(fd, message, flags)),
         ioctl,
         socket,
+        bind,
+        clockGettime,
         close,
         errno: () => koffi.errno(),
         scratch: (size) => {

@@ -4,7 +4,14 @@
  * them differently, so the bindings refuse to load there (see libc.ts) rather than guess.
  */
 export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
 export const SO_ERROR = 4;
+/** SO_TIMESTAMPING_OLD; its control message, struct scm_timestamping, has the same number. */
+export const SO_TIMESTAMPING = 37;
+export const SCM_TIMESTAMPING = 37;
+/** Software receive stamps, and reporting them: a packet the kernel did not stamp on arrival then carries none. */
+export const SOF_TIMESTAMPING_RX_SOFTWARE = 1 << 3;
+export const SOF_TIMESTAMPING_SOFTWARE = 1 << 4;
 export const IPPROTO_IP = 0;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_IPV6 = 41;
@@ -16,10 +23,12 @@ export const TCP_INFO = 11;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_ERRQUEUE = 0x2000;
+export const CLOCK_REALTIME = 0;
 /** ioctl: bytes waiting in the receive queue (== FIONREAD). */
 export const SIOCINQ = 0x541b;
 /** sock_extended_err.ee_origin of an ICMP / ICMPv6 error. */

@@ -187,6 +187,7 @@ export class Metrics {
     addressResolved: (target, _address, previous) => {
       if (previous !== undefined) this.targets.addressChanged(target);
     },
+    pathTraced: (target, report) => this.targets.path(target, report),
   };
 
   readonly responderEvents: ResponderEvents = {

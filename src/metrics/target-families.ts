@@ -35,6 +35,11 @@ export class Series {
   skipped = 0;
   up = 0;
   addressChanges = 0;
+  pathTraces = 0;
+  pathChanges = 0;
+  pathHops = 0;
+  /** The labels of the last trace's last answering hop (tcpping_path_last_hop_info), from the first trace on. */
+  lastHop: Labels | undefined;
 
   constructor(
     readonly name: string,
@@ -147,6 +152,29 @@ export const families: readonly Family[] = [
     "Times a target's host name resolved to a different address than the round before.",
     (t) => t.addressChanges,
   ),
+  counter(
+    'tcpping_path_traces_total',
+    "Traces of this target's TCP path (when loss began, when it ended, every trace.everyRounds rounds).",
+    (t) => t.pathTraces,
+  ),
+  counter(
+    'tcpping_path_changes_total',
+    "Traces that found the path changed against the target's previous trace of the same flow: another router answered at some hop.",
+    (t) => t.pathChanges,
+  ),
+  gauge(
+    'tcpping_path_hops',
+    "Hop of the last trace's last answer: the destination's hop count when it answered, else where answers stop (0: no trace yet, or no hop answered).",
+    (t) => t.pathHops,
+  ),
+  {
+    name: 'tcpping_path_last_hop_info',
+    type: 'gauge',
+    help: "The last trace's last answering hop: its number, address and answer (syn-ack or reset: the destination; time-exceeded or unreachable: where answers stop); always 1.",
+    labels: (t) => (t.lastHop ? [t.lastHop] : []),
+    values: (t) => (t.lastHop ? [1] : []),
+    volatile: true,
+  },
 ];
 
 export const targetFamilyNames = families.map((f) => f.name);

@@ -1,3 +1,4 @@
+import { lastAnswer, type PathReport } from '../domain/path.js';
 import { type IcmpReport, type LossReason, lossReasons, type PingResult, pingOf, type UnverifiedIcmpReason } from '../domain/ping.js';
 import { DEFAULT_RTT_BUCKETS_SECONDS } from '../domain/rtt-buckets.js';
 import type { RoundSummary } from '../stats/round-summary.js';
@@ -117,6 +118,19 @@ export class TargetSeries {
   addressChanged(name: string): void {
     const t = this.targets.get(name);
     if (t) t.addressChanges++;
+  }
+
+  /** A trace of the target's path: counted, its length, a change, and its last answering hop. */
+  path(name: string, { trace, changedHops }: PathReport): void {
+    const t = this.targets.get(name);
+    if (!t) return;
+    t.pathTraces++;
+    // A trace that could not be sent (its port, a local route) leaves the last path's figures standing.
+    if (trace.end === 'error') return;
+    if (changedHops && changedHops.length > 0) t.pathChanges++;
+    const last = lastAnswer(trace);
+    t.pathHops = last?.hop ?? 0;
+    t.lastHop = last && { ...t.sel, hop: String(last.hop), address: last.address ?? '', answer: last.answer ?? '' };
   }
 
   /** The whole body of the per-target families in one format. */

@@ -1,3 +1,4 @@
+import { answersStopAt, reached } from '../domain/path.js';
 import type { Logger } from '../util/log.js';
 import type { SchedulerObserver } from './scheduler.js';
 
@@ -13,6 +14,7 @@ const events = {
   roundSkipped: true,
   addressResolved: true,
   roundFailed: true,
+  pathTraced: true,
 } satisfies Record<keyof SchedulerObserver, true>;
 
 type Listener = (a: unknown, b: unknown, c: unknown, d: unknown) => void;
@@ -46,5 +48,27 @@ export function logObserver(log: Logger): SchedulerObserver {
     },
     unverifiedIcmp: (target, seq, icmp, reason) => log.debug({ target, seq, icmp, reason }, 'ICMP error that changed no verdict'),
     roundFailed: (target, err) => log.error({ target, err }, 'round failed'),
+    pathTraced: (target, { trace, trigger, changedHops }) => {
+      const stop = answersStopAt(trace);
+      const last = trace.hops.at(-1)?.hop ?? 0;
+      const where = stop
+        ? `answers stop at hop ${stop.hop} (${stop.address})`
+        : reached(trace)
+          ? `${trace.end} at hop ${last}`
+          : `${trace.end} after ${last} hops`;
+      const changed = changedHops && changedHops.length > 0 ? `; path changed at hop ${changedHops.join(', ')}` : '';
+      const fields = {
+        target,
+        trigger,
+        end: trace.end,
+        hops: trace.hops.length,
+        sourcePort: trace.sourcePort,
+        changedHops,
+        ...(stop ? { answersStopAt: stop.hop } : {}),
+      };
+      // A trace run for loss, or one that found a change, is news; a periodic one that found nothing new is not.
+      if (trigger !== 'periodic' || changed) log.info(fields, `path to ${target} traced (${trigger}): ${where}${changed}`);
+      else log.debug(fields, `path to ${target} traced (${trigger}): ${where}`);
+    },
   };
 }

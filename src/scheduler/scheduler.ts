@@ -1,3 +1,4 @@
+import type { PathReport } from '../domain/path.js';
 import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import type { RoundSummary } from '../stats/round-summary.js';
@@ -30,6 +31,11 @@ export interface SchedulerObserver {
   addressResolved?(target: string, address: string, previous?: string): void;
   /** A round that threw (a bug, e.g. in an observer): reported, and the target keeps its schedule. */
   roundFailed?(target: string, error: unknown): void;
+  /**
+   * A trace of the target's TCP path (src/trace/), run by the tracer that hears of its rounds here:
+   * when its pings began to be lost, when they recovered, or on its turn every N rounds.
+   */
+  pathTraced?(target: string, report: PathReport): void;
 }
 
 export interface TargetDiff {

@@ -5,6 +5,9 @@ import { stateOfRound, type TargetState } from '../stats/health.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { Clock } from '../util/clock.js';
 import { DEFAULT_HISTORY_ROUNDS, RoundHistory, type RoundPoint } from './history.js';
+import { type PathStatus, pathStatus } from './path.js';
+
+export type { PathStatus };
 
 export interface LastLoss {
   readonly seq: number;
@@ -37,6 +40,10 @@ export interface TargetStatus {
    * "userland" (no TCP_INFO here: figures include the event loop's delays); null before a ping.
    */
   readonly timing: Timing | null;
+  /** The last trace of the target's TCP path (when its pings began to be lost, or as configured); null before one. */
+  readonly path: PathStatus | null;
+  /** How many traces found the path changed since the target was added. */
+  readonly pathChanges: number;
   /** Recent rounds, oldest first, at most `historyRounds` of them. */
   readonly history: RoundPoint[];
 }
@@ -75,6 +82,8 @@ interface Entry {
   resolvedAddress: string | null;
   addressChanges: number;
   timing: Timing | null;
+  path: PathStatus | null;
+  pathChanges: number;
   history: RoundHistory;
 }
 
@@ -96,7 +105,7 @@ export class StatusBoard {
   /** Every target's state; `withHistory` false leaves the (large) round history empty. */
   list(withHistory = true): TargetStatus[] {
     return [...this.targets.values()].map((entry) => {
-      const { config, rounds, lastRound, state, lastLoss, resolvedAddress, addressChanges, timing, history } = entry;
+      const { config, rounds, lastRound, state, lastLoss, resolvedAddress, addressChanges, timing, path, pathChanges, history } = entry;
       const { name, address, host, port: _port, ...settings } = config;
       const up = lastRound ? lastRound.received > 0 : null;
       return {
@@ -113,6 +122,8 @@ export class StatusBoard {
         resolvedAddress,
         addressChanges,
         timing,
+        path,
+        pathChanges,
         history: withHistory ? history.toArray() : [],
       };
     });
@@ -134,6 +145,8 @@ export class StatusBoard {
         resolvedAddress: null,
         addressChanges: 0,
         timing: null,
+        path: null,
+        pathChanges: 0,
         history: new RoundHistory(this.historyRounds),
       });
     },
@@ -186,6 +199,13 @@ export class StatusBoard {
       this.changes++;
       entry.resolvedAddress = address;
       if (previous !== undefined) entry.addressChanges++; // the scheduler reports a previous one only when it differs
+    },
+    pathTraced: (target, report) => {
+      const entry = this.targets.get(target);
+      if (!entry) return;
+      this.changes++;
+      entry.path = pathStatus(report);
+      if (report.changedHops && report.changedHops.length > 0) entry.pathChanges++;
     },
   };
 }

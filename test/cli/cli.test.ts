@@ -23,7 +23,14 @@ const usageErrors: [string[], RegExp][] = [
   [['client', '127.0.0.1:99999'], /port 99999 in "127\.0\.0\.1:99999" is outside 1-65535/],
   [['server', '--drop-rate', '2'], /^tcpping server: --drop-rate "2": must be a number from 0 to 1/],
   [['check-config'], /^tcpping check-config: missing FILE\.\.\./],
-  [['frobnicate'], /^tcpping: unknown command "frobnicate": the commands are serve, server, client, check-config/],
+  [['trace'], /^tcpping trace: missing HOST\[:PORT\]/],
+  [
+    ['trace', '127.0.0.1', '-W', '2'],
+    /^tcpping trace: -W "2": must be a number from 0\.01 to 1 \(at most 1, the kernel's first SYN retransmission\)/,
+  ],
+  [['trace', '127.0.0.1', '--source-port', '80'], /^tcpping trace: --source-port "80": must be a whole number from 1024 to 65535/],
+  [['trace', '127.0.0.1', '-4', '-6'], /^tcpping trace: -4 and -6 exclude each other/],
+  [['frobnicate'], /^tcpping: unknown command "frobnicate": the commands are serve, server, client, trace, check-config/],
 ];
 for (const [args, message] of usageErrors) {
   test(`tcpping ${args.join(' ')}: exit 2, one line naming the flag and the fix`, async () => {
@@ -37,7 +44,7 @@ for (const [args, message] of usageErrors) {
 test('help for every command: `tcpping help CMD` and `tcpping CMD --help` list every flag with its default', async () => {
   const overview = await tcpping(['--help']);
   assert.equal(overview.code, 0);
-  for (const command of ['serve', 'server', 'client', 'check-config']) {
+  for (const command of ['serve', 'server', 'client', 'trace', 'check-config']) {
     assert.match(overview.stdout, new RegExp(`^  ${command} `, 'm'));
     const [viaHelp, viaFlag, viaShort] = await Promise.all([
       tcpping(['help', command]),
@@ -58,6 +65,12 @@ test('help for every command: `tcpping help CMD` and `tcpping CMD --help` list e
   for (const flag of ['-w, --deadline', '-4, --ipv4', '-6, --ipv6', '-q, --quiet', '-D, --timestamps', '--no-icmp', '--json', '--reuse']) {
     assert.ok(client.includes(flag), flag);
   }
+  const trace = (await tcpping(['help', 'trace'])).stdout;
+  const t = builtInDefaults.trace;
+  assert.match(trace, new RegExp(`-q, --queries COUNT .*\\(default ${t.probesPerHop}\\)`));
+  assert.match(trace, new RegExp(`-m, --max-hops HOPS .*\\(default ${t.maxHops}\\)`));
+  assert.match(trace, new RegExp(`-W, --timeout SECONDS .*\\(default ${t.probeTimeoutMs / 1000}\\)`));
+  assert.match(trace, /No privilege needed: no raw socket/);
   const server = (await tcpping(['help', 'server'])).stdout;
   assert.match(server, /--drop-rate RATIO .*\(default 0\.2\)/);
   assert.match(server, /--listen HOST:PORT .*\(default 127\.0\.0\.1:11000\)/);

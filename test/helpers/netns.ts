@@ -78,24 +78,67 @@ export function labSkipReason(): string | false {
   return reason;
 }
 
-export class Lab {
-  readonly client: string;
-  readonly router: string;
-  readonly server: string;
+/**
+ * Network namespaces named after this process (`tcpping-PID-TAG-ROLE`, so parallel runs never
+ * meet), and what runs in them: children are killed by pid and the namespaces deleted at the end.
+ */
+export class Namespaces {
   private readonly children = new Set<ChildProcess>();
+  private readonly base: string;
+  private readonly names: string[] = [];
 
   constructor(tag: string) {
-    const base = `tcpping-${process.pid}-${tag}`;
-    this.client = `${base}-c`;
-    this.router = `${base}-r`;
-    this.server = `${base}-s`;
+    this.base = `tcpping-${process.pid}-${tag}`;
   }
 
-  create(): void {
-    for (const ns of [this.client, this.router, this.server]) {
+  /** The name of the namespace for `role`, made by addNamespaces(). */
+  protected named(role: string): string {
+    const name = `${this.base}-${role}`;
+    this.names.push(name);
+    return name;
+  }
+
+  /** Makes every namespace named so far, each with its loopback up. */
+  protected addNamespaces(): void {
+    for (const ns of this.names) {
       run('ip', ['netns', 'add', ns]);
       run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
+  }
+
+  /** Runs `node --import tsx <args>` inside a namespace, optionally wrapped (e.g. by setpriv). */
+  node(ns: string, args: string[], wrapper: string[] = []): ChildProcess {
+    return this.spawn(ns, [...wrapper, process.execPath, '--import', 'tsx', ...args]);
+  }
+
+  /** Starts a command inside a namespace; `destroy()` stops it if it is still running. */
+  spawn(ns: string, command: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Runs a command in a namespace and returns its stdout (bounded by `timeoutMs`). */
+  exec(ns: string, command: string[], timeoutMs = 5000): string {
+    return execFileSync('ip', ['netns', 'exec', ns, ...command], { timeout: timeoutMs, encoding: 'utf8' });
+  }
+
+  /** Kills what it started (by pid) and deletes its namespaces; safe to call twice. */
+  destroy(): void {
+    for (const child of this.children) if (child.pid) killTree(child.pid);
+    this.children.clear();
+    for (const ns of this.names) spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+export class Lab extends Namespaces {
+  readonly client = this.named('c');
+  readonly router = this.named('r');
+  readonly server = this.named('s');
+
+  create(): void {
+    this.addNamespaces();
     run('ip', ['link', 'add', 'c0', 'netns', this.client, 'type', 'veth', 'peer', 'name', 'r0', 'netns', this.router]);
     run('ip', ['link', 'add', 's0', 'netns', this.server, 'type', 'veth', 'peer', 'name', 'r1', 'netns', this.router]);
     const addresses: [string, string, string][] = [
@@ -145,31 +188,6 @@ export class Lab {
     }
     run('ip', ['netns', 'exec', this.router, 'nft', '-f', '-'], ruleset);
   }
-
-  /** Runs `node --import tsx <args>` inside a namespace, optionally wrapped (e.g. by setpriv). */
-  node(ns: string, args: string[], wrapper: string[] = []): ChildProcess {
-    return this.spawn(ns, [...wrapper, process.execPath, '--import', 'tsx', ...args]);
-  }
-
-  /** Starts a command inside a namespace; `destroy()` stops it if it is still running. */
-  spawn(ns: string, command: string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.children.add(child);
-    child.once('exit', () => this.children.delete(child));
-    return child;
-  }
-
-  /** Runs a command in a namespace and returns its stdout (bounded by `timeoutMs`). */
-  exec(ns: string, command: string[], timeoutMs = 5000): string {
-    return execFileSync('ip', ['netns', 'exec', ns, ...command], { timeout: timeoutMs, encoding: 'utf8' });
-  }
-
-  /** Kills what it started (by pid) and deletes its namespaces; safe to call twice. */
-  destroy(): void {
-    for (const child of this.children) if (child.pid) killTree(child.pid);
-    this.children.clear();
-    for (const ns of [this.client, this.router, this.server]) spawnSync('ip', ['netns', 'del', ns]);
-  }
 }
 
 /**
@@ -200,7 +218,7 @@ function killTree(pid: number): void {
   }
 }
 
-function run(command: string, args: string[], input?: string): void {
+export function run(command: string, args: string[], input?: string): void {
   execFileSync(command, args, { input, stdio: ['pipe', 'ignore', 'pipe'], timeout: 10_000 });
 }
 

@@ -58,6 +58,27 @@ describe('error-queue entries as the kernel queued them (recorded in the lab)', 
     assert.equal(bare?.quotedSeq, undefined);
   });
 
+  test('a software receive stamp before the error (SCM_TIMESTAMPING) is its arrival time; a zero stamp is none', () => {
+    const m = errorMessageBytes('v4-ttl-exceeded');
+    const stamp = (seconds: bigint, nanoseconds: bigint) => {
+      // struct cmsghdr (len, level SOL_SOCKET, type SCM_TIMESTAMPING) and struct scm_timestamping: ts[0] software, ts[1], ts[2].
+      const c = Buffer.alloc(64);
+      c.writeBigUInt64LE(64n, 0);
+      c.writeInt32LE(1, 8);
+      c.writeInt32LE(37, 12);
+      c.writeBigInt64LE(seconds, 16);
+      c.writeBigInt64LE(nanoseconds, 24);
+      return c;
+    };
+    const stamped = decodeErrorMessage(Buffer.concat([stamp(1_700_000_000n, 123_456_789n), m.control]), m.name, m.data);
+    assert.equal(stamped?.receivedAtNs, 1_700_000_000_123_456_789n);
+    assert.equal(stamped?.type, 11);
+    const unstamped = decodeErrorMessage(Buffer.concat([stamp(0n, 0n), m.control]), m.name, m.data);
+    assert.equal(unstamped?.type, 11);
+    assert.equal(unstamped?.receivedAtNs, undefined, 'an error that came in unstamped has no time, not the time it was read');
+    assert.equal(recordedQueuedError('v4-ttl-exceeded').receivedAtNs, undefined);
+  });
+
   test('sockaddr decoding: families, lengths', () => {
     const v4 = Buffer.from('02002af80a4d020b0000000000000000', 'hex');
     assert.deepEqual(decodeSockaddr(v4, 16), { address: '10.77.2.11', port: 11000 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PathTrace } from '../../src/domain/path.js';
 import { DEFAULT_RTT_BUCKETS_SECONDS } from '../../src/domain/rtt-buckets.js';
 import { bucketIndex } from '../../src/metrics/native-buckets.js';
 import { targetFamilyNames } from '../../src/metrics/target-families.js';
@@ -8,6 +9,26 @@ import { parseExposition } from '../helpers/exposition.js';
 import { nativeCounts, readMetricFamilies } from '../helpers/protobuf.js';
 
 const round = { sent: 4, received: 3, lossRatio: 0.25, rtt: { min: 0.001, avg: 0.002, max: 0.003, mdev: 0.0005 } };
+const hop = (n: number, address: string | null) => ({
+  hop: n,
+  address,
+  addresses: address ? [address] : [],
+  sent: 3,
+  received: address ? 3 : 0,
+  rtt: address ? { min: 0.001, avg: 0.001, max: 0.001 } : null,
+  answer: address ? ('time-exceeded' as const) : null,
+});
+/** Answers stop at hop 3 (10.0.3.1); hops 4 and 5 silent. */
+const traced: PathTrace = {
+  address: '10.0.9.9',
+  port: 443,
+  family: 4,
+  sourcePort: 2000,
+  hops: [hop(1, '10.0.1.1'), hop(2, '10.0.2.1'), hop(3, '10.0.3.1'), hop(4, null), hop(5, null)],
+  end: 'silence',
+  startedAt: 1_700_000_000,
+  durationSeconds: 1,
+};
 
 test('per-target families: HELP/TYPE once each, values as recorded, histograms cumulative', async () => {
   const series = new TargetSeries();
@@ -58,6 +79,42 @@ test('a round with no reply exports NaN RTT gauges and target_up 0', async () =>
   assert.match(text, /^tcpping_target_up\{target="a"\} 0$/m);
 });
 
+test('path series: traces and changes counted, the hop where answers stop as a number and as one info series', async () => {
+  const series = new TargetSeries();
+  series.add({ name: 'a', address: '10.0.9.9:443', mode: 'connect' });
+  let m = parseExposition((await series.render()).toString());
+  for (const name of ['tcpping_path_traces_total', 'tcpping_path_changes_total', 'tcpping_path_hops']) {
+    assert.equal(m.value(name, { target: 'a' }), 0, `${name} exists at 0 before the first trace`);
+  }
+  assert.equal(m.samples.filter((s) => s.name === 'tcpping_path_last_hop_info').length, 0);
+  series.path('a', { trace: traced, trigger: 'loss', changedHops: null });
+  series.path('a', { trace: traced, trigger: 'periodic', changedHops: [] });
+  const reached: PathTrace = {
+    ...traced,
+    hops: [...traced.hops.slice(0, 3), { ...hop(4, '10.0.9.9'), answer: 'syn-ack' }],
+    end: 'syn-ack',
+  };
+  series.path('a', { trace: reached, trigger: 'recovery', changedHops: [3] });
+  series.path('a', { trace: { ...traced, hops: [], end: 'error', error: 'EADDRINUSE' }, trigger: 'periodic', changedHops: null });
+  m = parseExposition((await series.render()).toString());
+  assert.equal(m.value('tcpping_path_traces_total', { target: 'a' }), 4);
+  assert.equal(m.value('tcpping_path_changes_total', { target: 'a' }), 1);
+  assert.equal(m.value('tcpping_path_hops', { target: 'a' }), 4, 'a trace that could not be sent leaves the last figures');
+  const info = m.samples.filter((s) => s.name === 'tcpping_path_last_hop_info');
+  assert.deepEqual(
+    info.map((s) => [s.labels, s.value]),
+    [[{ target: 'a', hop: '4', address: '10.0.9.9', answer: 'syn-ack' }, 1]],
+  );
+  series.path('a', { trace: traced, trigger: 'loss', changedHops: [] });
+  m = parseExposition((await series.render()).toString());
+  assert.deepEqual(
+    m.samples.filter((s) => s.name === 'tcpping_path_last_hop_info').map((s) => s.labels),
+    [{ target: 'a', hop: '3', address: '10.0.3.1', answer: 'time-exceeded' }],
+    'one series per target: the old one goes',
+  );
+  assert.equal(m.value('tcpping_path_hops', { target: 'a' }), 3);
+});
+
 test('label values are escaped; metadata updates and removal take effect', async () => {
   const series = new TargetSeries();
   const name = 'we"ird\\name\nx';
@@ -72,11 +129,11 @@ test('label values are escaped; metadata updates and removal take effect', async
   assert.equal(parseExposition((await series.render()).toString()).samples.length, 0);
 });
 
-test('1,000 targets render to 100,000 parseable lines with the default buckets (2 × 40 for the histograms)', async () => {
+test('1,000 targets render to 103,000 parseable lines with the default buckets (2 × 40 for the histograms)', async () => {
   const series = new TargetSeries();
   for (let i = 0; i < 1000; i++) series.add({ name: `t${i}`, address: `h${i}:1`, mode: 'echo' });
   const m = parseExposition((await series.render()).toString());
-  assert.equal(m.samples.length, 1000 * 100);
+  assert.equal(m.samples.length, 1000 * 103);
 });
 
 /** The value of the text sample with this name and exactly these labels. */
@@ -100,6 +157,7 @@ test('text and protobuf carry the same series and numbers; native buckets only i
   series.icmpUnverified('a', { family: 6, type: 1, code: 1, reporter: 'fd00::1' }, 'late');
   series.round('a', round);
   series.round('b', { sent: 1, received: 0, lossRatio: 1, rtt: { min: null, avg: null, max: null, mdev: null } });
+  series.path('a', { trace: traced, trigger: 'loss', changedHops: [2] });
 
   const text = parseExposition((await series.render('text')).toString());
   const families = readMetricFamilies(await series.render('protobuf'));
@@ -167,7 +225,7 @@ test('a configured bucket layout is what both formats carry', async () => {
 
 test('a scrape lets the event loop turn about every 32 KiB it writes, in both formats', async () => {
   const series = new TargetSeries();
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 600; i++) {
     series.add({ name: `t${i}`, address: `h${i}:1`, mode: 'echo' });
     for (let n = 1; n <= 20; n++) series.ping(`t${i}`, { ok: true, value: { seq: n, rttSeconds: 0.001 * n * (1 + i / 500) } });
   }

@@ -64,6 +64,7 @@ test('every panel has a title, a description, queries and the datasource variabl
   assert.deepEqual(rows, [
     'Overview',
     'Target $target',
+    'Path (TCP traceroute)',
     'Mesh: source agent × target',
     'Responder (embedded ping server)',
     'Service health',
@@ -105,6 +106,9 @@ test('the panels the issue asks for are there', () => {
       options: { rowField: 'instance', columnField: 'target', valueField: 'Value', emptyValue: 'null' },
     });
   }
+  assert.match(exprs(/Where answers stop/), /tcpping_path_last_hop_info/);
+  assert.match(exprs(/Path length and changes/), /tcpping_path_hops[\s\S]*increase\(tcpping_path_changes_total/);
+  assert.match(exprs(/Traces and path changes/), /tcpping_path_changes_total[\s\S]*tcpping_path_traces_total/);
   const health = ['Scheduler lag', 'Event-loop lag', 'CPU', 'Memory', 'ICMP capture', 'Config reload'];
   for (const title of health) find(new RegExp(`^${title}`));
 });

@@ -51,6 +51,8 @@ async function setUp(kind: Kind, ports: Record<(typeof targets)[number], number>
     {
       responder: { enabled: false },
       defaults: { count: 8, intervalMs: 500, timeoutMs: 1000 },
+      // Each target's path traced on its first round, so the dashboard's path panels have data.
+      trace: { everyRounds: 1000 },
       targets: targets.map((name) => ({ name, address: `127.0.0.1:${ports[name]}` })),
     },
     {

@@ -20,7 +20,7 @@ test('promtool check config passes on the example scrape config (and the rule fi
   if (!haveTools(t, 'promtool')) return;
   const result = promtool('check', 'config', repoPath('deploy/prometheus/prometheus.yml'));
   assert.equal(result.status, 0, result.output);
-  assert.match(result.output, /SUCCESS: 7 rules found[\s\S]*SUCCESS: 7 rules found/);
+  assert.match(result.output, /SUCCESS: 8 rules found[\s\S]*SUCCESS: 7 rules found/);
 });
 
 test('promtool test rules passes', (t) => {
@@ -37,6 +37,7 @@ test('the alerts the issue asks for exist, each with severity, summary and descr
     'HighLoss',
     'HighLatency',
     'IcmpUnreachable',
+    'PathChangedWithLoss',
     'IcmpCaptureDisabled',
     'ConfigReloadFailed',
     'SchedulerLagging',

@@ -33,6 +33,14 @@ async function harness() {
     'responder.jitterMs': () => {},
     'web.enableLifecycle': () => {},
     'metrics.nativeHistograms': () => {},
+    'trace.onLoss': () => {},
+    'trace.everyRounds': () => {},
+    'trace.maxPerMinute': () => {},
+    'trace.maxConcurrent': () => {},
+    'trace.maxHops': () => {},
+    'trace.probesPerHop': () => {},
+    'trace.probeTimeoutMs': () => {},
+    'trace.maxSilentHops': () => {},
   };
   const events = { configLoaded: () => {}, targetFilesLoaded: () => {} };
   const reloader = new Reloader(loadConfigFile(file, {}), { targets, events, log: silentLogger, clock, live, watchFiles: false });
