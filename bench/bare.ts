@@ -53,11 +53,11 @@ function openBare(port: number, timeoutMs: number, reject: (error: Error) => voi
 }
 
 /** One ping on a new connection: connect, write, wait for the reply, RST. Rejects on error or after timeoutMs. */
-export function bareNewPing(port: number, seq: number, timeoutMs = 1000): Promise<BareTiming> {
+export function bareNewPing(port: number, seq: number, timeoutMs = 1000, host = HOST): Promise<BareTiming> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let t1 = 0n;
-    const { socket, finish } = openBare(port, timeoutMs, reject);
+    const { socket, finish } = openBare(port, timeoutMs, reject, host);
     socket.once('connect', () => {
       t1 = process.hrtime.bigint();
       socket.write(pingLine(seq));

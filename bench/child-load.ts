@@ -1,35 +1,36 @@
 import { createServer } from 'node:http';
-import { type AddressInfo, connect, type NetConnectOpts } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { loadConfig } from '../src/config/load.js';
 import type { PingResult } from '../src/domain/ping.js';
+import { openIcmpSocket } from '../src/icmp/raw.js';
+import { setUpCapture } from '../src/icmp/setup.js';
 import { contentTypes } from '../src/metrics/exposition.js';
 import { defaultProbeContext, probers } from '../src/probe/index.js';
+import type { ProbeContext } from '../src/probe/types.js';
 import { Scheduler, type SchedulerObserver } from '../src/scheduler/scheduler.js';
 import { Service } from '../src/service.js';
 import { systemClock } from '../src/util/clock.js';
-import { bareNewPing, HOST } from './bare.js';
-import { cpuMicros, serveCommands } from './child.js';
+import { HOST } from './bare.js';
+import { loadCommands, profileCommands, serveCommands } from './child.js';
+import { type LoadSpec, loadTargets } from './load-spec.js';
 import { fillHistograms, type Mix } from './rtt-mix.js';
 import { spread } from './stats.js';
 
 /**
- * Child: N targets pinged once a second each (or every intervalMs; metrics.drop as given) (new connection per ping, echo mode) against the
- * responder child at `port`, by one of
+ * Child: N targets pinged once a second each (or every spec.intervalMs; metrics.drop as spec.drop says)
+ * against the target server at `spec.port`, by
  *   service   — the whole Service (scheduler, probes, metrics, status board, idle HTTP server),
- *   scheduler — the Scheduler and probes alone, with a no-op observer,
- *   bare      — a setTimeout chain per target calling the bare new-connection ping.
- * The parent reads CPU, pings and RSS at window boundaries.
+ *   scheduler — the Scheduler and probes alone, with an observer that only counts.
+ * The floor (a bare net.connect loop) is bench/child-bare.ts, which loads none of tcpping. The
+ * parent reads CPU, pings and RSS at window boundaries.
  */
-const [kind = '', portText = '', targetsText = '', intervalText = '1000', dropJson = '[]'] = process.argv.slice(2);
-const port = Number(portText);
-const targets = Number(targetsText);
-/** Each target's round interval: 1 s, or longer where one loop cannot carry `targets` pings a second. */
-const INTERVAL_MS = Number(intervalText);
+const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 
 const counts = { connects: 0, replies: 0, failures: 0 };
 /** Samples are kept only while a named phase runs (the scrape benchmark), so the CPU runs stay lean. */
 let phase: string | undefined;
+const load = loadCommands(counts);
 const taps = new Map<string, { rttUs: number[]; lagUs: number[] }>();
 const bucket = () => {
   if (phase === undefined) return undefined;
@@ -42,23 +43,22 @@ const tapPing = (result: PingResult) => {
   else counts.failures++;
   if (result.ok) bucket()?.rttUs.push(result.value.rttSeconds * 1e6);
 };
-const tapLag = (lagSeconds: number) => bucket()?.lagUs.push(lagSeconds * 1e6);
-const tapObserver: SchedulerObserver = { pingStarted: (_t, lag) => tapLag(lag), pingFinished: (_t, r) => tapPing(r) };
-const countingConnect = (options: NetConnectOpts) => {
+const tapLag = (lagSeconds: number) => {
   counts.connects++;
-  return connect(options);
+  load.lagUs(lagSeconds * 1e6);
+  bucket()?.lagUs.push(lagSeconds * 1e6);
 };
-const probeContext = { ...defaultProbeContext, connect: countingConnect };
+const tapObserver: SchedulerObserver = { pingStarted: (_t, lag) => tapLag(lag), pingFinished: (_t, r) => tapPing(r) };
 
 const config = loadConfig(
   {
     log: { level: 'silent' },
     responder: { enabled: false },
     web: { listenAddress: `${HOST}:0` },
-    icmp: { capture: 'off' },
-    metrics: { drop: JSON.parse(dropJson) },
-    defaults: { mode: 'echo', count: 1, intervalMs: INTERVAL_MS, pingIntervalMs: 0, timeoutMs: 1000 },
-    targets: Array.from({ length: targets }, (_, i) => ({ name: `target-${i}`, address: `${HOST}:${port}` })),
+    icmp: { capture: spec.capture },
+    metrics: { drop: [...(spec.drop ?? [])] },
+    defaults: { mode: spec.mode, count: 1, intervalMs: spec.intervalMs ?? 1000, pingIntervalMs: 0, timeoutMs: 1000 },
+    targets: loadTargets(spec),
   },
   'bench',
   {},
@@ -68,53 +68,26 @@ let stop: () => Promise<void> = async () => {};
 let service: Service | undefined;
 let staticBody: Buffer = Buffer.alloc(0);
 
-function startBare(): () => Promise<void> {
-  const timers = new Set<NodeJS.Timeout>();
-  let stopped = false;
-  const tick = (i: number, plannedMs: number) => {
-    if (stopped) return;
-    tapLag(Math.max(0, performance.now() - plannedMs) / 1000);
-    counts.connects++;
-    bareNewPing(port, 1).then(
-      (t) => tapPing({ ok: true, value: { seq: 1, rttSeconds: Number(t.rttNs) / 1e9 } }),
-      () => tapPing({ ok: false, error: { seq: 1, reason: 'error', detail: '' } }),
-    );
-    const next = plannedMs + INTERVAL_MS;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      tick(i, next);
-    }, next - performance.now());
-    timers.add(timer);
-  };
-  const now = performance.now();
-  for (let i = 0; i < targets; i++) {
-    const at = now + Math.floor((i * INTERVAL_MS) / targets);
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      tick(i, at);
-    }, at - now);
-    timers.add(timer);
-  }
-  return async () => {
-    stopped = true;
-    for (const timer of timers) clearTimeout(timer);
-  };
-}
-
 async function start(): Promise<void> {
-  if (kind === 'bare') {
-    stop = startBare();
-  } else if (kind === 'scheduler') {
+  if (spec.kind === 'scheduler') {
+    // With capture on, the probes watch for ICMP errors as the service's do.
+    const capture = spec.capture === 'off' ? undefined : setUpCapture(spec.capture, openIcmpSocket, systemClock).capture;
+    // Userland timing: plain node:net, no kernel record (no TCP_INFO through koffi).
+    const base: ProbeContext = spec.kernel === false ? { clock: systemClock, connect } : defaultProbeContext;
+    const probeContext: ProbeContext = capture ? { ...base, icmp: capture } : base;
     const scheduler = new Scheduler({ clock: systemClock, probers, probeContext }, tapObserver);
     await scheduler.apply(config.targets);
-    stop = () => scheduler.stop(2000);
-  } else if (kind === 'service') {
+    stop = async () => {
+      await scheduler.stop(2000);
+      capture?.stop();
+    };
+  } else if (spec.kind === 'service') {
     // The taps join the observer road the metrics are fed from: one more call per ping.
-    const svc = await Service.start(config, { probeContext, observer: tapObserver });
+    const svc = await Service.start(config, { observer: tapObserver });
     service = svc;
     stop = () => svc.stop();
   } else {
-    throw new Error(`child-load: unknown kind ${kind}`);
+    throw new Error(`child-load: unknown kind ${spec.kind}`);
   }
 }
 
@@ -127,11 +100,12 @@ await new Promise<void>((resolve) => staticServer.listen({ host: HOST, port: 0 }
 serveCommands(
   { rssBytes: process.memoryUsage().rss },
   {
+    ...profileCommands(),
     start: async () => {
       await start();
       return { webPort: service?.httpAddress?.port, staticPort: (staticServer.address() as AddressInfo).port };
     },
-    window: () => ({ atMs: performance.now(), cpuUs: cpuMicros(), ...counts, ...process.memoryUsage() }),
+    ...load.commands,
     phase: (name) => {
       phase = name as string | undefined;
       return null;
@@ -140,7 +114,7 @@ serveCommands(
     /** Fills every target's histograms with `count` RTTs of a mix (see rtt-mix.ts). */
     fill: (args) => {
       const { mix, count } = args as { mix: Mix; count: number };
-      fillHistograms(service?.metrics.schedulerObserver, targets, mix, count);
+      fillHistograms(service?.metrics.schedulerObserver, config.targets.length, mix, count);
       return null;
     },
     /** The /metrics body as a Prometheus with native histograms gets it (protobuf, gzipped): what the static floor server sends. */

@@ -1,5 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spread } from './stats.js';
 
 /**
  * Benchmark parts that must not share a process with what measures them (a server whose CPU we
@@ -16,9 +18,43 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export async function spawnChild(script: string, args: readonly string[], readyTimeoutMs = 30_000): Promise<Child> {
-  const path = fileURLToPath(new URL(script, import.meta.url));
-  const proc: ChildProcess = fork(path, [...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const root = fileURLToPath(new URL('..', import.meta.url));
+let compiled = false;
+
+/**
+ * Children run as a user runs tcpping: plain node on JavaScript compiled once per run (about 1 s),
+ * not under tsx, whose loader thread alone adds about 40 MiB of RSS and CPU of its own to every
+ * process it runs.
+ */
+export function compileBench(): void {
+  if (compiled) return;
+  execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}tsconfig.bench.json`], { stdio: 'inherit' });
+  // src/util/version.ts reads ../../package.json, as it does from dist/.
+  copyFileSync(`${root}package.json`, `${root}bench/.out/package.json`);
+  compiled = true;
+}
+
+/** The compiled JavaScript of a bench script (`./child-load.ts` → bench/.out/bench/child-load.js), here or in another tree. */
+export function compiledPath(script: string, tree?: string): string {
+  if (tree === undefined) compileBench();
+  return `${tree ?? root}bench/.out/bench/${script.replace(/^\.\//, '').replace(/\.ts$/, '.js')}`;
+}
+
+export interface SpawnOptions {
+  readonly readyTimeoutMs?: number;
+  /** Node flags for the child (--cpu-prof, --perf-basic-prof, ...). */
+  readonly execArgv?: readonly string[];
+  /** The root of another compiled tree (bench/reference.ts) to run the script from. */
+  readonly tree?: string;
+}
+
+export async function spawnChild(script: string, args: readonly string[], options: SpawnOptions = {}): Promise<Child> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const path = compiledPath(script, options.tree);
+  const proc: ChildProcess = fork(path, [...args], {
+    execArgv: [...(options.execArgv ?? [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`could not start ${script}`);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -30,7 +66,7 @@ export async function spawnChild(script: string, args: readonly string[], readyT
     });
     proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before ready`)));
   }).catch((error) => {
-    process.kill(pid, 'SIGKILL');
+    if (proc.exitCode === null && proc.signalCode === null) process.kill(pid, 'SIGKILL');
     throw error;
   });
   let nextId = 1;
@@ -91,4 +127,95 @@ export function serveCommands(
 export function cpuMicros(): number {
   const { user, system } = process.cpuUsage();
   return user + system;
+}
+
+/** A CPU profile of a window of the child's life (node:inspector), written where the parent says. */
+export function profileCommands(): Record<string, (args: unknown) => unknown> {
+  let session: import('node:inspector').Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session?.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  /** Ends the profile with `method` and writes it to `file`. */
+  const stopInto = async (method: string, file: string) => {
+    const { profile } = (await post(method)) as { profile: unknown };
+    session?.disconnect();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
+  };
+  return {
+    profileStart: async () => {
+      const { Session } = await import('node:inspector');
+      session = new Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 100 });
+      await post('Profiler.start');
+      return null;
+    },
+    /** Sampling of every allocation (kept or collected since), by the stack that made it. */
+    allocStart: async () => {
+      const { Session } = await import('node:inspector');
+      session = new Session();
+      session.connect();
+      await post('HeapProfiler.enable');
+      await post('HeapProfiler.startSampling', {
+        samplingInterval: 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+      return null;
+    },
+    allocStop: (args) => stopInto('HeapProfiler.stopSampling', args as string),
+    profileStop: (args) => stopInto('Profiler.stop', args as string),
+  };
+}
+
+let gcMs = 0;
+let gcObserved = false;
+
+/** Milliseconds the main thread spent in garbage collection pauses since the child started (perf_hooks 'gc'). */
+export async function gcPauseMs(): Promise<number> {
+  if (!gcObserved) {
+    gcObserved = true;
+    const { PerformanceObserver } = await import('node:perf_hooks');
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcMs += entry.duration;
+    }).observe({ entryTypes: ['gc'] });
+  }
+  return gcMs;
+}
+
+/** At most this many lag samples are kept between two `lags` calls. */
+const MAX_LAG_SAMPLES = 2_000_000;
+
+/**
+ * What every load child answers (bench/side-by-side.ts): CPU, pings and memory at a window
+ * boundary, the heap after a full collection (with --expose-gc), and the scheduler lag since the
+ * last call. `lagUs` takes one lag sample.
+ */
+export function loadCommands(counts: { readonly connects: number; readonly replies: number; readonly failures: number }): {
+  lagUs: (us: number) => void;
+  commands: Record<string, (args: unknown) => unknown>;
+} {
+  let lags: number[] = [];
+  return {
+    lagUs: (us) => {
+      if (lags.length < MAX_LAG_SAMPLES) lags.push(us);
+    },
+    commands: {
+      window: async () => ({ atMs: performance.now(), cpuUs: cpuMicros(), gcMs: await gcPauseMs(), ...counts, ...process.memoryUsage() }),
+      heapAfterGc: () => {
+        globalThis.gc?.();
+        return process.memoryUsage().heapUsed;
+      },
+      /** p50, p99 and max in µs. */
+      lags: () => {
+        const taken = lags;
+        lags = [];
+        return { ...spread(taken), maxUs: taken.reduce((a, b) => Math.max(a, b), 0) };
+      },
+    },
+  };
 }

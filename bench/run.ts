@@ -10,15 +10,21 @@ import { runThroughput } from './throughput.js';
 import { runWire } from './wire.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload,peers] [-- --bin PATH]`: every figure
- * against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table; writes
- * bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin, e.g. an
- * older build's src/cli/bin.ts, for before/after figures) and are not in the default set; nor is
- * `series` (/metrics and reloads at 10,000 targets, a few minutes), or `reload` (its reloads alone).
- * `--peers` (the same as `--only peers`; `--k 100,1000` for other target counts) measures
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload,peers] [-- --bin PATH] [-- --ref REV]`:
+ * every figure against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table;
+ * writes bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin,
+ * e.g. an older build's src/cli/bin.ts, for before/after figures) and are not in the default set;
+ * nor is `series` (/metrics and reloads at 10,000 targets, a few minutes), or `reload` (its reloads
+ * alone). `--ref main` adds that revision's service to (c), compiled apart and run beside this
+ * tree's. `--peers` (the same as `--only peers`; `--k 100,1000` for other target counts) measures
  * blackbox_exporter and smokeping_prober beside us, installing them as root (peers.ts).
+ * `npm run bench -- --profile ...` profiles one load instead (see bench/profile.ts).
  */
 const argv = process.argv.slice(2);
+if (argv.includes('--profile')) {
+  await import('./profile.js');
+  process.exit(0);
+}
 const quick = argv.includes('--quick');
 const onlyAt = argv.indexOf('--only');
 const only = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : argv.includes('--peers') ? 'peers' : 'a,b,c,d,e').split(','));
@@ -26,12 +32,14 @@ const kAt = argv.indexOf('--k');
 const ks = kAt >= 0 ? (argv[kAt + 1] ?? '').split(',').map(Number) : undefined;
 const binAt = argv.indexOf('--bin');
 const bin = binAt >= 0 ? (argv[binAt + 1] ?? '') : 'src/cli/bin.ts';
+const refAt = argv.indexOf('--ref');
+const ref = refAt >= 0 ? argv[refAt + 1] : undefined;
 
 const plan = quick
   ? {
       rtt: { reps: 3, pings: 300 },
       throughput: { reps: 4, clients: 8, durationMs: 1000 },
-      scale: { targets: 1000, durationMs: 10_000, windows: 5, warmupMs: 3000, passes: 1 },
+      scale: { targets: 1000, windowMs: 2000, windows: 5, warmupMs: 5000, passes: 1, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 5000, phaseMs: 5000, pairs: 1 },
       series: { targets: 10_000, intervalMs: 10_000, warmupMs: 12_000, phaseMs: 5000, pairs: 2, builds: 6, reloads: 2 },
@@ -42,7 +50,7 @@ const plan = quick
   : {
       rtt: { reps: 9, pings: 1000 },
       throughput: { reps: 10, clients: 8, durationMs: 1500 },
-      scale: { targets: 1000, durationMs: 60_000, windows: 6, warmupMs: 5000, passes: 2 },
+      scale: { targets: 1000, windowMs: 3000, windows: 8, warmupMs: 8000, passes: 2, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, builds: 50 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 10_000, phaseMs: 10_000, pairs: 3 },
       series: { targets: 10_000, intervalMs: 10_000, warmupMs: 15_000, phaseMs: 8000, pairs: 3, builds: 20, reloads: 3 },
@@ -69,7 +77,9 @@ if (only.has('b')) {
   raw.throughput = r.raw;
 }
 if (only.has('c')) {
-  log(`(c) cost at scale (about ${Math.round(((plan.scale.durationMs + plan.scale.warmupMs) * 3 * plan.scale.passes) / 1000)} s)…`);
+  log(
+    `(c) cost at scale (about ${Math.round(((plan.scale.windowMs * plan.scale.windows + plan.scale.warmupMs + 3000) * 3 * plan.scale.passes + plan.scale.warmupMs * 2 + 15_000) / 1000)} s)…`,
+  );
   const r = await runScale(plan.scale, log);
   rows.push(...r.rows);
   raw.scale = r.raw;

@@ -1,5 +1,6 @@
 import { get } from 'node:http';
 import { type Child, spawnChild } from './child.js';
+import type { LoadSpec } from './load-spec.js';
 import type { Row } from './report.js';
 import type { Mix } from './rtt-mix.js';
 import { median, pairedRatio, percentile, type Spread, sleep } from './stats.js';
@@ -112,8 +113,16 @@ export async function runLoaded(options: ScrapeOptions): Promise<Loaded> {
   const responder = await spawnChild('./child-server.ts', ['responder']);
   let load: Child | undefined;
   try {
-    const args = [String(options.targets), String(options.intervalMs ?? 1000), JSON.stringify(options.drop ?? [])];
-    load = await spawnChild('./child-load.ts', ['service', String(responder.ready.port), ...args]);
+    const spec: LoadSpec = {
+      kind: 'service',
+      port: responder.ready.port as number,
+      targets: options.targets,
+      mode: 'echo',
+      capture: 'off',
+      intervalMs: options.intervalMs ?? 1000,
+      drop: options.drop ?? [],
+    };
+    load = await spawnChild('./child-load.ts', [JSON.stringify(spec)]);
     const { webPort, staticPort } = await load.rpc<{ webPort: number; staticPort: number }>('start');
     await sleep(options.warmupMs);
     await load.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);

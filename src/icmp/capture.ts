@@ -67,6 +67,7 @@ export class IcmpCapture implements IcmpWatcher {
     const ping = this.table.open(owner);
     return {
       bound: (address, remotePort, localPort) => this.table.bind(ping, address, remotePort, localPort),
+      pin: () => this.table.pin(ping),
       end: (known) => {
         const captured = ping.report;
         // Copies of the error the verdict carries, still on their way, are duplicates rather than late.

@@ -1,5 +1,6 @@
 import type { IcmpReport } from '../domain/ping.js';
 import { canonicalAddress } from '../util/ip.js';
+import { EndedPings } from './ended.js';
 import type { IcmpError } from './parse.js';
 
 /** Where a ping went, and who hears of an error that comes after the ping ended. */
@@ -9,13 +10,26 @@ export interface PingOwner {
   readonly onLate?: (report: IcmpReport) => void;
 }
 
+/**
+ * The source port of a connection: known, or asked of its socket (getsockname) when an error in
+ * flight needs it or the ping ends, whichever comes first; no microtask per connect to ask it
+ * right after connect(2). Undefined once the socket is closed.
+ */
+export type SourcePort = number | (() => number | undefined);
+
+export interface Binding {
+  readonly address: string;
+  readonly port: number;
+  localPort: SourcePort;
+}
+
 /** One ping as the matcher sees it; `report` is the first ICMP error matched to it. */
 export interface TrackedPing {
   readonly owner: PingOwner;
   report: IcmpReport | undefined;
   ended: boolean;
   endedAtMs: number;
-  readonly keys: string[];
+  readonly bindings: Binding[];
 }
 
 export type Attribution =
@@ -30,64 +44,94 @@ export interface MatchLimits {
   readonly maxLingering: number;
 }
 
-const key = (address: string, port: number, localPort: number) => `${address}|${port}|${localPort}`;
+/** The port, asking the socket once if it has not been asked yet; 0 when it cannot be known. */
+function portOf(binding: Binding): number {
+  if (typeof binding.localPort === 'number') return binding.localPort;
+  const port = binding.localPort() ?? 0;
+  binding.localPort = port;
+  return port;
+}
+
+/** Canonical spellings of the few addresses pinged, kept: an IPv6 one is parsed through a URL. */
+const canonicalCache = new Map<string, string | undefined>();
+function canonical(address: string): string | undefined {
+  if (canonicalCache.has(address)) return canonicalCache.get(address);
+  const value = canonicalAddress(address);
+  if (canonicalCache.size >= 65_536) canonicalCache.clear();
+  canonicalCache.set(address, value);
+  return value;
+}
 
 /**
  * Matches ICMP errors to pings by quoted destination address, destination port and source port.
  * The source port is what makes it exact: other processes pinging the same target (a CLI client
- * next to the service) have other source ports, so their errors are not counted as ours.
+ * next to the service) have other source ports, so their errors are not counted as ours. Pings in
+ * flight are found by destination and their source port asked for then (getsockname, only when an
+ * error needs it). An ended ping keeps claiming errors (late ones) under its source port: every
+ * ping has it asked before its socket closes (pin), however it ended.
  */
 export class PingTable {
-  private readonly byKey = new Map<string, TrackedPing>();
-  private readonly lingering: TrackedPing[] = [];
+  private readonly inFlight = new Map<string, Set<TrackedPing>>();
+  private readonly ended: EndedPings;
 
-  constructor(private readonly limits: MatchLimits = { lingerMs: 10_000, maxLingering: 4096 }) {}
+  constructor(limits: MatchLimits = { lingerMs: 10_000, maxLingering: 4096 }) {
+    this.ended = new EndedPings(limits);
+  }
 
   open(owner: PingOwner): TrackedPing {
-    return { owner, report: undefined, ended: false, endedAtMs: 0, keys: [] };
+    return { owner, report: undefined, ended: false, endedAtMs: 0, bindings: [] };
   }
 
   /** The connect was issued from `localPort` to `address:port` (one ping may try several addresses). */
-  bind(ping: TrackedPing, address: string, port: number, localPort: number): void {
-    const canonical = canonicalAddress(address);
-    if (canonical === undefined || !Number.isInteger(localPort) || localPort <= 0) return;
-    const k = key(canonical, port, localPort);
-    // A source port reused for a new ping to the same place belongs to the new ping from now on.
-    this.byKey.set(k, ping);
-    ping.keys.push(k);
+  bind(ping: TrackedPing, address: string, port: number, localPort: SourcePort): void {
+    const canonicalAddress = canonical(address);
+    if (canonicalAddress === undefined || ping.ended) return;
+    if (typeof localPort === 'number' && (!Number.isInteger(localPort) || localPort <= 0)) return;
+    ping.bindings.push({ address: canonicalAddress, port, localPort });
+    const pings = this.inFlight.get(canonicalAddress);
+    if (pings) pings.add(ping);
+    else this.inFlight.set(canonicalAddress, new Set([ping]));
+  }
+
+  /** The ping's socket is about to close: its source ports are asked now, while they can be. */
+  pin(ping: TrackedPing): void {
+    for (const binding of ping.bindings) portOf(binding);
   }
 
   close(ping: TrackedPing, nowMs: number): void {
     if (ping.ended) return;
     ping.ended = true;
     ping.endedAtMs = nowMs;
-    if (ping.keys.length > 0) this.lingering.push(ping);
-    this.prune(nowMs);
+    for (const binding of ping.bindings) {
+      const pings = this.inFlight.get(binding.address);
+      if (pings?.delete(ping) && pings.size === 0) this.inFlight.delete(binding.address);
+    }
+    this.ended.add(ping, nowMs);
   }
 
   attribute(error: IcmpError, nowMs: number): Attribution {
-    this.prune(nowMs);
-    const { destination, destinationPort, sourcePort } = error.quoted;
-    const ping = this.byKey.get(key(destination, destinationPort, sourcePort));
+    this.ended.prune(nowMs);
+    const ping = this.find(error.quoted.destination, error.quoted.destinationPort, error.quoted.sourcePort);
     if (!ping) return { kind: 'unknown' };
     if (ping.report) return { kind: 'duplicate' };
     ping.report = { family: error.family, type: error.type, code: error.code, reporter: error.reporter };
     return ping.ended ? { kind: 'late', ping } : { kind: 'ping', ping };
   }
 
-  /** Pings tracked, in flight or lingering (for tests and leak checks). */
-  get size(): number {
-    return this.byKey.size;
+  /** A ping in flight first: a source port reused by a new ping is the new ping's. */
+  private find(destination: string, destinationPort: number, sourcePort: number): TrackedPing | undefined {
+    for (const ping of this.inFlight.get(destination) ?? []) {
+      for (const b of ping.bindings) {
+        if (b.address === destination && b.port === destinationPort && portOf(b) === sourcePort) return ping;
+      }
+    }
+    return this.ended.find(destination, destinationPort, sourcePort);
   }
 
-  private prune(nowMs: number): void {
-    for (let guard = this.lingering.length; guard > 0; guard--) {
-      const oldest = this.lingering[0];
-      if (!oldest) break;
-      const expired = nowMs - oldest.endedAtMs > this.limits.lingerMs || this.lingering.length > this.limits.maxLingering;
-      if (!expired) break;
-      this.lingering.shift();
-      for (const k of oldest.keys) if (this.byKey.get(k) === oldest) this.byKey.delete(k);
-    }
+  /** Pings tracked, in flight or lingering (for tests and leak checks). */
+  get size(): number {
+    let inFlight = 0;
+    for (const pings of this.inFlight.values()) inFlight += pings.size;
+    return this.ended.size + inFlight;
   }
 }

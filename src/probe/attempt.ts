@@ -31,6 +31,8 @@ const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
 export class Attempt {
   private settled = false;
   private timer: TimerHandle | undefined;
+  /** When the timer fires; the deadline may lie after it (see arm). */
+  private timerAtMs = 0;
   private deadlineMs = 0;
   /** The deadline after a wait for what the kernel already saw (a reply to read, an error to report) is the last. */
   private finalDeadline = false;
@@ -66,16 +68,17 @@ export class Attempt {
     this.timing.connectIssued();
     const socket = this.context.connect({ host: this.request.host, port: this.request.port, noDelay: true });
     this.socket = socket;
-    this.icmp.track(socket);
     // Node emits this just before it issues connect(2), in the same tick: the timeout counts from the
     // SYN, so a stall between the ping's start and the SYN is not counted against the network.
-    socket.on('connectionAttempt', () => {
+    socket.on('connectionAttempt', (address: string, port: number) => {
       this.timing.connectIssued();
       this.arm(this.request.timeoutMs);
+      this.icmp.attempting(socket, address, port);
     });
     // The failed socket is still open here and libuv has already read its error: the one moment
     // its error queue can be read safely, and what the kernel retransmitted before the failure.
-    socket.once('connectionAttemptFailed', () => {
+    socket.on('connectionAttemptFailed', () => {
+      this.icmp.pin();
       this.icmp.takeQueued(socket);
       const info = this.context.kernel?.tcpInfo(socket);
       if (info) this.note({ synRetransmits: info.totalRetrans });
@@ -86,7 +89,7 @@ export class Attempt {
   /** Pings over a kept connection: no handshake, the request goes out at once. */
   reuse(socket: Socket): void {
     this.socket = socket;
-    this.icmp.track(socket);
+    this.icmp.reused(socket);
   }
 
   /** At 'connect'. False when the kernel says the handshake took longer than the timeout (our loop stalled past it). */
@@ -116,8 +119,8 @@ export class Attempt {
     if (errno) this.failWith(systemError(errno, 'write'));
   }
 
-  /** The whole reply is in; `at` is when 'data' ran. */
-  replied(at: bigint, reply: string): void {
+  /** The whole reply is in; `at` is when 'data' ran (performance.now()). */
+  replied(at: number, reply: string): void {
     if (!this.socket || this.settled) return;
     const rtt = this.timing.reply(this.socket, at);
     this.note(rtt);
@@ -150,12 +153,31 @@ export class Attempt {
     if (timed.stalledSeconds !== undefined) this.figures.stalledSeconds = Math.max(this.figures.stalledSeconds ?? 0, timed.stalledSeconds);
   }
 
+  /**
+   * Sets the deadline `timeoutMs` from now. A timer already due no later than that is kept, and
+   * when it fires early it waits out the rest (see deadline): moving a deadline a few microseconds
+   * on, as the SYN and the write do on every ping, then costs no new timer.
+   */
   private arm(timeoutMs: number): void {
     const { clock } = this.context;
-    clock.clearTimeout(this.timer);
     this.deadlineMs = clock.nowMs() + timeoutMs;
-    this.timer = clock.setTimeout(() => this.deadline(), Math.max(0, timeoutMs));
+    if (this.timer !== undefined && this.timerAtMs <= this.deadlineMs) return;
+    clock.clearTimeout(this.timer);
+    this.startTimer(timeoutMs);
   }
+
+  private startTimer(delayMs: number): void {
+    const { clock } = this.context;
+    this.timerAtMs = clock.nowMs() + delayMs;
+    this.timer = clock.setTimeout(this.onTimer, Math.max(0, delayMs));
+  }
+
+  private readonly onTimer = () => {
+    this.timer = undefined;
+    const earlyMs = this.deadlineMs - this.context.clock.nowMs();
+    if (earlyMs > 0 && !this.finalDeadline) this.startTimer(earlyMs);
+    else this.deadline();
+  };
 
   /**
    * Waits for libuv to hand over what the kernel already has (a reply to read, an error to report):
@@ -165,6 +187,7 @@ export class Attempt {
   private oneMoreTurn(): void {
     this.finalDeadline = true;
     this.context.clock.clearTimeout(this.timer);
+    this.timer = undefined;
     setImmediate(() => this.deadline());
   }
 
@@ -196,7 +219,11 @@ export class Attempt {
     if (this.settled) return false;
     this.settled = true;
     this.context.clock.clearTimeout(this.timer);
+    this.timer = undefined;
     this.request.signal?.removeEventListener('abort', this.onAbort);
+    // Asked before the cleanup closes the socket, however the ping ended: a late ICMP error must
+    // still find it by its source port, as a packet capture would attribute it.
+    this.icmp.pin();
     this.cleanup(ok);
     return true;
   }

@@ -5,7 +5,7 @@ import type { Prober } from './types.js';
 export const connectProbe: Prober = (request, context) =>
   attempt(request, context, (a) => {
     const socket = a.open(true);
-    socket.once('connect', () => {
+    socket.on('connect', () => {
       if (a.connected()) a.succeed(a.connectSeconds as number);
     });
     socket.on('error', (error) => a.failWith(error));

@@ -6,7 +6,7 @@ import { lossReasonWithIcmp } from './icmp-reason.js';
 import { icmpVerdict } from './icmp-verdict.js';
 import type { IcmpWatch, ProbeContext, ProbeRequest } from './types.js';
 
-/** Node's socket.localPort is empty while connecting; the handle knows the port once connect(2) is issued. */
+/** Node's socket.localPort is empty while connecting; the handle knows the port once connect(2) is issued (none once closed). */
 function boundLocalPort(socket: Socket): number | undefined {
   const handle = (socket as unknown as { _handle?: { getsockname?: (out: { port?: number }) => number } })._handle;
   const out: { port?: number } = {};
@@ -36,24 +36,25 @@ export class PingIcmp {
     this.watch = context.icmp?.watch({ host: request.host, port: request.port }, unverified && ((report) => unverified(report, 'late')));
   }
 
-  /**
-   * Follows a connection of the ping. Node emits 'connectionAttempt' just before it issues
-   * connect(2) in the same tick, so a microtask queued there runs right after the kernel picked
-   * the source port, which the capture needs.
-   */
-  track(socket: Socket): void {
-    const watch = this.watch;
-    if (!watch) return;
-    if (!socket.connecting && socket.remoteAddress && socket.localPort) {
-      watch.bound(socket.remoteAddress, socket.remotePort ?? this.request.port, socket.localPort);
-      return;
+  /** The ping goes over a kept connection: its addresses and ports are known. */
+  reused(socket: Socket): void {
+    if (this.watch && socket.remoteAddress && socket.localPort) {
+      this.watch.bound(socket.remoteAddress, socket.remotePort ?? this.request.port, socket.localPort);
     }
-    socket.on('connectionAttempt', (address: string, port: number) =>
-      queueMicrotask(() => {
-        const localPort = boundLocalPort(socket);
-        if (localPort) watch.bound(address, port, localPort);
-      }),
-    );
+  }
+
+  /**
+   * The ping's connect(2) to `address:port` is about to be issued (Node emits 'connectionAttempt'
+   * just before, in the same tick). The source port the kernel picks is asked of the socket only
+   * if an ICMP error needs it, or before the socket of a failed ping closes (see pin).
+   */
+  attempting(socket: Socket, address: string, port: number): void {
+    this.watch?.bound(address, port, () => boundLocalPort(socket));
+  }
+
+  /** The socket is about to close (its connect failed, or the ping is lost): late errors must still find it. */
+  pin(): void {
+    this.watch?.pin();
   }
 
   /** Reads the ICMP error the kernel queued for the socket, if any (see SocketKernel.icmpErrors for when). */

@@ -9,8 +9,9 @@ import {
   STALL_SLACK_SECONDS,
 } from './kernel-rules.js';
 
-const now = () => process.hrtime.bigint();
-const secondsSince = (start: bigint, end = now()) => Number(end - start) / 1e9;
+/** Milliseconds, monotonic: a number, not a BigInt (process.hrtime.bigint() allocates one per stamp). */
+const now = () => performance.now();
+const secondsSince = (startMs: number, endMs = now()) => (endMs - startMs) / 1000;
 
 export interface Timed {
   readonly seconds: number;
@@ -20,15 +21,15 @@ export interface Timed {
 }
 
 /**
- * One ping's clock: userland stamps taken in the socket callbacks (process.hrtime), checked
+ * One ping's clock: userland stamps taken in the socket callbacks (performance.now()), checked
  * against the kernel's record of the socket where it can be asked, so that time the event loop
  * lost is never counted against the network. The probe says what happened; the attempt asks it
  * at the deadline.
  */
 export class PingTiming {
   phase: 'connecting' | 'awaiting-reply' = 'connecting';
-  private connectAt = 0n;
-  private writeAt = 0n;
+  private connectAt = 0;
+  private writeAt = 0;
   /** The reply's time, when a late deadline found the reply waiting in the socket. */
   private replySeconds: number | undefined;
 
@@ -63,9 +64,9 @@ export class PingTiming {
     this.writeAt = now();
   }
 
-  /** The whole reply is in, as 'data' saw at `at`: write → reply, bounded by the kernel's record. */
-  reply(socket: Socket, at: bigint): Timed {
-    const userland = secondsSince(this.writeAt, at);
+  /** The whole reply is in, as 'data' saw at `atMs` (performance.now()): write → reply, bounded by the kernel's record. */
+  reply(socket: Socket, atMs: number): Timed {
+    const userland = secondsSince(this.writeAt, atMs);
     if (this.replySeconds !== undefined) {
       // A late deadline found the reply waiting: its time is the kernel's, whatever userland says.
       const stall = userland - this.replySeconds;

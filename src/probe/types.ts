@@ -1,6 +1,7 @@
 import type { NetConnectOpts, Socket } from 'node:net';
 import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
 import type { SocketKernel } from '../kernel/sockets.js';
+import type { AbortWatch } from '../util/abort-relay.js';
 import type { Clock } from '../util/clock.js';
 
 /** Holds one connection across pings when a target reuses its connection (persistent mode). */
@@ -13,7 +14,8 @@ export interface ProbeRequest {
   readonly port: number;
   readonly seq: number;
   readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
+  /** Ends the ping early (an AbortSignal, or the scheduler's cheaper relay of one). */
+  readonly signal?: AbortWatch;
   readonly kept?: KeptConnection;
   /**
    * An ICMP error about this ping that changed no verdict: it came after the ping ended, or the
@@ -26,8 +28,13 @@ export type ConnectFn = (options: NetConnectOpts) => Socket;
 
 /** ICMP errors about one ping, from the ICMP capture (src/icmp/) when it runs. */
 export interface IcmpWatch {
-  /** The connect was issued from `localPort` to `address:port`: errors quoting that are this ping's. */
-  bound(address: string, port: number, localPort: number): void;
+  /**
+   * The connect was issued from `localPort` to `address:port`: errors quoting that are this ping's.
+   * The port may be a function that asks the socket (getsockname), called only when needed.
+   */
+  bound(address: string, port: number, localPort: number | (() => number | undefined)): void;
+  /** The ping's socket is about to close: ask it for its source port now, so late errors still find the ping. */
+  pin(): void;
   /**
    * The ping is over: the copy of an error matched to it while it was in flight, if any. `known`
    * is the error its verdict carries (from the socket's error queue): copies of it coming later

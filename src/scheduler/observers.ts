@@ -18,16 +18,19 @@ const events = {
   pathTraced: true,
 } satisfies Record<keyof SchedulerObserver, true>;
 
-type Listener = (...args: unknown[]) => void;
+type Listener = (a: unknown, b: unknown, c: unknown, d: unknown) => void;
+
+/** Every event's arguments fit in four: forwarded without a rest array per call (several per ping). */
+export const observerEvents = Object.keys(events) as (keyof SchedulerObserver)[];
 
 /** One observer that forwards every report to several, in order. */
 export function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
   const out: Record<string, Listener> = {};
-  for (const key of Object.keys(events) as (keyof SchedulerObserver)[]) {
+  for (const key of observerEvents) {
     const listeners = observers.map((o) => o[key] as Listener | undefined).filter((l) => l !== undefined);
     if (listeners.length === 0) continue;
-    out[key] = (...args) => {
-      for (const l of listeners) l(...args);
+    out[key] = (a, b, c, d) => {
+      for (const l of listeners) l(a, b, c, d);
     };
   }
   return out as SchedulerObserver;

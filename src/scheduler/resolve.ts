@@ -15,6 +15,16 @@ export const systemResolver: Resolver = async (host, family) => {
 /** The address to ping, or why there is none. */
 export type Resolution = Result<string, { readonly detail: string; readonly errno?: string }>;
 
+/** An IP literal is its own answer, at once (no promise); undefined for a name. */
+export function resolveLiteral(host: string, family: AddressFamily): Resolution | undefined {
+  const literal = isIP(host);
+  if (literal === 0) return undefined;
+  if ((family === 'ipv4' && literal === 6) || (family === 'ipv6' && literal === 4)) {
+    return err({ detail: `${host} is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address` });
+  }
+  return ok(host);
+}
+
 /**
  * Resolves a target's host once per round, bounded by the ping timeout: getaddrinfo can hang for
  * seconds, and a round must not. An IP literal is its own answer.
@@ -26,13 +36,8 @@ export async function resolveHost(
   clock: Clock,
   timeoutMs: number,
 ): Promise<Resolution> {
-  const literal = isIP(host);
-  if (literal !== 0) {
-    if ((family === 'ipv4' && literal === 6) || (family === 'ipv6' && literal === 4)) {
-      return err({ detail: `${host} is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address` });
-    }
-    return ok(host);
-  }
+  const literal = resolveLiteral(host, family);
+  if (literal) return literal;
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const timeout = new Promise<Resolution>((resolve) => {
     timer = clock.setTimeout(() => resolve(err({ detail: `resolving ${host} took over ${timeoutMs} ms` })), timeoutMs);

@@ -3,9 +3,10 @@ import type { Target } from '../domain/target.js';
 import { closeKept } from '../probe/echo.js';
 import type { KeptConnection, ProbeContext, Prober } from '../probe/types.js';
 import { type RoundSummary, summarizeRound } from '../stats/round-summary.js';
+import type { AbortWatch } from '../util/abort-relay.js';
 import type { Clock } from '../util/clock.js';
 import { err } from '../util/result.js';
-import { type Resolution, type Resolver, resolveHost, systemResolver } from './resolve.js';
+import { type Resolution, type Resolver, resolveHost, resolveLiteral, systemResolver } from './resolve.js';
 
 /** What one round needs to know about its target (the CLI client has no name or round interval). */
 export type RoundSpec = Pick<Target, 'host' | 'port' | 'mode' | 'count' | 'pingIntervalMs' | 'timeoutMs' | 'reuseConnection'> &
@@ -46,7 +47,7 @@ export async function runRound(
   spec: RoundSpec,
   deps: RoundDeps,
   hooks: RoundHooks,
-  control: { plannedStartMs: number; stopping?: AbortSignal; signal?: AbortSignal },
+  control: { plannedStartMs: number; stopping?: AbortSignal; signal?: AbortWatch },
 ): Promise<RoundOutcome> {
   const { clock } = deps;
   const prober = deps.probers[spec.mode];
@@ -54,7 +55,9 @@ export async function runRound(
   const results: PingResult[] = [];
   const rtts: number[] = [];
   const resolvingSince = clock.nowMs();
-  const resolution = await resolveHost(spec.host, spec.family ?? 'auto', deps.resolver ?? systemResolver, clock, spec.timeoutMs);
+  const family = spec.family ?? 'auto';
+  const resolution =
+    resolveLiteral(spec.host, family) ?? (await resolveHost(spec.host, family, deps.resolver ?? systemResolver, clock, spec.timeoutMs));
   if (resolution.ok) hooks.resolved?.(resolution.value);
   // Time spent resolving is the network's, not the scheduler's lateness.
   const plannedStartMs = control.plannedStartMs + (clock.nowMs() - resolvingSince);

@@ -2,8 +2,9 @@ import type { PathReport } from '../domain/path.js';
 import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import type { RoundSummary } from '../stats/round-summary.js';
+import { AbortRelay } from '../util/abort-relay.js';
 import type { TimerHandle } from '../util/clock.js';
-import { type RoundDeps, runRound } from './round.js';
+import { type RoundDeps, type RoundHooks, runRound } from './round.js';
 
 /**
  * Everything the scheduler reports, from the targets it runs to each ping's result and the ICMP
@@ -182,28 +183,43 @@ class TargetRunner {
   private running: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly aborting = new AbortController();
+  /** The pings' abort: one listener on `aborting` for the runner's life, not one per ping. */
+  private readonly abort = new AbortRelay(this.aborting.signal);
   private lastAddress: string | undefined;
+  /** Made once: a round (at scale, every ping is one) allocates none of them. */
+  private readonly hooks: RoundHooks;
+  private readonly onTimer = () => this.tick(this.plannedMs);
+  private plannedMs = 0;
 
   constructor(
     readonly spec: Target,
     private readonly deps: RoundDeps,
     private readonly observer: SchedulerObserver,
-  ) {}
+  ) {
+    const name = spec.name;
+    this.hooks = {
+      pingStarted: (_seq, lag) => observer.pingStarted?.(name, lag),
+      pingFinished: (result) => observer.pingFinished?.(name, result),
+      unverifiedIcmp: (seq, report, reason) => observer.unverifiedIcmp?.(name, seq, report, reason),
+      resolved: (address) => {
+        const previous = this.lastAddress !== undefined && this.lastAddress !== address ? this.lastAddress : undefined;
+        this.lastAddress = address;
+        observer.addressResolved?.(name, address, previous);
+      },
+    };
+  }
 
   schedule(plannedMs: number): void {
     if (this.stopping.signal.aborted) return;
-    this.timer = this.deps.clock.setTimeout(() => this.tick(plannedMs), plannedMs - this.deps.clock.nowMs());
+    this.plannedMs = plannedMs;
+    this.timer = this.deps.clock.setTimeout(this.onTimer, plannedMs - this.deps.clock.nowMs());
   }
 
   private tick(plannedMs: number): void {
     const { clock } = this.deps;
     const { name, intervalMs } = this.spec;
     if (this.running) this.observer.roundSkipped?.(name);
-    else {
-      this.running = this.round(plannedMs)
-        .catch((error) => this.observer.roundFailed?.(name, error))
-        .finally(() => (this.running = undefined));
-    }
+    else this.running = this.round(plannedMs);
     // If the process fell behind by whole intervals, those rounds are skipped rather than bunched.
     let next = plannedMs + intervalMs;
     while (next <= clock.nowMs()) {
@@ -215,22 +231,15 @@ class TargetRunner {
 
   private async round(plannedStartMs: number): Promise<void> {
     const name = this.spec.name;
-    const outcome = await runRound(
-      this.spec,
-      this.deps,
-      {
-        pingStarted: (_seq, lag) => this.observer.pingStarted?.(name, lag),
-        pingFinished: (result) => this.observer.pingFinished?.(name, result),
-        unverifiedIcmp: (seq, report, reason) => this.observer.unverifiedIcmp?.(name, seq, report, reason),
-        resolved: (address) => {
-          const previous = this.lastAddress !== undefined && this.lastAddress !== address ? this.lastAddress : undefined;
-          this.lastAddress = address;
-          this.observer.addressResolved?.(name, address, previous);
-        },
-      },
-      { plannedStartMs, stopping: this.stopping.signal, signal: this.aborting.signal },
-    );
-    if (outcome.complete) this.observer.roundFinished?.(name, outcome.summary, outcome.results);
+    try {
+      const control = { plannedStartMs, stopping: this.stopping.signal, signal: this.abort };
+      const outcome = await runRound(this.spec, this.deps, this.hooks, control);
+      if (outcome.complete) this.observer.roundFinished?.(name, outcome.summary, outcome.results);
+    } catch (error) {
+      this.observer.roundFailed?.(name, error);
+    } finally {
+      this.running = undefined;
+    }
   }
 
   async stop(abortAfterMs: number): Promise<void> {

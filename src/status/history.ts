@@ -13,32 +13,69 @@ export interface RoundPoint {
 /** Two hours at the default 30 s interval; about 60 kB per target in the API's JSON. */
 export const DEFAULT_HISTORY_ROUNDS = 120;
 
-export function roundPoint(summary: RoundSummary, at: number): RoundPoint {
-  const { sent, received, lossRatio, rtt } = summary;
-  return { at, sent, received, lossRatio, rtt: { min: rtt.min, avg: rtt.avg, max: rtt.max } };
-}
-
-/** The last `capacity` rounds of one target, oldest first. A ring: memory stays bounded however long the service runs. */
+/**
+ * The last `capacity` rounds of one target, oldest first. A ring in two typed arrays (40 bytes a
+ * round, allocated at the first round): memory stays bounded however long the service runs, and a
+ * round adds no object for the garbage collector to carry (at 10,000 targets a round a second,
+ * objects kept for minutes were most of the collector's work).
+ */
 export class RoundHistory {
-  private readonly slots: RoundPoint[] = [];
+  /** Per slot: at, min, avg, max (NaN: no reply). */
+  private times: Float64Array | undefined;
+  /** Per slot: sent, received. */
+  private counts: Uint32Array | undefined;
   private next = 0;
+  private filled = 0;
 
   constructor(readonly capacity = DEFAULT_HISTORY_ROUNDS) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`history capacity must be a positive integer, got ${capacity}`);
   }
 
   push(point: RoundPoint): void {
-    if (this.slots.length < this.capacity) this.slots.push(point);
-    else this.slots[this.next] = point;
-    this.next = (this.next + 1) % this.capacity;
+    this.record(point.at, point.sent, point.received, point.rtt.min, point.rtt.avg, point.rtt.max);
+  }
+
+  /** A finished round, without a RoundPoint made for it. */
+  recordRound(summary: RoundSummary, at: number): void {
+    const { rtt } = summary;
+    this.record(at, summary.sent, summary.received, rtt.min, rtt.avg, rtt.max);
+  }
+
+  private record(at: number, sent: number, received: number, min: number | null, avg: number | null, max: number | null): void {
+    this.times ??= new Float64Array(this.capacity * 4);
+    this.counts ??= new Uint32Array(this.capacity * 2);
+    const i = this.next;
+    this.times[i * 4] = at;
+    this.times[i * 4 + 1] = min ?? Number.NaN;
+    this.times[i * 4 + 2] = avg ?? Number.NaN;
+    this.times[i * 4 + 3] = max ?? Number.NaN;
+    this.counts[i * 2] = sent;
+    this.counts[i * 2 + 1] = received;
+    this.next = (i + 1) % this.capacity;
+    this.filled = Math.min(this.filled + 1, this.capacity);
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.filled;
   }
 
   toArray(): RoundPoint[] {
-    if (this.slots.length < this.capacity) return [...this.slots];
-    return [...this.slots.slice(this.next), ...this.slots.slice(0, this.next)];
+    const { times, counts } = this;
+    if (!times || !counts) return [];
+    const first = this.filled < this.capacity ? 0 : this.next;
+    const rtt = (v: number) => (Number.isNaN(v) ? null : v);
+    return Array.from({ length: this.filled }, (_, k) => {
+      const i = (first + k) % this.capacity;
+      const sent = counts[i * 2] as number;
+      const received = counts[i * 2 + 1] as number;
+      return {
+        at: times[i * 4] as number,
+        sent,
+        received,
+        // As summarizeRound computes it, so the same double comes back.
+        lossRatio: sent === 0 ? 0 : (sent - received) / sent,
+        rtt: { min: rtt(times[i * 4 + 1] as number), avg: rtt(times[i * 4 + 2] as number), max: rtt(times[i * 4 + 3] as number) },
+      };
+    });
   }
 }

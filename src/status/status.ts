@@ -4,7 +4,7 @@ import type { SchedulerObserver } from '../scheduler/scheduler.js';
 import { stateOfRound, type TargetState } from '../stats/health.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { Clock } from '../util/clock.js';
-import { DEFAULT_HISTORY_ROUNDS, RoundHistory, type RoundPoint, roundPoint } from './history.js';
+import { DEFAULT_HISTORY_ROUNDS, RoundHistory, type RoundPoint } from './history.js';
 import { type PathStatus, pathStatus } from './path.js';
 
 export type { PathStatus };
@@ -48,10 +48,35 @@ export interface TargetStatus {
   readonly history: RoundPoint[];
 }
 
+/** The last round's figures, kept in place: a round replaces numbers, it adds no object to keep. */
+interface LastRound {
+  sent: number;
+  received: number;
+  lossRatio: number;
+  /** NaN for null (no reply). */
+  min: number;
+  avg: number;
+  max: number;
+  mdev: number;
+  finishedAt: number;
+}
+
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+const lastRoundOf = (r: LastRound | undefined): TargetStatus['lastRound'] =>
+  r === undefined
+    ? null
+    : {
+        sent: r.sent,
+        received: r.received,
+        lossRatio: r.lossRatio,
+        rtt: { min: orNull(r.min), avg: orNull(r.avg), max: orNull(r.max), mdev: orNull(r.mdev) },
+        finishedAt: r.finishedAt,
+      };
+
 interface Entry {
   config: Target;
   rounds: number;
-  lastRound: TargetStatus['lastRound'];
+  lastRound: LastRound | undefined;
   state: TargetState;
   lastLoss: LastLoss | null;
   resolvedAddress: string | null;
@@ -92,7 +117,7 @@ export class StatusBoard {
         up,
         state,
         rounds,
-        lastRound,
+        lastRound: lastRoundOf(lastRound),
         lastLoss,
         resolvedAddress,
         addressChanges,
@@ -114,7 +139,7 @@ export class StatusBoard {
       this.targets.set(config.name, {
         config,
         rounds: 0,
-        lastRound: null,
+        lastRound: undefined,
         state: 'pending',
         lastLoss: null,
         resolvedAddress: null,
@@ -154,9 +179,19 @@ export class StatusBoard {
       this.changes++;
       const finishedAt = this.clock.wallSeconds();
       entry.rounds++;
-      entry.lastRound = { ...summary, finishedAt };
+      const { rtt } = summary;
+      entry.lastRound ??= { sent: 0, received: 0, lossRatio: 0, min: 0, avg: 0, max: 0, mdev: 0, finishedAt: 0 };
+      const last = entry.lastRound;
+      last.sent = summary.sent;
+      last.received = summary.received;
+      last.lossRatio = summary.lossRatio;
+      last.min = rtt.min ?? Number.NaN;
+      last.avg = rtt.avg ?? Number.NaN;
+      last.max = rtt.max ?? Number.NaN;
+      last.mdev = rtt.mdev ?? Number.NaN;
+      last.finishedAt = finishedAt;
       entry.state = stateOfRound(summary, entry.config.degradedLossRatio, entry.state);
-      entry.history.push(roundPoint(summary, finishedAt));
+      entry.history.recordRound(summary, finishedAt);
     },
     addressResolved: (target, address, previous) => {
       const entry = this.targets.get(target);

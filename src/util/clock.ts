@@ -1,11 +1,10 @@
 /**
  * Time is injected so the scheduler, the responder's delays and probe timeouts run on fake time
- * in tests. Measurements (RTTs) never go through the clock: they use process.hrtime.bigint()
- * directly in socket callbacks, because that is what they measure.
+ * in tests. Measurements (RTTs) never go through the clock: they use performance.now() directly
+ * in socket callbacks, because that is what they measure.
  */
-export interface TimerHandle {
-  readonly id: number;
-}
+/** Opaque: what setTimeout returned, for clearTimeout (the system clock's is node's own Timeout). */
+export type TimerHandle = object;
 
 export interface Clock {
   /** Monotonic milliseconds; only differences mean anything. */
@@ -16,17 +15,13 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
-let nextId = 1;
-
 export const systemClock: Clock = {
   nowMs: () => performance.now(),
   wallSeconds: () => (performance.timeOrigin + performance.now()) / 1000,
-  setTimeout(fn, ms) {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    return Object.assign({ id: nextId++ }, { timer }) as TimerHandle;
-  },
+  // Node's Timeout is the handle itself: no wrapper per timer (thousands of pings a second arm one each).
+  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
   clearTimeout(handle) {
-    if (handle) clearTimeout((handle as TimerHandle & { timer: NodeJS.Timeout }).timer);
+    if (handle) clearTimeout(handle as NodeJS.Timeout);
   },
 };
 

@@ -32,7 +32,8 @@ export class FakeClock implements Clock {
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle) this.timers = this.timers.filter((t) => t.id !== handle.id);
+    const id = (handle as { id?: number } | undefined)?.id;
+    if (id !== undefined) this.timers = this.timers.filter((t) => t.id !== id);
   }
 
   get pendingTimers(): number {

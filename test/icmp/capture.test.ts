@@ -123,15 +123,28 @@ describe('icmp.capture modes', () => {
   });
 });
 
-describe('probes tell the capture their source port while connecting', () => {
+describe('probes tell the capture their source port, which it can ask while connecting', () => {
   async function refused(report: IcmpReport) {
     const server = createServer((s) => s.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve())); // now a closed port: refused
-    const bound: [string, number, number][] = [];
+    const bound: [string, number, number | undefined][] = [];
     const apart: [IcmpReport, string][] = [];
-    const icmp = { watch: () => ({ bound: (a: string, p: number, l: number) => bound.push([a, p, l]), end: () => report }) };
+    const icmp = {
+      watch: () => ({
+        // The port is asked for as an ICMP error in flight would: once connect(2) has been issued.
+        bound: (a: string, p: number, l: number | (() => number | undefined)) => {
+          const entry: [string, number, number | undefined] = [a, p, undefined];
+          bound.push(entry);
+          queueMicrotask(() => {
+            entry[2] = typeof l === 'number' ? l : l();
+          });
+        },
+        pin: () => {},
+        end: () => report,
+      }),
+    };
     const result: PingResult = await connectProbe(
       { host: '127.0.0.1', port, seq: 1, timeoutMs: 1000, onUnverifiedIcmp: (r, why) => apart.push([r, why]) },
       { clock: systemClock, connect, icmp },

@@ -1,0 +1,44 @@
+/**
+ * What a ping listens to for an early end (shutdown): an AbortSignal has this shape, and so has
+ * AbortRelay, which the scheduler hands its pings instead.
+ */
+export interface AbortWatch {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * One listener on an AbortSignal for a target's whole life, relayed to the pings in flight. An
+ * AbortSignal listener per ping (EventTarget's add and remove) costs microseconds and garbage,
+ * at thousands of pings a second; this is a short array.
+ */
+export class AbortRelay implements AbortWatch {
+  private listeners: (() => void)[] = [];
+  private fired = false;
+
+  constructor(signal: AbortSignal) {
+    if (signal.aborted) this.fired = true;
+    else signal.addEventListener('abort', () => this.fire(), { once: true });
+  }
+
+  get aborted(): boolean {
+    return this.fired;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.fired) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+
+  private fire(): void {
+    this.fired = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
+}
