@@ -6,10 +6,13 @@ import { icmpSeries, scrapeUntil, unverifiedSeries, value, writeConfig } from '.
 const skip = labSkipReason();
 const FIRST_PORT = 40000;
 const LAST_PORT = 40299;
+// The healthy targets wait 2 s for an answer: on a busy machine (the forger's flood, the echo
+// server, the service parsing each copy, on 2 cores) an echo can really take over 300 ms, a true
+// timeout that is not what this test is about; the silent ones keep the short default.
 const targets = [
-  { name: 'healthy', address: `${lab4.server}:9000` },
-  { name: 'healthy-echo', address: `${lab4.server}:9000`, mode: 'echo' },
-  { name: 'healthy6-echo', address: `[${lab6.server}]:9000`, mode: 'echo' },
+  { name: 'healthy', address: `${lab4.server}:9000`, timeoutMs: 2000 },
+  { name: 'healthy-echo', address: `${lab4.server}:9000`, mode: 'echo', timeoutMs: 2000 },
+  { name: 'healthy6-echo', address: `[${lab6.server}]:9000`, mode: 'echo', timeoutMs: 2000 },
   { name: 'silent', address: `${lab4.blackhole}:11000` },
   { name: 'silent6', address: `[${lab6.blackhole}]:11000` },
 ];
@@ -52,13 +55,14 @@ describe('forged ICMP errors', { skip }, () => {
     const forged = Number(/^total (\d+)$/m.exec(forger.stdout)?.[1] ?? 0);
     assert.ok(forged >= 10_000, `the forger sent only ${forged} errors: ${forger.stderr}`);
     assert.ok(samples.length > 0, `no metrics:\n${stdout}${stderr}`);
-    const lost = (t: string) =>
-      samples.filter((s) => s.name === 'tcpping_pings_lost_total' && s.labels.target === t).reduce((n, s) => n + s.value, 0);
+    const losses = (t: string) => samples.filter((s) => s.name === 'tcpping_pings_lost_total' && s.labels.target === t && s.value > 0);
+    const lost = (t: string) => losses(t).reduce((n, s) => n + s.value, 0);
     for (const t of targets) {
       assert.deepEqual(icmpSeries(samples, t.name), [], `${t.name}: no forged error explains anything`);
       const sent = value(samples, 'tcpping_pings_sent_total', { target: t.name });
       assert.ok(sent >= 10, `${t.name}: only ${sent} pings`);
-      if (t.name.startsWith('healthy')) assert.equal(lost(t.name), 0, `${t.name}: no ping lost`);
+      const why = losses(t.name).map((s) => `${s.labels.reason}=${s.value}`);
+      if (t.name.startsWith('healthy')) assert.equal(lost(t.name), 0, `${t.name}: no ping lost (${why.join(', ')})`);
       else
         assert.equal(
           value(samples, 'tcpping_pings_lost_total', { target: t.name, reason: 'timeout' }),

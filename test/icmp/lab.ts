@@ -32,7 +32,7 @@ export const cases: readonly Case[] = [
 export function writeConfig(
   capture: string,
   webPort: number,
-  targets: readonly { name: string; address: string; mode?: string }[],
+  targets: readonly { name: string; address: string; mode?: string; timeoutMs?: number }[],
   defaults: Record<string, number> = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'tcpping-icmp-'));
@@ -45,7 +45,7 @@ export function writeConfig(
     `icmp: { capture: ${capture} }`,
     `defaults: ${JSON.stringify({ mode: 'connect', count: 3, intervalMs: 2000, pingIntervalMs: 100, timeoutMs: 1000, ...defaults })}`,
     'targets:',
-    ...targets.map(({ name, address, mode }) => `  - ${JSON.stringify(mode ? { name, address, mode } : { name, address })}`),
+    ...targets.map(({ name, address, mode, timeoutMs }) => `  - ${JSON.stringify({ name, address, mode, timeoutMs })}`),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
