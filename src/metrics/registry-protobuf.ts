@@ -16,25 +16,6 @@ interface ClassicSeries {
   count: number;
 }
 
-/** prom-client's histogram values (one per bucket, then _sum and _count) grouped per label set. */
-function histogramSeries(values: readonly Value[]): ClassicSeries[] {
-  const series = new Map<string, ClassicSeries>();
-  for (const v of values) {
-    const { le, ...labels } = v.labels as Labels;
-    const key = JSON.stringify(labels);
-    const s = series.get(key) ?? { labels, bounds: [], cumulative: [], sum: 0, count: 0 };
-    series.set(key, s);
-    if (v.metricName?.endsWith('_bucket')) {
-      if (le !== '+Inf') {
-        s.bounds.push(Number(le));
-        s.cumulative.push(v.value);
-      }
-    } else if (v.metricName?.endsWith('_sum')) s.sum = v.value;
-    else if (v.metricName?.endsWith('_count')) s.count = v.value;
-  }
-  return [...series.values()];
-}
-
 interface SummarySeries {
   readonly labels: Labels;
   readonly quantiles: [number, number][];
@@ -42,20 +23,50 @@ interface SummarySeries {
   count: number;
 }
 
-/** prom-client's summary values (one per quantile, then _sum and _count) grouped per label set. */
-function summarySeries(values: readonly Value[]): SummarySeries[] {
-  const series = new Map<string, SummarySeries>();
+/**
+ * prom-client's values of one histogram or summary grouped per label set (all labels but `part`,
+ * its le or quantile): one series each, which `add` fills from the values of its parts, _sum and _count.
+ */
+function grouped<S extends { sum: number; count: number }>(
+  values: readonly Value[],
+  part: string,
+  make: (labels: Labels) => S,
+  add: (series: S, at: string | number | undefined, value: number) => void,
+): S[] {
+  const series = new Map<string, S>();
   for (const v of values) {
-    const { quantile, ...labels } = v.labels as Labels;
+    const { [part]: at, ...labels } = v.labels as Labels;
     const key = JSON.stringify(labels);
-    const s = series.get(key) ?? { labels, quantiles: [], sum: 0, count: 0 };
+    const s = series.get(key) ?? make(labels);
     series.set(key, s);
     if (v.metricName?.endsWith('_sum')) s.sum = v.value;
     else if (v.metricName?.endsWith('_count')) s.count = v.value;
-    else s.quantiles.push([Number(quantile), v.value]);
+    else add(s, at, v.value);
   }
   return [...series.values()];
 }
+
+/** A histogram's series: its finite bounds and cumulative counts (+Inf is the count). */
+const histogramSeries = (values: readonly Value[]): ClassicSeries[] =>
+  grouped<ClassicSeries>(
+    values,
+    'le',
+    (labels) => ({ labels, bounds: [], cumulative: [], sum: 0, count: 0 }),
+    (s, le, value) => {
+      if (le === '+Inf') return;
+      s.bounds.push(Number(le));
+      s.cumulative.push(value);
+    },
+  );
+
+/** A summary's series: its quantiles. */
+const summarySeries = (values: readonly Value[]): SummarySeries[] =>
+  grouped<SummarySeries>(
+    values,
+    'quantile',
+    (labels) => ({ labels, quantiles: [], sum: 0, count: 0 }),
+    (s, quantile, value) => s.quantiles.push([Number(quantile), value]),
+  );
 
 /**
  * The service-wide prom-client registry in the protobuf format, which prom-client cannot write: a
