@@ -210,6 +210,15 @@ export function loadCommands(counts: { readonly connects: number; readonly repli
         globalThis.gc?.();
         return process.memoryUsage().heapUsed;
       },
+      /** Where the memory is: RSS and V8's heap spaces (used and committed, bytes), optionally after a full GC. */
+      memory: async (args) => {
+        if (args === 'gc') globalThis.gc?.();
+        const { getHeapSpaceStatistics } = await import('node:v8');
+        const spaces = Object.fromEntries(
+          getHeapSpaceStatistics().map((s) => [s.space_name, { used: s.space_used_size, committed: s.physical_space_size }]),
+        );
+        return { ...process.memoryUsage(), spaces };
+      },
       /** p50, p99 and max in µs. */
       lags: () => {
         const taken = lags;

@@ -28,6 +28,14 @@ export function attemptOf(socket: Socket): Attempt | undefined {
   return (socket as OwnedSocket)[owner];
 }
 
+function onConnectionAttempt(this: Socket, address: string, port: number): void {
+  attemptOf(this)?.connectIssued(this, address, port);
+}
+
+function onConnectionAttemptFailed(this: Socket): void {
+  attemptOf(this)?.connectFailed(this);
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
@@ -84,35 +92,31 @@ export class Attempt {
     const socket = this.context.connect({ host: this.request.host, port: this.request.port, noDelay: !answersOnHandshake });
     this.socket = socket;
     (socket as OwnedSocket)[owner] = this;
-    socket.on('connectionAttempt', Attempt.onConnectionAttempt);
-    socket.on('connectionAttemptFailed', Attempt.onConnectionAttemptFailed);
+    // Listeners shared by every ping (`this` is the socket), not closures made per ping.
+    socket.on('connectionAttempt', onConnectionAttempt);
+    socket.on('connectionAttemptFailed', onConnectionAttemptFailed);
     return socket;
   }
 
   /**
-   * Node emits this just before it issues connect(2), in the same tick: the timeout counts from the
-   * SYN, so a stall between the ping's start and the SYN is not counted against the network.
-   * Listeners are shared by every ping (`this` is the socket), not closures made per ping.
+   * Node emits 'connectionAttempt' just before it issues connect(2), in the same tick: the timeout
+   * counts from the SYN, so a stall between the ping's start and the SYN is not counted against the network.
    */
-  private static onConnectionAttempt(this: OwnedSocket, address: string, port: number): void {
-    const a = this[owner];
-    if (!a) return;
-    a.timing.connectIssued();
-    a.arm(a.request.timeoutMs);
-    a.icmp.attempting(this, address, port);
+  connectIssued(socket: Socket, address: string, port: number): void {
+    this.timing.connectIssued();
+    this.arm(this.request.timeoutMs);
+    this.icmp.attempting(socket, address, port);
   }
 
   /**
-   * The failed socket is still open here and libuv has already read its error: the one moment
-   * its error queue can be read safely, and what the kernel retransmitted before the failure.
+   * 'connectionAttemptFailed': the failed socket is still open here and libuv has already read its
+   * error: the one moment its error queue can be read safely, and what the kernel retransmitted before the failure.
    */
-  private static onConnectionAttemptFailed(this: OwnedSocket): void {
-    const a = this[owner];
-    if (!a) return;
-    a.icmp.pin();
-    a.icmp.takeQueued(this);
-    const info = a.context.kernel?.tcpInfo(this);
-    if (info) a.note({ synRetransmits: info.totalRetrans });
+  connectFailed(socket: Socket): void {
+    this.icmp.pin();
+    this.icmp.takeQueued(socket);
+    const info = this.context.kernel?.tcpInfo(socket);
+    if (info) this.note({ synRetransmits: info.totalRetrans });
   }
 
   /** Closes the connection `open` made, the RST way (see discard). */
