@@ -275,6 +275,8 @@ export class Attempt {
     // still find it by its source port, as a packet capture would attribute it.
     this.icmp.pin();
     this.cleanup?.(ok, this);
+    // Node keeps a closed socket for a while (past young collections): it must not keep the whole ping.
+    if (this.socket && attemptOf(this.socket) === this) (this.socket as OwnedSocket)[owner] = undefined;
     return true;
   }
 }
