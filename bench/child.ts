@@ -154,8 +154,8 @@ export function profileCommands(): Record<string, (args: unknown) => unknown> {
       await post('Profiler.start');
       return null;
     },
-    /** Sampling of every allocation (kept or collected since), by the stack that made it. */
-    allocStart: async () => {
+    /** Sampling of every allocation (kept or collected since), by the stack that made it; or of what was promoted. */
+    allocStart: async (args) => {
       const { Session } = await import('node:inspector');
       session = new Session();
       session.connect();
@@ -163,7 +163,8 @@ export function profileCommands(): Record<string, (args: unknown) => unknown> {
       await post('HeapProfiler.startSampling', {
         samplingInterval: 1024,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        // 'promoted': only what outlived the young generation (what fills the old one, kept or not).
+        includeObjectsCollectedByMinorGC: args !== 'promoted',
       });
       return null;
     },
@@ -209,6 +210,20 @@ export function loadCommands(counts: { readonly connects: number; readonly repli
       heapAfterGc: () => {
         globalThis.gc?.();
         return process.memoryUsage().heapUsed;
+      },
+      /** Where the memory is: RSS and V8's heap spaces (used and committed, bytes), optionally after a full GC. */
+      memory: async (args) => {
+        if (args === 'gc') globalThis.gc?.();
+        const { getHeapSpaceStatistics } = await import('node:v8');
+        const spaces = Object.fromEntries(
+          getHeapSpaceStatistics().map((s) => [s.space_name, { used: s.space_used_size, committed: s.physical_space_size }]),
+        );
+        return { ...process.memoryUsage(), spaces };
+      },
+      /** A heap snapshot written to `file` (v8.writeHeapSnapshot), for what a target's state is made of. */
+      heapSnapshot: async (args) => {
+        const { writeHeapSnapshot } = await import('node:v8');
+        return writeHeapSnapshot(args as string);
       },
       /** p50, p99 and max in µs. */
       lags: () => {

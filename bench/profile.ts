@@ -10,6 +10,8 @@ import { sleep } from './stats.js';
 /**
  * Where a ping's CPU goes: `npm run bench -- --profile [--kind service|scheduler|bare]
  * [--mode connect|echo] [--targets N] [--seconds S] [--capture on|off] [--ref REV] [--perf]`.
+ * `--alloc` samples allocations per ping by the code that made them; `--alloc --promoted` only
+ * those that outlived the young generation (what fills the old one and costs RSS).
  * Runs one load child (of this tree, or of revision REV: bench/reference.ts) against the responder child, warms up, then profiles a window of S seconds:
  * the V8 CPU profile (node:inspector), summed by function and by where the code lives; with
  * --perf, Linux perf (software clock, call graphs, --perf-basic-prof for JavaScript names) for the
@@ -230,7 +232,7 @@ try {
     }
   } else if (args.alloc) {
     const file = join(dir, `${stamp}.heapprofile`);
-    await load.rpc('allocStart');
+    await load.rpc('allocStart', args.promoted ? 'promoted' : undefined);
     await sleep(seconds * 1000);
     await load.rpc('allocStop', file);
     const w1 = await load.rpc<{ connects: number; cpuUs: number }>('window');

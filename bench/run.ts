@@ -10,7 +10,7 @@ import { runThroughput } from './throughput.js';
 import { runWire } from './wire.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload,peers] [-- --bin PATH] [-- --ref REV]`:
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload,peers] [-- --bin PATH] [-- --ref REV] [-- --passes N]`:
  * every figure against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table;
  * writes bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin,
  * e.g. an older build's src/cli/bin.ts, for before/after figures) and are not in the default set;
@@ -34,12 +34,14 @@ const binAt = argv.indexOf('--bin');
 const bin = binAt >= 0 ? (argv[binAt + 1] ?? '') : 'src/cli/bin.ts';
 const refAt = argv.indexOf('--ref');
 const ref = refAt >= 0 ? argv[refAt + 1] : undefined;
+const passesAt = argv.indexOf('--passes');
+const passes = passesAt >= 0 ? { passes: Number(argv[passesAt + 1]) } : {};
 
 const plan = quick
   ? {
       rtt: { reps: 3, pings: 300 },
       throughput: { reps: 4, clients: 8, durationMs: 1000 },
-      scale: { targets: 1000, windowMs: 2000, windows: 5, warmupMs: 5000, passes: 1, ...(ref ? { ref } : {}) },
+      scale: { targets: 1000, windowMs: 2000, windows: 5, warmupMs: 5000, passes: 1, ...passes, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 5000, phaseMs: 3000, pairs: 2, builds: 20 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 5000, phaseMs: 5000, pairs: 1 },
       series: { targets: 10_000, intervalMs: 10_000, warmupMs: 12_000, phaseMs: 5000, pairs: 2, builds: 6, reloads: 2 },
@@ -50,7 +52,7 @@ const plan = quick
   : {
       rtt: { reps: 9, pings: 1000 },
       throughput: { reps: 10, clients: 8, durationMs: 1500 },
-      scale: { targets: 1000, windowMs: 3000, windows: 8, warmupMs: 8000, passes: 2, ...(ref ? { ref } : {}) },
+      scale: { targets: 1000, windowMs: 3000, windows: 8, warmupMs: 8000, passes: 2, ...passes, ...(ref ? { ref } : {}) },
       scrape: { targets: 1000, warmupMs: 10_000, phaseMs: 5000, pairs: 4, builds: 50 },
       control: { bin, targets: 1000, intervalMs: 5000, warmupMs: 10_000, phaseMs: 10_000, pairs: 3 },
       series: { targets: 10_000, intervalMs: 10_000, warmupMs: 15_000, phaseMs: 8000, pairs: 3, builds: 20, reloads: 3 },

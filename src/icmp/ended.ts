@@ -1,8 +1,5 @@
 import type { MatchLimits, TrackedPing } from './match.js';
 
-/** Destination port and source port in one number: no string made per ping to index it by. */
-const portsKey = (port: number, localPort: number) => port * 65_536 + localPort;
-
 /** A binding's source port once asked (see PingTable.pin); 0 when it could not be known. */
 const knownPort = (localPort: unknown) => (typeof localPort === 'number' ? localPort : 0);
 
@@ -12,7 +9,11 @@ const knownPort = (localPort: unknown) => (typeof localPort === 'number' ? local
  * array shifted at every ping: at thousands of pings a second the ring is always full.
  */
 export class EndedPings {
-  private readonly byAddress = new Map<string, Map<number, TrackedPing>>();
+  /**
+   * By address, destination port, source port: three small-integer lookups. One key of both ports
+   * (port × 65,536 + source port) is past V8's small integers, a heap number hashed and made per lookup.
+   */
+  private readonly byAddress = new Map<string, Map<number, Map<number, TrackedPing>>>();
   private readonly ring: (TrackedPing | undefined)[];
   private head = 0;
   private count = 0;
@@ -33,8 +34,13 @@ export class EndedPings {
         ports = new Map();
         this.byAddress.set(address, ports);
       }
-      if (!ports.has(portsKey(port, source))) this.entries++;
-      ports.set(portsKey(port, source), ping);
+      let sources = ports.get(port);
+      if (!sources) {
+        sources = new Map();
+        ports.set(port, sources);
+      }
+      if (!sources.has(source)) this.entries++;
+      sources.set(source, ping);
       claimed = true;
     }
     if (claimed) {
@@ -49,7 +55,7 @@ export class EndedPings {
   }
 
   find(address: string, port: number, localPort: number): TrackedPing | undefined {
-    return this.byAddress.get(address)?.get(portsKey(port, localPort));
+    return this.byAddress.get(address)?.get(port)?.get(localPort);
   }
 
   prune(nowMs: number): void {
@@ -75,10 +81,13 @@ export class EndedPings {
   private release(ping: TrackedPing): void {
     for (const { address, port, localPort } of ping.bindings) {
       const ports = this.byAddress.get(address);
-      const k = portsKey(port, knownPort(localPort));
-      if (ports?.get(k) !== ping) continue;
-      ports.delete(k);
+      const sources = ports?.get(port);
+      const source = knownPort(localPort);
+      if (!ports || sources?.get(source) !== ping) continue;
+      sources.delete(source);
       this.entries--;
+      if (sources.size > 0) continue;
+      ports.delete(port);
       if (ports.size === 0) this.byAddress.delete(address);
     }
   }

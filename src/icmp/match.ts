@@ -29,7 +29,8 @@ export interface TrackedPing {
   report: IcmpReport | undefined;
   ended: boolean;
   endedAtMs: number;
-  readonly bindings: Binding[];
+  /** Most pings have one (one address tried): an array of exactly that, not one grown by push. */
+  bindings: readonly Binding[];
 }
 
 export type Attribution =
@@ -51,6 +52,11 @@ function portOf(binding: Binding): number {
   binding.localPort = port;
   return port;
 }
+
+const noBindings: readonly Binding[] = Object.freeze([]);
+
+/** Addresses whose (empty) set of pings in flight is kept for the next ping to them. */
+const KEPT_ADDRESSES = 1024;
 
 /** Canonical spellings of the few addresses pinged, kept: an IPv6 one is parsed through a URL. */
 const canonicalCache = new Map<string, string | undefined>();
@@ -79,7 +85,7 @@ export class PingTable {
   }
 
   open(owner: PingOwner): TrackedPing {
-    return { owner, report: undefined, ended: false, endedAtMs: 0, bindings: [] };
+    return { owner, report: undefined, ended: false, endedAtMs: 0, bindings: noBindings };
   }
 
   /** The connect was issued from `localPort` to `address:port` (one ping may try several addresses). */
@@ -87,10 +93,11 @@ export class PingTable {
     const canonicalAddress = canonical(address);
     if (canonicalAddress === undefined || ping.ended) return;
     if (typeof localPort === 'number' && (!Number.isInteger(localPort) || localPort <= 0)) return;
-    ping.bindings.push({ address: canonicalAddress, port, localPort });
+    const binding: Binding = { address: canonicalAddress, port, localPort };
+    ping.bindings = ping.bindings.length === 0 ? [binding] : [...ping.bindings, binding];
     const pings = this.inFlight.get(canonicalAddress);
     if (pings) pings.add(ping);
-    else this.inFlight.set(canonicalAddress, new Set([ping]));
+    else this.inFlight.set(canonicalAddress, new Set<TrackedPing>().add(ping));
   }
 
   /** The ping's socket is about to close: its source ports are asked now, while they can be. */
@@ -104,7 +111,9 @@ export class PingTable {
     ping.endedAtMs = nowMs;
     for (const binding of ping.bindings) {
       const pings = this.inFlight.get(binding.address);
-      if (pings?.delete(ping) && pings.size === 0) this.inFlight.delete(binding.address);
+      // An address's set is kept while it empties and fills again with every ping to it (a new
+      // Set per ping was most of the matcher's garbage); only when many addresses are kept.
+      if (pings?.delete(ping) && pings.size === 0 && this.inFlight.size > KEPT_ADDRESSES) this.inFlight.delete(binding.address);
     }
     this.ended.add(ping, nowMs);
   }

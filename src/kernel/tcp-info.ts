@@ -33,27 +33,29 @@ export interface TcpInfo {
 /** The kernel's first 104 bytes hold everything up to tcpi_total_retrans (Linux ≥ 2.6.x). */
 export const TCP_INFO_MIN_BYTES = 104;
 
+/** Little-endian fields read straight from the bytes: no DataView, no closure per decode (one per ping). */
+const u8 = (bytes: Uint8Array, at: number) => bytes[at] as number;
+const u16 = (bytes: Uint8Array, at: number) => u8(bytes, at) | (u8(bytes, at + 1) << 8);
+const u32 = (bytes: Uint8Array, at: number) => (u16(bytes, at) | (u16(bytes, at + 2) << 16)) >>> 0;
+
 /** Decodes the bytes getsockopt(TCP_INFO) wrote (`length` of them); undefined when too short. Pure. */
 export function decodeTcpInfo(bytes: Uint8Array, length: number): TcpInfo | undefined {
   if (length < TCP_INFO_MIN_BYTES || bytes.length < length) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-  const u32 = (at: number) => view.getUint32(at, true);
-  const optional = (at: number, size: 2 | 4) => (length >= at + size ? (size === 2 ? view.getUint16(at, true) : u32(at)) : undefined);
   return {
-    state: view.getUint8(0),
-    retransmits: view.getUint8(2),
-    backoff: view.getUint8(4),
-    rto: u32(8),
-    lastDataSentMs: u32(44),
-    lastDataRecvMs: u32(52),
-    lastAckRecvMs: u32(56),
-    rttUs: u32(68),
-    rttVarUs: u32(72),
-    totalRetrans: u32(100),
-    segsOut: optional(136, 4),
-    segsIn: optional(140, 4),
-    minRttUs: optional(148, 4),
-    totalRto: optional(240, 2),
+    state: u8(bytes, 0),
+    retransmits: u8(bytes, 2),
+    backoff: u8(bytes, 4),
+    rto: u32(bytes, 8),
+    lastDataSentMs: u32(bytes, 44),
+    lastDataRecvMs: u32(bytes, 52),
+    lastAckRecvMs: u32(bytes, 56),
+    rttUs: u32(bytes, 68),
+    rttVarUs: u32(bytes, 72),
+    totalRetrans: u32(bytes, 100),
+    segsOut: length >= 140 ? u32(bytes, 136) : undefined,
+    segsIn: length >= 144 ? u32(bytes, 140) : undefined,
+    minRttUs: length >= 152 ? u32(bytes, 148) : undefined,
+    totalRto: length >= 242 ? u16(bytes, 240) : undefined,
   };
 }
 
@@ -61,17 +63,23 @@ const INFO_BYTES = 512;
 const infoBuffer = Buffer.alloc(INFO_BYTES);
 const lengthBuffer = Buffer.alloc(4);
 
-/** The bytes getsockopt(fd, IPPROTO_TCP, TCP_INFO) wrote, valid until the next call; undefined on error or without the kernel views. */
-export function readTcpInfoBytes(fd: number): Uint8Array | undefined {
+/** How many bytes getsockopt(fd, IPPROTO_TCP, TCP_INFO) wrote into infoBuffer; undefined on error or without the kernel views. */
+function readInto(fd: number): number | undefined {
   const c = libc();
   if (!c) return undefined;
   lengthBuffer.writeUInt32LE(INFO_BYTES, 0);
   if (c.getsockopt(fd, IPPROTO_TCP, TCP_INFO, infoBuffer, lengthBuffer) !== 0) return undefined;
-  return infoBuffer.subarray(0, Math.min(lengthBuffer.readUInt32LE(0), INFO_BYTES));
+  return Math.min(lengthBuffer.readUInt32LE(0), INFO_BYTES);
 }
 
-/** TCP_INFO, decoded: about 2 µs. */
+/** The bytes getsockopt(fd, IPPROTO_TCP, TCP_INFO) wrote, valid until the next call; undefined on error or without the kernel views. */
+export function readTcpInfoBytes(fd: number): Uint8Array | undefined {
+  const length = readInto(fd);
+  return length === undefined ? undefined : infoBuffer.subarray(0, length);
+}
+
+/** TCP_INFO, decoded: about 2 µs. Straight from the shared buffer (no view made per call). */
 export function readTcpInfo(fd: number): TcpInfo | undefined {
-  const bytes = readTcpInfoBytes(fd);
-  return bytes && decodeTcpInfo(bytes, bytes.length);
+  const length = readInto(fd);
+  return length === undefined ? undefined : decodeTcpInfo(infoBuffer, length);
 }

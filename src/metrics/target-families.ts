@@ -9,6 +9,12 @@ export type Labels = Readonly<Record<string, string>>;
 /** What tcpping_target_info shows of a target. */
 export type TargetInfo = Pick<Target, 'name' | 'address' | 'mode'> & { readonly labels?: Target['labels'] };
 
+/** One target's series of an ICMP family, by ICMP version, type and code (and reason). */
+export type IcmpSeries = Map<string, { labels: Labels; value: number }>;
+
+/** Never written to: Series replaces it with a map of its own at its first ICMP error. */
+export const noIcmpSeries: ReadonlyMap<string, { labels: Labels; value: number }> = new Map();
+
 /** The labels of tcpping_target_info: the user's, then the ones tcpping sets (which win). */
 const infoLabels = (t: TargetInfo): Labels => ({ ...t.labels, target: t.name, address: t.address, mode: t.mode });
 
@@ -29,8 +35,9 @@ export class Series {
   readonly connect: LatencyHistogram;
   retransmits = 0;
   stalled = 0;
-  readonly icmp = new Map<string, { labels: Labels; value: number }>();
-  readonly icmpUnverified = new Map<string, { labels: Labels; value: number }>();
+  /** Made at the first ICMP error (most targets never see one): until then the shared empty one. */
+  icmp: ReadonlyMap<string, { labels: Labels; value: number }> = noIcmpSeries;
+  icmpUnverified: ReadonlyMap<string, { labels: Labels; value: number }> = noIcmpSeries;
   lossRatio = 0;
   rttSummary = { min: 0, avg: 0, max: 0, mdev: 0 };
   skipped = 0;
@@ -88,7 +95,7 @@ const gauge = (name: TargetFamilyName, help: string, value: (t: Series) => numbe
 const icmpCounter = (
   name: TargetFamilyName,
   help: string,
-  pick: (t: Series) => Map<string, { labels: Labels; value: number }>,
+  pick: (t: Series) => ReadonlyMap<string, { labels: Labels; value: number }>,
 ): Family => ({
   name,
   type: 'counter',

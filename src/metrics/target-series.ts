@@ -4,7 +4,7 @@ import { DEFAULT_RTT_BUCKETS_SECONDS } from '../domain/rtt-buckets.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import type { ExpositionFormat } from './exposition.js';
 import { ClassicLayout, MetricFamilyWriter } from './family-writer.js';
-import { type Labels, type Selection, Series, selectFamilies, type TargetInfo } from './target-families.js';
+import { type IcmpSeries, type Labels, noIcmpSeries, type Selection, Series, selectFamilies, type TargetInfo } from './target-families.js';
 import { protobufChunks } from './target-protobuf.js';
 import { textChunks } from './target-text.js';
 
@@ -19,7 +19,13 @@ const CHUNK_BYTES = 32 * 1024;
 const lossIndex = new Map<LossReason, number>(lossReasons.map((r, i) => [r, i]));
 
 /** One more ICMP error in a family with a series per ICMP version, type and code (and `extra` labels). */
-function count(series: Map<string, { labels: Labels; value: number }>, sel: Labels, report: IcmpReport, extra: Labels = {}): void {
+function count(
+  existing: ReadonlyMap<string, { labels: Labels; value: number }>,
+  sel: Labels,
+  report: IcmpReport,
+  extra: Labels = {},
+): IcmpSeries {
+  const series: IcmpSeries = existing === noIcmpSeries ? new Map() : (existing as IcmpSeries);
   const key = `${report.family}/${report.type}/${report.code}/${Object.values(extra).join('/')}`;
   const entry = series.get(key) ?? {
     labels: { ...sel, icmp_version: String(report.family), icmp_type: String(report.type), icmp_code: String(report.code), ...extra },
@@ -27,6 +33,7 @@ function count(series: Map<string, { labels: Labels; value: number }>, sel: Labe
   };
   entry.value++;
   series.set(key, entry);
+  return series;
 }
 
 export interface TargetSeriesOptions {
@@ -102,13 +109,13 @@ export class TargetSeries {
 
   icmp(name: string, report: IcmpReport): void {
     const t = this.targets.get(name);
-    if (t) count(t.icmp, t.sel, report);
+    if (t) t.icmp = count(t.icmp, t.sel, report);
   }
 
   /** An ICMP error that changed no verdict, counted apart so nothing the network said is lost. */
   icmpUnverified(name: string, report: IcmpReport, reason: UnverifiedIcmpReason): void {
     const t = this.targets.get(name);
-    if (t) count(t.icmpUnverified, t.sel, report, { reason });
+    if (t) t.icmpUnverified = count(t.icmpUnverified, t.sel, report, { reason });
   }
 
   round(name: string, summary: RoundSummary): void {

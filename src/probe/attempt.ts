@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { KernelFigures, LossReason, PingResult } from '../domain/ping.js';
+import type { KernelFigures, Loss, LossReason, PingResult, Reply, Timing } from '../domain/ping.js';
 import type { TimerHandle } from '../util/clock.js';
 import { err, ok } from '../util/result.js';
 import { reasonForError, systemError } from './errno.js';
@@ -18,6 +18,25 @@ export function discard(socket: Socket): void {
   if (socket.connecting) socket.destroy();
   else socket.resetAndDestroy();
 }
+
+/** The attempt a probe's socket belongs to, for listeners shared by all pings. */
+const owner = Symbol('attempt');
+type OwnedSocket = Socket & { [owner]?: Attempt };
+
+/** The attempt that opened `socket` (see Attempt.open). */
+export function attemptOf(socket: Socket): Attempt | undefined {
+  return (socket as OwnedSocket)[owner];
+}
+
+function onConnectionAttempt(this: Socket, address: string, port: number): void {
+  attemptOf(this)?.connectIssued(this, address, port);
+}
+
+function onConnectionAttemptFailed(this: Socket): void {
+  attemptOf(this)?.connectFailed(this);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
 
@@ -40,7 +59,11 @@ export class Attempt {
   private readonly timing: PingTiming;
   private readonly icmp: PingIcmp;
   private readonly onAbort = () => this.fail('error', 'aborted (shutting down)');
-  private figures: { -readonly [K in keyof KernelFigures]: KernelFigures[K] } = {};
+  private readonly timingSource: Timing;
+  private synRetransmits: number | undefined;
+  private stalledSeconds: number | undefined;
+  /** Set once the probe's body has returned it: closes what the body opened, however the ping ended. */
+  cleanup: ((ok: boolean, attempt: Attempt) => void) | undefined;
   /** Connect mode: a completed handshake is the reply. */
   private answersOnHandshake = false;
   connectSeconds: number | undefined;
@@ -49,10 +72,9 @@ export class Attempt {
     private readonly request: ProbeRequest,
     private readonly context: ProbeContext,
     private readonly resolve: (result: PingResult) => void,
-    private readonly cleanup: (ok: boolean) => void,
   ) {
     this.timing = new PingTiming(context.kernel, request.timeoutMs / 1000);
-    this.figures.timing = context.kernel ? 'kernel' : 'userland';
+    this.timingSource = context.kernel ? 'kernel' : 'userland';
     this.icmp = new PingIcmp(request, context);
     this.arm(request.timeoutMs);
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -66,24 +88,40 @@ export class Attempt {
   open(answersOnHandshake = false): Socket {
     this.answersOnHandshake = answersOnHandshake;
     this.timing.connectIssued();
-    const socket = this.context.connect({ host: this.request.host, port: this.request.port, noDelay: true });
+    // Nagle only delays writes: a handshake-only ping writes nothing, and saves the setsockopt(2).
+    const socket = this.context.connect({ host: this.request.host, port: this.request.port, noDelay: !answersOnHandshake });
     this.socket = socket;
-    // Node emits this just before it issues connect(2), in the same tick: the timeout counts from the
-    // SYN, so a stall between the ping's start and the SYN is not counted against the network.
-    socket.on('connectionAttempt', (address: string, port: number) => {
-      this.timing.connectIssued();
-      this.arm(this.request.timeoutMs);
-      this.icmp.attempting(socket, address, port);
-    });
-    // The failed socket is still open here and libuv has already read its error: the one moment
-    // its error queue can be read safely, and what the kernel retransmitted before the failure.
-    socket.on('connectionAttemptFailed', () => {
-      this.icmp.pin();
-      this.icmp.takeQueued(socket);
-      const info = this.context.kernel?.tcpInfo(socket);
-      if (info) this.note({ synRetransmits: info.totalRetrans });
-    });
+    (socket as OwnedSocket)[owner] = this;
+    // Listeners shared by every ping (`this` is the socket), not closures made per ping.
+    socket.on('connectionAttempt', onConnectionAttempt);
+    socket.on('connectionAttemptFailed', onConnectionAttemptFailed);
     return socket;
+  }
+
+  /**
+   * Node emits 'connectionAttempt' just before it issues connect(2), in the same tick: the timeout
+   * counts from the SYN, so a stall between the ping's start and the SYN is not counted against the network.
+   */
+  connectIssued(socket: Socket, address: string, port: number): void {
+    this.timing.connectIssued();
+    this.arm(this.request.timeoutMs);
+    this.icmp.attempting(socket, address, port);
+  }
+
+  /**
+   * 'connectionAttemptFailed': the failed socket is still open here and libuv has already read its
+   * error: the one moment its error queue can be read safely, and what the kernel retransmitted before the failure.
+   */
+  connectFailed(socket: Socket): void {
+    this.icmp.pin();
+    this.icmp.takeQueued(socket);
+    const info = this.context.kernel?.tcpInfo(socket);
+    if (info) this.note({ synRetransmits: info.totalRetrans });
+  }
+
+  /** Closes the connection `open` made, the RST way (see discard). */
+  discardSocket(): void {
+    if (this.socket) discard(this.socket);
   }
 
   /** Pings over a kept connection: no handshake, the request goes out at once. */
@@ -131,16 +169,28 @@ export class Attempt {
   succeed(rttSeconds: number, reply?: string): void {
     if (!this.finish(true)) return;
     this.icmp.succeeded();
-    const connect = this.connectSeconds === undefined ? {} : { connectSeconds: this.connectSeconds };
-    this.resolve(ok({ seq: this.request.seq, rttSeconds, ...connect, ...(reply === undefined ? {} : { reply }), ...this.figures }));
+    // Built field by field, not spread: a ping's result is made thousands of times a second.
+    const value: Mutable<Reply> = { seq: this.request.seq, rttSeconds };
+    if (this.connectSeconds !== undefined) value.connectSeconds = this.connectSeconds;
+    if (reply !== undefined) value.reply = reply;
+    this.resolve(ok(this.withFigures(value)));
   }
 
   fail(reason: LossReason, detail: string, errno?: string): void {
     if (!this.finish(false)) return;
     const explained = this.icmp.failed(reason, errno);
-    const connect = this.connectSeconds === undefined ? {} : { connectSeconds: this.connectSeconds };
-    const loss = { seq: this.request.seq, reason: explained.reason, detail, ...(errno === undefined ? {} : { errno }), ...connect };
-    this.resolve(err({ ...loss, ...(explained.icmp ? { icmp: explained.icmp } : {}), ...this.figures }));
+    const loss: Mutable<Loss> = { seq: this.request.seq, reason: explained.reason, detail };
+    if (errno !== undefined) loss.errno = errno;
+    if (this.connectSeconds !== undefined) loss.connectSeconds = this.connectSeconds;
+    if (explained.icmp) loss.icmp = explained.icmp;
+    this.resolve(err(this.withFigures(loss)));
+  }
+
+  private withFigures<T extends Mutable<KernelFigures>>(outcome: T): T {
+    outcome.timing = this.timingSource;
+    if (this.synRetransmits !== undefined) outcome.synRetransmits = this.synRetransmits;
+    if (this.stalledSeconds !== undefined) outcome.stalledSeconds = this.stalledSeconds;
+    return outcome;
   }
 
   failWith(error: unknown): void {
@@ -149,8 +199,8 @@ export class Attempt {
   }
 
   private note(timed: { synRetransmits?: number; stalledSeconds?: number }): void {
-    if (timed.synRetransmits !== undefined) this.figures.synRetransmits = timed.synRetransmits;
-    if (timed.stalledSeconds !== undefined) this.figures.stalledSeconds = Math.max(this.figures.stalledSeconds ?? 0, timed.stalledSeconds);
+    if (timed.synRetransmits !== undefined) this.synRetransmits = timed.synRetransmits;
+    if (timed.stalledSeconds !== undefined) this.stalledSeconds = Math.max(this.stalledSeconds ?? 0, timed.stalledSeconds);
   }
 
   /**
@@ -224,26 +274,32 @@ export class Attempt {
     // Asked before the cleanup closes the socket, however the ping ended: a late ICMP error must
     // still find it by its source port, as a packet capture would attribute it.
     this.icmp.pin();
-    this.cleanup(ok);
+    this.cleanup?.(ok, this);
+    // Node keeps a closed socket for a while (past young collections): it must not keep the whole ping.
+    if (this.socket && attemptOf(this.socket) === this) (this.socket as OwnedSocket)[owner] = undefined;
     return true;
   }
 }
 
-/** Runs `body` inside an Attempt, already failed if the signal was aborted before the start. */
+/**
+ * Runs `body` inside an Attempt, already failed if the signal was aborted before the start. The
+ * body returns its cleanup: a function made once per probe where it can be (no closure per ping).
+ */
 export function attempt(
   request: ProbeRequest,
   context: ProbeContext,
-  body: (attempt: Attempt) => (ok: boolean) => void,
+  body: (attempt: Attempt) => (ok: boolean, attempt: Attempt) => void,
 ): Promise<PingResult> {
   return new Promise((resolve) => {
-    let cleanup: (ok: boolean) => void = () => {};
-    const a = new Attempt(request, context, resolve, (ok) => cleanup(ok));
+    const a = new Attempt(request, context, resolve);
     if (request.signal?.aborted) {
       a.fail('error', 'aborted (shutting down)');
       return;
     }
     try {
-      cleanup = body(a);
+      const cleanup = body(a);
+      // Settled while the body ran (its cleanup was not known yet): nothing more to close, as before.
+      if (!a.done) a.cleanup = cleanup;
     } catch (error) {
       a.failWith(error);
     }

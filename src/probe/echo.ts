@@ -46,12 +46,17 @@ export const echoProbe: Prober = (request, context) =>
         socket.off('error', onError);
         keep(request.kept, socket);
       } else {
-        // onError stays attached: an error after the end must not become an uncaught exception.
+        // An error after the end must not become an uncaught exception: a shared listener stays,
+        // not onError, which would keep the whole ping alive as long as node keeps the socket.
+        socket.off('error', onError);
+        socket.on('error', ignoreLateError);
         if (request.kept?.socket === socket) request.kept.socket = undefined;
         discard(socket);
       }
     };
   });
+
+function ignoreLateError(): void {}
 
 function checkReply(a: Attempt, received: string, expected: string, at: number): void {
   const newline = received.indexOf('\n');

@@ -43,9 +43,19 @@ export interface IcmpWatch {
   end(known?: IcmpReport): IcmpReport | undefined;
 }
 
-/** The port the ICMP capture offers to probes; `onLate` hears of errors that come after the ping ended. */
+/** Where a ping goes; its `onLate` hears of errors that come after the ping ended. */
+export interface IcmpDestination {
+  readonly host: string;
+  readonly port: number;
+  readonly onLate?: ((report: IcmpReport) => void) | undefined;
+}
+
+/**
+ * The port the ICMP capture offers to probes; `onLate` hears of errors that come after the ping
+ * ended. Probes pass it inside the destination, which the capture then keeps as it is (no copy per ping).
+ */
 export interface IcmpWatcher {
-  watch(destination: { host: string; port: number }, onLate?: (report: IcmpReport) => void): IcmpWatch;
+  watch(destination: IcmpDestination, onLate?: (report: IcmpReport) => void): IcmpWatch;
 }
 
 export interface ProbeContext {

@@ -39,11 +39,14 @@ export function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
 /** Log lines of the rounds and traces; `skipped` rate-limits rounds skipped (at 10,000 targets behind, one a target a round). */
 export function logObserver(log: Logger, skipped?: LogSummary): SchedulerObserver {
   return {
-    roundFinished: (target, summary) =>
+    roundFinished: (target, summary) => {
+      // Asked first: the record's fields would otherwise be gathered every round (every ping, at scale) to be dropped.
+      if (!log.isLevelEnabled('debug')) return;
       log.debug(
         { target, sent: summary.sent, received: summary.received, lossRatio: summary.lossRatio, rtt: summary.rtt },
         'round finished',
-      ),
+      );
+    },
     roundSkipped: (target) =>
       skipped ? skipped.event('skipped', { target }) : log.warn({ target }, 'round skipped: the previous round was still running'),
     addressResolved: (target, address, previous) => {

@@ -1,7 +1,7 @@
 import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import { closeKept } from '../probe/echo.js';
-import type { KeptConnection, ProbeContext, Prober } from '../probe/types.js';
+import type { KeptConnection, ProbeContext, ProbeRequest, Prober } from '../probe/types.js';
 import { type RoundSummary, summarizeRound } from '../stats/round-summary.js';
 import type { AbortWatch } from '../util/abort-relay.js';
 import type { Clock } from '../util/clock.js';
@@ -70,22 +70,8 @@ export async function runRound(
       }
       if (control.stopping?.aborted) break;
       hooks.pingStarted?.(seq, Math.max(0, clock.nowMs() - plannedMs) / 1000);
-      const unverifiedIcmp = hooks.unverifiedIcmp;
       const result = resolution.ok
-        ? await prober(
-            {
-              host: resolution.value,
-              port: spec.port,
-              seq,
-              timeoutMs: spec.timeoutMs,
-              signal: control.signal,
-              kept,
-              ...(unverifiedIcmp
-                ? { onUnverifiedIcmp: (report: IcmpReport, reason: UnverifiedIcmpReason) => unverifiedIcmp(seq, report, reason) }
-                : {}),
-            },
-            deps.probeContext,
-          )
+        ? await prober(request(spec, resolution.value, seq, control.signal, kept, hooks), deps.probeContext)
         : dnsLoss(seq, resolution);
       results.push(result);
       if (result.ok) rtts.push(result.value.rttSeconds);
@@ -95,6 +81,27 @@ export async function runRound(
     if (kept) closeKept(kept);
   }
   return { complete: results.length === spec.count, results, summary: summarizeRound(results.length, rtts) };
+}
+
+/** One ping's request, in one shape whatever the hooks (made per ping: no spread, no object thrown away). */
+function request(
+  spec: RoundSpec,
+  host: string,
+  seq: number,
+  signal: AbortWatch | undefined,
+  kept: KeptConnection | undefined,
+  hooks: RoundHooks,
+): ProbeRequest {
+  const unverifiedIcmp = hooks.unverifiedIcmp;
+  return {
+    host,
+    port: spec.port,
+    seq,
+    timeoutMs: spec.timeoutMs,
+    signal,
+    kept,
+    onUnverifiedIcmp: unverifiedIcmp && ((report: IcmpReport, reason: UnverifiedIcmpReason) => unverifiedIcmp(seq, report, reason)),
+  };
 }
 
 /** A round whose name did not resolve loses each of its pings as `dns`, without touching the network. */

@@ -31,8 +31,12 @@ export class AbortRelay implements AbortWatch {
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const i = this.listeners.indexOf(listener);
-    if (i >= 0) this.listeners.splice(i, 1);
+    // The last one moved into its place: splice would make an array of the removed one per ping.
+    const listeners = this.listeners;
+    const i = listeners.indexOf(listener);
+    if (i < 0) return;
+    listeners[i] = listeners[listeners.length - 1] as () => void;
+    listeners.pop();
   }
 
   private fire(): void {

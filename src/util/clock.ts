@@ -19,7 +19,10 @@ export const systemClock: Clock = {
   nowMs: () => performance.now(),
   wallSeconds: () => (performance.timeOrigin + performance.now()) / 1000,
   // Node's Timeout is the handle itself: no wrapper per timer (thousands of pings a second arm one each).
-  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
+  // Whole milliseconds, rounded up: node fires a timer no earlier than that anyway (its clock counts
+  // whole ms), and it keeps one list per distinct duration, so a fractional one (every round's
+  // next start) made and dropped a list and a priority-queue entry per timer.
+  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, Math.ceil(ms))),
   clearTimeout(handle) {
     if (handle) clearTimeout(handle as NodeJS.Timeout);
   },
