@@ -1,0 +1,36 @@
+import type { Target } from '../domain/target.js';
+import type { TargetDiff } from '../scheduler/scheduler.js';
+
+/**
+ * A worker's part of the targets, sent as a diff against what it runs: every name in order, and
+ * the specs of those new or changed only. A reload of 10,000 targets that changes one sends one
+ * spec: copying them all into the worker would hold its pings for the time of the copy.
+ */
+export interface Assignment {
+  readonly id: number;
+  readonly names: readonly string[];
+  readonly specs: readonly Target[];
+}
+
+/** What the service tells a probing worker. */
+export type ToWorker =
+  | ({ readonly kind: 'apply' } & Assignment)
+  /** A packet off the service's ICMP raw sockets: every worker matches it against its own pings. */
+  | { readonly kind: 'icmp'; readonly family: 4 | 6; readonly packet: Uint8Array; readonly source: string }
+  | { readonly kind: 'stop'; readonly abortAfterMs: number };
+
+/** What a probing worker tells the service. */
+export type FromWorker =
+  /** Observer events, five slots each: the event's index in `observerEvents`, then its arguments (a target by name). */
+  | { readonly kind: 'events'; readonly events: unknown[] }
+  | { readonly kind: 'applied'; readonly id: number; readonly diff: TargetDiff }
+  | { readonly kind: 'stopped' };
+
+/** What a worker is started with. */
+export interface WorkerSetup {
+  /** The service captures ICMP errors: the worker's pings watch for the copies it relays. */
+  readonly icmp: boolean;
+}
+
+/** Slots per event in an `events` batch: the event, then up to four arguments. */
+export const EVENT_SLOTS = 5;
