@@ -14,7 +14,10 @@ export interface Assignment {
 
 /** What the service tells a probing worker. */
 export type ToWorker =
-  | ({ readonly kind: 'apply' } & Assignment)
+  /** Specs of an assignment to come, a chunk at a time (each one answered `took`): the worker's pings run between chunks. */
+  | { readonly kind: 'specs'; readonly specs: readonly Target[] }
+  /** Every name the worker is to run, in order; the specs it does not hold came in `specs` chunks just before. */
+  | { readonly kind: 'apply'; readonly id: number; readonly names: readonly string[] }
   /** A packet off the service's ICMP raw sockets: every worker matches it against its own pings. */
   | { readonly kind: 'icmp'; readonly family: 4 | 6; readonly packet: Uint8Array; readonly source: string }
   | { readonly kind: 'stop'; readonly abortAfterMs: number };
@@ -23,6 +26,7 @@ export type ToWorker =
 export type FromWorker =
   /** Observer events, five slots each: the event's index in `observerEvents`, then its arguments (a target by name). */
   | { readonly kind: 'events'; readonly events: unknown[] }
+  | { readonly kind: 'took' }
   | { readonly kind: 'applied'; readonly id: number; readonly diff: TargetDiff }
   | { readonly kind: 'stopped' };
 
@@ -31,6 +35,9 @@ export interface WorkerSetup {
   /** The service captures ICMP errors: the worker's pings watch for the copies it relays. */
   readonly icmp: boolean;
 }
+
+/** Specs per `specs` message: reading one message holds the worker's loop, so a big reload is sent in pieces. */
+export const SPECS_PER_MESSAGE = 250;
 
 /** Slots per event in an `events` batch: the event, then up to four arguments. */
 export const EVENT_SLOTS = 5;

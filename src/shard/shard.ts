@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Target } from '../domain/target.js';
 import type { TargetDiff } from '../scheduler/scheduler.js';
-import type { Assignment, FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import { type Assignment, type FromWorker, SPECS_PER_MESSAGE, type ToWorker, type WorkerSetup } from './messages.js';
 import { spawnWorker } from './spawn.js';
 
 /** How long past the pings' own grace a worker that does not answer stop is given before it is ended. */
@@ -26,9 +26,13 @@ export class Shard {
   /** What the worker runs, by name, as last assigned: the specs it already holds. */
   assigned = new Map<string, Target>();
   private worker: Worker;
+  /** Resolves when the current worker has exited. */
+  private exited: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, (diff: TargetDiff) => void>();
   private stopping: Promise<void> | undefined;
   private lastError: unknown;
+  /** Called when the worker has read the chunk of specs last sent. */
+  private took: (() => void) | undefined;
   private restartDelayMs = RESTART_MIN_MS / 2;
   private restartTimer: NodeJS.Timeout | undefined;
 
@@ -41,8 +45,10 @@ export class Shard {
 
   private start(): Worker {
     const worker = spawnWorker(this.setup);
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: FromWorker) => {
       if (message.kind === 'events') this.handlers.events(message.events);
+      else if (message.kind === 'took') this.took?.();
       else if (message.kind === 'applied') {
         this.pending.get(message.id)?.(message.diff);
         this.pending.delete(message.id);
@@ -87,8 +93,23 @@ export class Shard {
     this.assigned = next;
     return new Promise((resolve) => {
       this.pending.set(assignment.id, resolve);
-      this.post({ kind: 'apply', ...assignment });
+      void this.send(assignment);
     });
+  }
+
+  /** The specs a chunk at a time, each read before the next is sent, then the names. */
+  private async send({ id, names, specs }: Assignment): Promise<void> {
+    const worker = this.worker;
+    for (let at = 0; at < specs.length; at += SPECS_PER_MESSAGE) {
+      const took = new Promise<void>((resolve) => {
+        this.took = resolve;
+      });
+      worker.postMessage({ kind: 'specs', specs: specs.slice(at, at + SPECS_PER_MESSAGE) } satisfies ToWorker);
+      // A worker that died meanwhile is given everything anew by restart(): this one is abandoned.
+      await Promise.race([took, this.exited]);
+      if (worker !== this.worker || this.stopping) return;
+    }
+    worker.postMessage({ kind: 'apply', id, names } satisfies ToWorker);
   }
 
   post(message: ToWorker): void {

@@ -5,7 +5,7 @@ import { defaultProbeContext, probers } from '../probe/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock } from '../util/clock.js';
 import { deepFreeze } from '../util/freeze.js';
-import type { Assignment, FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { Outbox } from './outbox.js';
 
 /**
@@ -27,14 +27,16 @@ const scheduler = new Scheduler(
 );
 /** What this worker runs, by name: the specs a later assignment does not resend. */
 let running = new Map<string, Target>();
+/** Specs of the assignment under way, as their chunks came in (frozen: the scheduler keeps each one's canonical form). */
+let incoming = new Map<string, Target>();
 
-async function apply({ id, names, specs }: Assignment): Promise<void> {
-  const fresh = new Map(specs.map((spec) => [spec.name, deepFreeze(spec)]));
+async function apply(id: number, names: readonly string[]): Promise<void> {
   const list: Target[] = [];
   for (const name of names) {
-    const spec = fresh.get(name) ?? running.get(name);
+    const spec = incoming.get(name) ?? running.get(name);
     if (spec) list.push(spec);
   }
+  incoming = new Map();
   running = new Map(list.map((spec) => [spec.name, spec]));
   const diff = await scheduler.apply(list);
   outbox.flush();
@@ -49,7 +51,19 @@ async function stop(abortAfterMs: number): Promise<void> {
 }
 
 port.on('message', (message: ToWorker) => {
-  if (message.kind === 'icmp') capture?.receive(message.family, message.packet, message.source);
-  else if (message.kind === 'apply') void apply(message);
-  else void stop(message.abortAfterMs);
+  switch (message.kind) {
+    case 'icmp':
+      capture?.receive(message.family, message.packet, message.source);
+      break;
+    case 'specs':
+      for (const spec of message.specs) incoming.set(spec.name, deepFreeze(spec));
+      post({ kind: 'took' });
+      break;
+    case 'apply':
+      void apply(message.id, message.names);
+      break;
+    case 'stop':
+      void stop(message.abortAfterMs);
+      break;
+  }
 });

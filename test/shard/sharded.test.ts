@@ -141,6 +141,41 @@ describe('pings on worker threads (scheduler.workers)', () => {
     }
   });
 
+  test('a reload of many targets (sent to the workers in pieces) is applied as a diff, restarting only what changed', {
+    timeout: 60_000,
+  }, async () => {
+    const seen = recorder();
+    const sharded = new ShardedScheduler({ workers: 2, icmp: false }, seen.observer);
+    const targets = (generation: string, count: number) =>
+      loadConfig(
+        {
+          defaults: { count: 1, intervalMs: 60_000, timeoutMs: 2000 },
+          targets: Array.from({ length: count }, (_, i) => ({ name: `t${i}`, address: `127.0.0.1:${port}`, labels: { generation } })),
+        },
+        'test',
+        {},
+      ).targets;
+    try {
+      const first = await sharded.apply(targets('1', 1200));
+      assert.equal(first.added.length, 1200);
+      assert.equal(seen.events.filter((e) => e.event === 'added').length, 1200, 'each announced');
+      // The same targets from a new file: equal specs, nothing restarted.
+      const same = await sharded.apply(targets('1', 1200));
+      assert.deepEqual([same.added.length, same.changed.length, same.unchanged.length], [0, 0, 1200]);
+      const relabelled = await sharded.apply(targets('2', 1100));
+      assert.deepEqual([relabelled.changed.length, relabelled.removed.length], [1100, 100]);
+      const changed = seen.events.filter((e) => e.event === 'changed').map((e) => (e.detail as Target).labels.generation);
+      assert.equal(changed.length, 1100);
+      assert.ok(
+        changed.every((g) => g === '2'),
+        'restarted with the new labels',
+      );
+      assert.equal(sharded.targetNames.length, 1100);
+    } finally {
+      await sharded.stop(1000);
+    }
+  });
+
   test('a service given its own clock cannot run its pings on worker threads, and says why', async () => {
     write([{ name: 'a', mode: 'echo' }]);
     await assert.rejects(
