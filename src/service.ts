@@ -132,7 +132,7 @@ export class Service {
     const shown = [
       this.metrics.schedulerObserver,
       this.status.observer,
-      logObserver(log, this.skippedRounds(log)),
+      logObserver(log, this.skippedRounds(log, config.scheduler.workers)),
       transitionObserver(log),
       ...(options.observer ? [options.observer] : []),
     ];
@@ -253,8 +253,10 @@ export class Service {
   }
 
   /** Rounds skipped are logged a few per 10 s, the rest summed up: a process far behind would log one per target per round. */
-  private skippedRounds(log: Logger): LogSummary {
-    const summary = new LogSummary(log, this.clock, 'round skipped: the previous round was still running', 10_000, 5, 'warn');
+  private skippedRounds(log: Logger, workers: number): LogSummary {
+    // On one event loop the usual cause is too many pings a second for one core: say what helps.
+    const hint = workers === 0 ? ' (with thousands of targets, one thread may not keep up: see scheduler.workers)' : '';
+    const summary = new LogSummary(log, this.clock, `round skipped: the previous round was still running${hint}`, 10_000, 5, 'warn');
     this.logSummaries.push(summary);
     return summary;
   }

@@ -12,14 +12,21 @@ export interface Assignment {
   readonly specs: readonly Target[];
 }
 
+export interface IcmpPacket {
+  readonly family: 4 | 6;
+  readonly packet: Uint8Array;
+  /** The address the packet came from (the raw socket's, which ICMPv6 parsing needs). */
+  readonly source: string;
+}
+
 /** What the service tells a probing worker. */
 export type ToWorker =
   /** Specs of an assignment to come, a chunk at a time (each one answered `took`): the worker's pings run between chunks. */
   | { readonly kind: 'specs'; readonly specs: readonly Target[] }
   /** Every name the worker is to run, in order; the specs it does not hold came in `specs` chunks just before. */
   | { readonly kind: 'apply'; readonly id: number; readonly names: readonly string[] }
-  /** A packet off the service's ICMP raw sockets: every worker matches it against its own pings. */
-  | { readonly kind: 'icmp'; readonly family: 4 | 6; readonly packet: Uint8Array; readonly source: string }
+  /** Packets off the service's ICMP raw sockets, those of one turn of its loop: every worker matches them against its own pings. */
+  | { readonly kind: 'icmp'; readonly packets: readonly IcmpPacket[] }
   | { readonly kind: 'stop'; readonly abortAfterMs: number };
 
 /** What a probing worker tells the service. */

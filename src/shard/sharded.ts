@@ -1,7 +1,7 @@
 import type { Target } from '../domain/target.js';
 import { observerEvents } from '../scheduler/observers.js';
 import { type SchedulerObserver, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
-import { EVENT_SLOTS } from './messages.js';
+import { EVENT_SLOTS, type IcmpPacket } from './messages.js';
 import { Shard } from './shard.js';
 
 type Listener = (a: unknown, b: unknown, c: unknown, d: unknown) => void;
@@ -32,6 +32,7 @@ export class ShardedScheduler {
   private readonly announced = new Set<string>();
   private readonly listeners: Partial<Record<keyof SchedulerObserver, Listener>>;
   private nextId = 1;
+  private icmpPackets: IcmpPacket[] = [];
 
   constructor(
     options: ShardedOptions,
@@ -70,10 +71,21 @@ export class ShardedScheduler {
     return this.shards.flatMap((shard) => [...shard.assigned.keys()]);
   }
 
-  /** A packet off the ICMP raw sockets, to every worker: each matches it against its own pings in flight. */
+  /**
+   * A packet off the ICMP raw sockets, to every worker: each matches it against its own pings in
+   * flight. Those of one turn of the loop go in one message (a flood of errors would cost a
+   * message per packet per worker); copied, since the addon reads the next one into the same buffer.
+   */
   relayIcmp(family: 4 | 6, packet: Uint8Array, source: string): void {
-    for (const shard of this.shards) shard.post({ kind: 'icmp', family, packet, source });
+    if (this.icmpPackets.length === 0) setImmediate(this.flushIcmp);
+    this.icmpPackets.push({ family, packet: new Uint8Array(packet), source });
   }
+
+  private readonly flushIcmp = () => {
+    const packets = this.icmpPackets;
+    this.icmpPackets = [];
+    for (const shard of this.shards) shard.post({ kind: 'icmp', packets });
+  };
 
   /** Stops every worker's scheduler (pings in flight get `abortAfterMs`, as the scheduler's stop) and ends the workers. */
   async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {

@@ -53,7 +53,7 @@ async function stop(abortAfterMs: number): Promise<void> {
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'icmp':
-      capture?.receive(message.family, message.packet, message.source);
+      for (const { family, packet, source } of message.packets) capture?.receive(family, packet, source);
       break;
     case 'specs':
       for (const spec of message.specs) incoming.set(spec.name, deepFreeze(spec));
