@@ -85,7 +85,7 @@ export async function runShard(options: ShardOptions, log: (line: string) => voi
         ours: med(f, 'cpuUsPerPing'),
         floor: med(bare, 'cpuUsPerPing'),
         ratio: med(f, 'cpuUsPerPing') / med(bare, 'cpuUsPerPing'),
-        note: `cores used ${cores(f).toFixed(2)} (floor ${cores(bare).toFixed(2)}); targets per core at 1/s ${(1e6 / med(f, 'cpuUsPerPing')).toFixed(0)}; target server ${median(f.serverCoreShare).toFixed(2)} cores beside it`,
+        note: `main thread ${med(f, 'mainCpuUsPerPing').toFixed(0)} µs of it; cores used ${cores(f).toFixed(2)} (floor ${cores(bare).toFixed(2)}); targets per core at 1/s ${(1e6 / med(f, 'cpuUsPerPing')).toFixed(0)}; target server ${median(f.serverCoreShare).toFixed(2)} cores beside it`,
       },
       {
         section,
