@@ -56,6 +56,7 @@ const config = loadConfig(
     responder: { enabled: false },
     web: { listenAddress: `${HOST}:0` },
     icmp: { capture: spec.capture },
+    scheduler: { workers: spec.workers ?? 0 },
     metrics: { drop: [...(spec.drop ?? [])] },
     defaults: { mode: spec.mode, count: 1, intervalMs: spec.intervalMs ?? 1000, pingIntervalMs: 0, timeoutMs: 1000 },
     targets: loadTargets(spec),

@@ -12,9 +12,10 @@ import { percentile } from './stats.js';
  * against the responder child at `port`), reloaded on command after the file is rewritten. While
  * a reload runs, a setImmediate ticker records every gap between its turns: the longest is the
  * longest a ping's socket callback could have waited. The same ticker over a quiet stretch of the
- * same length is the floor.
+ * same length is the floor. Each ping's own lag (its start against its planned time, on the thread
+ * that sends it: the main one, or a worker's) is recorded over the same stretches.
  */
-const [portText = '', targetsText = '', intervalText = '10000'] = process.argv.slice(2);
+const [portText = '', targetsText = '', intervalText = '10000', workersText = '0'] = process.argv.slice(2);
 const targets = Number(targetsText);
 const dir = mkdtempSync(join(tmpdir(), 'tcpping-bench-reload-'));
 const file = join(dir, 'config.json');
@@ -27,6 +28,7 @@ function writeConfig(v: Variant): void {
     responder: { enabled: false },
     web: { listenAddress: `${HOST}:0` },
     icmp: { capture: 'off' },
+    scheduler: { workers: Number(workersText) },
     defaults: { mode: 'echo', count: 1, intervalMs: Number(intervalText), timeoutMs: 1000 },
     targets: Array.from({ length: targets + (v.extra ?? 0) }, (_, i) => ({
       name: `${v.prefix ?? 'target'}-${i}`,
@@ -47,7 +49,10 @@ const cpuMs = () => {
  * CPU time: on a shared machine the wall gap also holds the time the OS gave other processes, the
  * CPU gap only the work the loop did before it could turn (the main thread does nearly all of it).
  */
-async function gapsDuring<T>(work: () => Promise<T>): Promise<{ result: T; gapsMs: number[]; cpuGapsMs: number[]; wallMs: number }> {
+async function gapsDuring<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[] }> {
+  pingLagsMs = [];
   const gapsMs: number[] = [];
   const cpuGapsMs: number[] = [];
   let last = performance.now();
@@ -67,13 +72,23 @@ async function gapsDuring<T>(work: () => Promise<T>): Promise<{ result: T; gapsM
   const result = await work();
   const wallMs = performance.now() - t0;
   running = false;
-  return { result, gapsMs, cpuGapsMs, wallMs };
+  // Workers report their pings in batches, up to 10 ms late: the ones sent during the work come in after it.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const lags = pingLagsMs;
+  pingLagsMs = undefined;
+  return { result, gapsMs, cpuGapsMs, wallMs, pingLagsMs: lags ?? [] };
 }
 
 /** The largest value (a spread of a long array would overflow the stack). */
 const largest = (values: readonly number[]) => values.reduce((a, b) => Math.max(a, b), 0);
 
-const summary = (r: { gapsMs: number[]; cpuGapsMs: number[]; wallMs: number }) => ({
+/** Pings' lags (ms) recorded while a stretch runs; undefined between stretches. */
+let pingLagsMs: number[] | undefined;
+
+const summary = (r: { gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[] }) => ({
+  maxPingLagMs: largest(r.pingLagsMs),
+  p99PingLagMs: r.pingLagsMs.length > 0 ? percentile(r.pingLagsMs, 99) : 0,
+  pings: r.pingLagsMs.length,
   wallMs: r.wallMs,
   maxGapMs: largest(r.gapsMs),
   p99GapMs: percentile(r.gapsMs, 99),
@@ -88,7 +103,9 @@ serveCommands(
   {},
   {
     start: async () => {
-      service = await Service.start(loadConfigFile(file, {}));
+      service = await Service.start(loadConfigFile(file, {}), {
+        observer: { pingStarted: (_target, lag) => pingLagsMs?.push(lag * 1000) },
+      });
       return service.httpAddress?.port;
     },
     /** Rewrites the file as `variant` and reloads; the quiet floor is taken over the same wall time right after. */

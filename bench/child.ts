@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spread } from './stats.js';
 
@@ -129,6 +129,20 @@ export function cpuMicros(): number {
   return user + system;
 }
 
+/**
+ * CPU of the main thread alone (Linux: its /proc task's utime + stime, 10 ms ticks), beside the
+ * whole process's: with the pings on worker threads, what the main thread still does per ping.
+ */
+export function mainThreadCpuMicros(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** A CPU profile of a window of the child's life (node:inspector), written where the parent says. */
 export function profileCommands(): Record<string, (args: unknown) => unknown> {
   let session: import('node:inspector').Session | undefined;
@@ -206,7 +220,14 @@ export function loadCommands(counts: { readonly connects: number; readonly repli
       if (lags.length < MAX_LAG_SAMPLES) lags.push(us);
     },
     commands: {
-      window: async () => ({ atMs: performance.now(), cpuUs: cpuMicros(), gcMs: await gcPauseMs(), ...counts, ...process.memoryUsage() }),
+      window: async () => ({
+        atMs: performance.now(),
+        cpuUs: cpuMicros(),
+        mainCpuUs: mainThreadCpuMicros(),
+        gcMs: await gcPauseMs(),
+        ...counts,
+        ...process.memoryUsage(),
+      }),
       heapAfterGc: () => {
         globalThis.gc?.();
         return process.memoryUsage().heapUsed;

@@ -11,6 +11,8 @@ export interface LoadSpec {
   readonly intervalMs?: number;
   /** metrics.drop of the service kind: per-target series not served. */
   readonly drop?: readonly string[];
+  /** scheduler.workers of the service kind: worker threads that send the pings (0: the main thread). */
+  readonly workers?: number;
   /** False: userland timing (no TCP_INFO through koffi), the scheduler kind only. */
   readonly kernel?: boolean;
   /**

@@ -6,11 +6,12 @@ import { runRtt } from './rtt.js';
 import { runScale } from './scale.js';
 import { runScrape } from './scrape.js';
 import { runReloads, runSeries } from './series.js';
+import { runShard } from './shard.js';
 import { runThroughput } from './throughput.js';
 import { runWire } from './wire.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload,peers] [-- --bin PATH] [-- --ref REV] [-- --passes N]`:
+ * `npm run bench [-- --quick] [-- --only a,b,c,d,e,control,abuse,series,reload,peers,shard] [-- --bin PATH] [-- --ref REV] [-- --passes N]`:
  * every figure against a floor measured in the same run, traffic to 127.0.0.1 only. Prints a table;
  * writes bench/results/<time>.json. `control` and `abuse` run `tcpping serve` (or the CLI at --bin,
  * e.g. an older build's src/cli/bin.ts, for before/after figures) and are not in the default set;
@@ -48,6 +49,7 @@ const plan = quick
       abuse: { bin, legitMs: 5000 },
       wire: { pairs: 200, reps: 2 },
       peers: { ks: ks ?? [100, 1000], reps: 1, warmupMs: 3000, windowMs: 4000, windows: 2 },
+      shard: { targets: ks?.[0] ?? 10_000, workers: [0, 2], windows: 3, windowMs: 3000, warmupMs: 12_000, passes: 1 },
     }
   : {
       rtt: { reps: 9, pings: 1000 },
@@ -59,6 +61,7 @@ const plan = quick
       abuse: { bin, legitMs: 15_000 },
       wire: { pairs: 500, reps: 5 },
       peers: { ks: ks ?? [100, 1000, 10_000], reps: 2, warmupMs: 4000, windowMs: 6000, windows: 3 },
+      shard: { targets: ks?.[0] ?? 10_000, workers: [0, 1, 2], windows: 4, windowMs: 5000, warmupMs: 20_000, passes: 2 },
     };
 
 const log = (line: string) => console.error(line);
@@ -115,12 +118,21 @@ if (only.has('reload')) {
   const r = await runReloads(plan.series);
   rows.push(...r.rows);
   raw.reload = r.raw;
+  const sharded = await runReloads(plan.series, 2);
+  rows.push(...sharded.rows);
+  raw.shardedReload = sharded.raw;
 }
 if (only.has('abuse')) {
   log(`(abuse) attacks beside a legitimate pinger, ${bin}…`);
   const r = await runAbuse(plan.abuse, log);
   rows.push(...r.rows);
   raw.abuse = r.raw;
+}
+if (only.has('shard')) {
+  log(`(shard) ${plan.shard.targets} targets, pings on the main thread and on ${plan.shard.workers.join(', ')} worker threads…`);
+  const r = await runShard(plan.shard, log);
+  rows.push(...r.rows);
+  raw.shard = r.raw;
 }
 if (only.has('peers')) {
   log(`(peers) blackbox_exporter and smokeping_prober beside us, K = ${plan.peers.ks.join(', ')}…`);

@@ -27,6 +27,8 @@ export interface ScrapeOptions {
   readonly intervalMs?: number;
   /** metrics.drop of the service measured. */
   readonly drop?: readonly string[];
+  /** scheduler.workers of the service measured: its pings on worker threads, off the thread that builds /metrics. */
+  readonly workers?: number;
   /** The rows' section (default "d scrape"). */
   readonly section?: string;
 }
@@ -121,6 +123,7 @@ export async function runLoaded(options: ScrapeOptions): Promise<Loaded> {
       capture: 'off',
       intervalMs: options.intervalMs ?? 1000,
       drop: options.drop ?? [],
+      workers: options.workers ?? 0,
     };
     load = await spawnChild('./child-load.ts', [JSON.stringify(spec)]);
     const { webPort, staticPort } = await load.rpc<{ webPort: number; staticPort: number }>('start');

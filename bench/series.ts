@@ -16,7 +16,17 @@ export interface SeriesOptions extends Omit<ScrapeOptions, 'drop' | 'section'> {
 
 export const leanDrop = ['tcpping_rtt_seconds_bucket', 'tcpping_connect_seconds_bucket'] as const;
 
-type Gaps = { wallMs: number; maxGapMs: number; p99GapMs: number; maxCpuGapMs: number; p99CpuGapMs: number; turns: number };
+type Gaps = {
+  wallMs: number;
+  maxGapMs: number;
+  p99GapMs: number;
+  maxCpuGapMs: number;
+  p99CpuGapMs: number;
+  turns: number;
+  maxPingLagMs: number;
+  p99PingLagMs: number;
+  pings: number;
+};
 type Reloaded = { reload: Gaps; quiet: Gaps; diff: { added: number; removed: number; changed: number } };
 
 /** Reload kinds, in the order run: each rewrites the file from the state the one before left. */
@@ -27,13 +37,16 @@ const kinds = (targets: number) =>
     { name: 'one target added', variant: (i: number) => ({ labels: `g${i}`, prefix: `other${i}`, extra: 1 }) },
   ] as const;
 
-export async function runReloads(options: SeriesOptions): Promise<{ rows: Row[]; raw: unknown }> {
+/** `workers`: the service's scheduler.workers (its pings on worker threads, the reload's work on the main one). */
+export async function runReloads(options: SeriesOptions, workers = 0): Promise<{ rows: Row[]; raw: unknown }> {
   const responder = await spawnChild('./child-server.ts', ['responder']);
   const child = await spawnChild('./child-reload.ts', [
     String(responder.ready.port),
     String(options.targets),
     String(options.intervalMs ?? 10_000),
+    String(workers),
   ]);
+  const section = workers > 0 ? `series reload, ${workers} workers` : 'series reload';
   const rows: Row[] = [];
   const raw: Record<string, Reloaded[]> = {};
   try {
@@ -55,7 +68,16 @@ export async function runReloads(options: SeriesOptions): Promise<{ rows: Row[];
       const med = (pick: (r: Reloaded) => number) => median(runs.map(pick));
       rows.push(
         {
-          section: 'series reload',
+          section,
+          name: `ping lag, max, ${kind.name}`,
+          unit: 'ms',
+          ours: med((r) => r.reload.maxPingLagMs),
+          floor: med((r) => r.quiet.maxPingLagMs),
+          ratio: Number.NaN,
+          note: `the most any ping started late during the reload (${med((r) => r.reload.pings).toFixed(0)} pings); p99 ${med((r) => r.reload.p99PingLagMs).toFixed(2)} ms (floor ${med((r) => r.quiet.p99PingLagMs).toFixed(2)}); floor: a quiet stretch as long`,
+        },
+        {
+          section,
           name: `event loop held (CPU), max, ${kind.name}`,
           unit: 'ms',
           ours: med((r) => r.reload.maxCpuGapMs),
@@ -64,7 +86,7 @@ export async function runReloads(options: SeriesOptions): Promise<{ rows: Row[];
           note: `median of ${runs.length} reloads, each its longest run between two turns of the loop in process CPU time; floor: a quiet stretch as long; p99 ${med((r) => r.reload.p99CpuGapMs).toFixed(2)} ms; diff ${diffs}`,
         },
         {
-          section: 'series reload',
+          section,
           name: `event loop held (wall), max, ${kind.name}`,
           unit: 'ms',
           ours: med((r) => r.reload.maxGapMs),
@@ -110,7 +132,12 @@ export async function runSeries(options: SeriesOptions, log: (line: string) => v
     rows.push(...r.rows);
     raw[`${p.name} built`] = r.raw;
   }
-  for (const p of profiles) {
+  // The same, with the pings on two worker threads: the scrape's build no longer runs where they do.
+  const sharded = {
+    name: 'lean, pings on 2 worker threads',
+    options: { ...options, drop: leanDrop, workers: 2, section: 'series lean 2 workers' },
+  };
+  for (const p of [...profiles, sharded]) {
     const r = await part(`${options.targets} targets pinged, scraped, ${p.name} series`, log, async () => {
       const loaded = await runLoaded(p.options);
       return { rows: loadedRows(p.options, loaded), raw: loaded };
@@ -121,5 +148,8 @@ export async function runSeries(options: SeriesOptions, log: (line: string) => v
   const reloads = await part(`reloads of ${options.targets} targets`, log, () => runReloads(options));
   rows.push(...reloads.rows);
   raw.reloads = reloads.raw;
+  const shardedReloads = await part(`reloads of ${options.targets} targets, pings on 2 worker threads`, log, () => runReloads(options, 2));
+  rows.push(...shardedReloads.rows);
+  raw.shardedReloads = shardedReloads.raw;
   return { rows, raw };
 }

@@ -11,6 +11,8 @@ import { median, sleep } from './stats.js';
 export interface Window {
   atMs: number;
   cpuUs: number;
+  /** The main thread's alone (NaN where it cannot be read). */
+  mainCpuUs: number;
   gcMs: number;
   connects: number;
   replies: number;
@@ -21,6 +23,8 @@ export interface Window {
 
 export interface WindowFigures {
   readonly cpuUsPerPing: number;
+  /** Of which the main thread's (the rest: worker threads, V8's and libuv's helpers). */
+  readonly mainCpuUsPerPing: number;
   /** Main-thread garbage collection pauses, per ping. */
   readonly gcUsPerPing: number;
   readonly pingsPerSecond: number;
@@ -90,6 +94,7 @@ export async function sideBySide(loads: Record<string, LoadSpec>, options: Phase
         const pings = w.connects - prev.connects;
         return {
           cpuUsPerPing: (w.cpuUs - prev.cpuUs) / Math.max(1, pings),
+          mainCpuUsPerPing: (w.mainCpuUs - prev.mainCpuUs) / Math.max(1, pings),
           gcUsPerPing: ((w.gcMs - prev.gcMs) * 1000) / Math.max(1, pings),
           pingsPerSecond: (pings * 1000) / (w.atMs - prev.atMs),
           rssMiB: w.rss / MiB,

@@ -24,10 +24,12 @@ import { fanOut, logObserver } from './scheduler/observers.js';
 import type { Resolver } from './scheduler/resolve.js';
 import { Scheduler, type SchedulerObserver } from './scheduler/scheduler.js';
 import { transitionObserver } from './scheduler/transitions.js';
+import { ShardedScheduler } from './shard/sharded.js';
 import { StatusBoard } from './status/status.js';
 import { kernelTracer } from './trace/sockets.js';
 import { PathTracer } from './trace/tracer.js';
 import { type Clock, type Random, systemClock } from './util/clock.js';
+import { TcppingError } from './util/errors.js';
 import { formatHostPort } from './util/hostport.js';
 import { type Logger, silentLogger } from './util/log.js';
 import { LogSummary } from './util/log-summary.js';
@@ -71,7 +73,8 @@ export class Service {
   private readonly clock: Clock;
   private readonly reloader: Reloader;
   private readonly responder: Responder | undefined;
-  private readonly scheduler: Scheduler;
+  /** Runs the rounds: on this thread, or on `scheduler.workers` worker threads. */
+  private readonly scheduler: Pick<Scheduler, 'apply' | 'stop'>;
   private readonly targets: TargetSet;
   private readonly capture: IcmpCapture | undefined;
   /** Traces targets' paths when they begin to lose pings; undefined where the kernel bindings cannot load. */
@@ -129,20 +132,24 @@ export class Service {
     const shown = [
       this.metrics.schedulerObserver,
       this.status.observer,
-      logObserver(log, this.skippedRounds(log)),
+      logObserver(log, this.skippedRounds(log, config.scheduler.workers)),
       transitionObserver(log),
       ...(options.observer ? [options.observer] : []),
     ];
     this.tracer = this.createTracer(config, options, fanOut(...shown));
-    this.scheduler = new Scheduler(
-      {
-        clock: this.clock,
-        probers,
-        probeContext: { ...probeContext, ...(this.capture ? { icmp: this.capture } : {}) },
-        ...(options.resolver ? { resolver: options.resolver } : {}),
-      },
-      fanOut(...shown, ...(this.tracer ? [this.tracer.observer] : [])),
-    );
+    const observer = fanOut(...shown, ...(this.tracer ? [this.tracer.observer] : []));
+    this.scheduler =
+      config.scheduler.workers > 0
+        ? this.createShards(config.scheduler.workers, observer)
+        : new Scheduler(
+            {
+              clock: this.clock,
+              probers,
+              probeContext: { ...probeContext, ...(this.capture ? { icmp: this.capture } : {}) },
+              ...(options.resolver ? { resolver: options.resolver } : {}),
+            },
+            observer,
+          );
     this.targets = new TargetSet(this.scheduler);
     this.reloader = new Reloader(config, {
       targets: this.targets,
@@ -173,6 +180,14 @@ export class Service {
 
   static async start(config: Config, options: ServiceOptions = {}): Promise<Service> {
     const log = options.logger ?? silentLogger;
+    // Worker threads run on the system clock, resolver and sockets: a service given its own (a test's) cannot have them.
+    const injected = (['clock', 'resolver', 'probeContext'] as const).filter((key) => options[key] !== undefined);
+    if (config.scheduler.workers > 0 && injected.length > 0) {
+      throw new TcppingError(
+        'ERR_CONFIG',
+        `scheduler.workers runs the pings on worker threads, which cannot use the ${injected.join(', ')} given`,
+      );
+    }
     const service = new Service(config, log, options);
     try {
       await service.listen();
@@ -211,6 +226,24 @@ export class Service {
     };
   }
 
+  /**
+   * The pings on worker threads, each with a scheduler of its own over its share of the targets.
+   * The raw sockets stay here and hand each packet to every worker.
+   */
+  private createShards(workers: number, observer: SchedulerObserver): ShardedScheduler {
+    const shards = new ShardedScheduler(
+      {
+        workers,
+        icmp: this.capture !== undefined,
+        crashed: (worker, err) => this.log.error({ worker, err }, 'probing worker died; started again on its targets'),
+      },
+      observer,
+    );
+    this.capture?.relayTo((family, packet, source) => shards.relayIcmp(family, packet, source));
+    this.log.info({ workers }, 'pings run on worker threads');
+    return shards;
+  }
+
   /** Path tracing needs the kernel's socket error queue (koffi, Linux) and no privilege. */
   private createTracer(config: Config, options: ServiceOptions, report: SchedulerObserver): PathTracer | undefined {
     const tracer = kernelTracer(config.trace, { clock: this.clock, random: options.random ?? Math.random, report });
@@ -220,8 +253,10 @@ export class Service {
   }
 
   /** Rounds skipped are logged a few per 10 s, the rest summed up: a process far behind would log one per target per round. */
-  private skippedRounds(log: Logger): LogSummary {
-    const summary = new LogSummary(log, this.clock, 'round skipped: the previous round was still running', 10_000, 5, 'warn');
+  private skippedRounds(log: Logger, workers: number): LogSummary {
+    // On one event loop the usual cause is too many pings a second for one core: say what helps.
+    const hint = workers === 0 ? ' (with thousands of targets, one thread may not keep up: see scheduler.workers)' : '';
+    const summary = new LogSummary(log, this.clock, `round skipped: the previous round was still running${hint}`, 10_000, 5, 'warn');
     this.logSummaries.push(summary);
     return summary;
   }

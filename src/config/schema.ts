@@ -96,6 +96,13 @@ export const schema = {
       oneOf(captureModes),
     ),
   },
+  scheduler: {
+    workers: setting(
+      'Worker threads that send the pings, each running the rounds of its share of the targets (split by name) on a core of its own; metrics, status, HTTP, path traces and ICMP capture stay in the main thread. 0: the pings run on the main thread too. One thread carries about 2,000 targets at 1 ping/s; beyond that, one worker per core.',
+      0,
+      integer(0, 64),
+    ),
+  },
   metrics: {
     rttBuckets: setting(
       'Classic bucket upper bounds in seconds of tcpping_rtt_seconds and tcpping_connect_seconds (+Inf is added), increasing, at most 100. Default: 1, 1.5, 2.5, 3.5, 5, 7 per decade from 25 µs to 25 s.',

@@ -38,6 +38,8 @@ export class IcmpCapture implements IcmpWatcher {
   readonly stats: CaptureStats = { received: 0, rejected: 0, unknown: 0, duplicate: 0, matched: 0, late: 0 };
   private readonly table = new PingTable();
   private readonly sockets = new Map<IpFamily, RawSocket>();
+  /** Where packets go instead of this table, when the pings run in worker threads (see relayTo). */
+  private relay: ((family: IpFamily, packet: Uint8Array, source: string) => void) | undefined;
 
   constructor(private readonly clock: Clock) {}
 
@@ -78,9 +80,22 @@ export class IcmpCapture implements IcmpWatcher {
     };
   }
 
+  /**
+   * Hands every packet to `relay` instead of matching it here: the pings run in worker threads,
+   * each with a capture of its own (no socket) fed from this one, since the raw-socket addon
+   * loads in the main thread only.
+   */
+  relayTo(relay: (family: IpFamily, packet: Uint8Array, source: string) => void): void {
+    this.relay = relay;
+  }
+
   /** Parses one packet and attributes it. Public so tests can feed recorded bytes. */
   receive(family: IpFamily, packet: Uint8Array, source: string): Attribution | undefined {
     this.stats.received++;
+    if (this.relay) {
+      this.relay(family, packet, source);
+      return undefined;
+    }
     const parsed = family === 4 ? parseIcmp4(packet) : parseIcmp6(packet, source);
     if (!parsed.ok) {
       this.stats.rejected++;

@@ -60,7 +60,8 @@ function canonicalForm(target: Target): string {
   return form;
 }
 
-function sameSpec(a: Target, b: Target): boolean {
+/** Two specs run alike (the same object, or equal at every key): a target given either keeps running untouched. */
+export function sameSpec(a: Target, b: Target): boolean {
   return a === b || canonicalForm(a) === canonicalForm(b);
 }
 

@@ -39,8 +39,11 @@ describe('forged ICMP errors', { skip }, () => {
     await new Promise((resolve) => server.stdout?.once('data', resolve));
   });
 
-  test('errors forged for every source port change no verdict', { timeout: 60_000 }, async () => {
-    const config = writeConfig('on', 11004, targets, { timeoutMs: 300, pingIntervalMs: 50, intervalMs: 1000, count: 10 });
+  /** `workers`: the pings run on that many worker threads, fed the packets the main thread's raw sockets read. */
+  const noVerdictChanged = (workers: number) => async () => {
+    const config = writeConfig('on', 11004, targets, { timeoutMs: 300, pingIntervalMs: 50, intervalMs: 1000, count: 10 }, [
+      `scheduler: { workers: ${workers} }`,
+    ]);
     cleanups.push(config.remove);
     const before = outOfWindow(lab.exec(lab.client, ['cat', '/proc/net/netstat']));
     const service = lab.node(lab.client, ['src/cli/bin.ts', 'serve', '--config', config.file]);
@@ -85,5 +88,8 @@ describe('forged ICMP errors', { skip }, () => {
         .join(', ')}`,
     );
     assert.ok(dropped > 0, 'the kernel itself saw the forged errors and dropped them');
-  });
+  };
+
+  test('errors forged for every source port change no verdict', { timeout: 60_000 }, noVerdictChanged(0));
+  test('nor with the pings on worker threads, the packets relayed to them', { timeout: 60_000 }, noVerdictChanged(2));
 });

@@ -34,6 +34,8 @@ export function writeConfig(
   webPort: number,
   targets: readonly { name: string; address: string; mode?: string; timeoutMs?: number }[],
   defaults: Record<string, number> = {},
+  /** More top-level YAML lines, e.g. `scheduler: { workers: 2 }`. */
+  more: readonly string[] = [],
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'tcpping-icmp-'));
   chmodSync(dir, 0o755);
@@ -43,6 +45,7 @@ export function writeConfig(
     'responder: { enabled: false }',
     `web: { listenAddress: "127.0.0.1:${webPort}" }`,
     `icmp: { capture: ${capture} }`,
+    ...more,
     `defaults: ${JSON.stringify({ mode: 'connect', count: 3, intervalMs: 2000, pingIntervalMs: 100, timeoutMs: 1000, ...defaults })}`,
     'targets:',
     ...targets.map(({ name, address, mode, timeoutMs }) => `  - ${JSON.stringify({ name, address, mode, timeoutMs })}`),

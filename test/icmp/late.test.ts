@@ -20,11 +20,14 @@ const targets = [
 describe('late ICMP errors', { skip }, () => {
   const { lab, cleanups } = suiteLab('late');
 
-  test('each error is counted for its target, once, and changes no verdict', { timeout: 60_000 }, async () => {
+  /** `workers`: the pings run on that many worker threads, fed the packets the main thread's raw sockets read. */
+  const eachErrorCounted = (workers: number) => async () => {
     const routers = [lab4.lateError, lab6.lateError].map((dest) =>
       finished(lab.spawn(lab.router, ['python3', 'test/fixtures/slow_router.py', 'r0', dest, '0.4', '6']), 20_000),
     );
-    const config = writeConfig('on', 11003, targets, { timeoutMs: 100, pingIntervalMs: 100, intervalMs: 1000 });
+    const config = writeConfig('on', 11003, targets, { timeoutMs: 100, pingIntervalMs: 100, intervalMs: 1000 }, [
+      `scheduler: { workers: ${workers} }`,
+    ]);
     cleanups.push(config.remove);
     const service = lab.node(lab.client, ['src/cli/bin.ts', 'serve', '--config', config.file]);
     const output = finished(service, 40_000);
@@ -61,5 +64,8 @@ describe('late ICMP errors', { skip }, () => {
       const timeouts = value(samples, 'tcpping_pings_lost_total', { target: target.name, reason: 'timeout' });
       assert.ok(timeouts >= pings - 1 && timeouts >= wire, `${target.name}: ${timeouts} timeouts of ${pings} pings`);
     }
-  });
+  };
+
+  test('each error is counted for its target, once, and changes no verdict', { timeout: 60_000 }, eachErrorCounted(0));
+  test('so it is with the pings on worker threads, the packets relayed to them', { timeout: 60_000 }, eachErrorCounted(2));
 });

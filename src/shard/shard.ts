@@ -1,0 +1,141 @@
+import type { Worker } from 'node:worker_threads';
+import type { Target } from '../domain/target.js';
+import type { TargetDiff } from '../scheduler/scheduler.js';
+import { type Assignment, type FromWorker, SPECS_PER_MESSAGE, type ToWorker, type WorkerSetup } from './messages.js';
+import { spawnWorker } from './spawn.js';
+
+/** How long past the pings' own grace a worker that does not answer stop is given before it is ended. */
+const STOP_MARGIN_MS = 1000;
+/** A dead worker is started again after this long, doubled each time it dies again within RESTART_MAX_MS. */
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 60_000;
+
+export interface ShardHandlers {
+  /** A batch of the worker's observer events, in order. */
+  events(events: unknown[]): void;
+  /** The worker died (a bug): it is started again on the same targets. */
+  crashed(error: unknown): void;
+}
+
+/**
+ * One probing worker as the service sees it: what it was assigned, the applies it has not
+ * answered, and its start, stop and restart. A worker that dies is started again and given its
+ * targets anew; the pings it had in flight are lost with it.
+ */
+export class Shard {
+  /** What the worker runs, by name, as last assigned: the specs it already holds. */
+  assigned = new Map<string, Target>();
+  private worker: Worker;
+  /** Resolves when the current worker has exited. */
+  private exited: Promise<void> = Promise.resolve();
+  private readonly pending = new Map<number, (diff: TargetDiff) => void>();
+  private stopping: Promise<void> | undefined;
+  private lastError: unknown;
+  /** Called when the worker has read the chunk of specs last sent. */
+  private took: (() => void) | undefined;
+  private restartDelayMs = RESTART_MIN_MS / 2;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly setup: WorkerSetup,
+    private readonly handlers: ShardHandlers,
+  ) {
+    this.worker = this.start();
+  }
+
+  private start(): Worker {
+    const worker = spawnWorker(this.setup);
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (message: FromWorker) => {
+      if (message.kind === 'events') this.handlers.events(message.events);
+      else if (message.kind === 'took') this.took?.();
+      else if (message.kind === 'applied') {
+        this.pending.get(message.id)?.(message.diff);
+        this.pending.delete(message.id);
+      }
+    });
+    worker.on('error', (error) => {
+      this.lastError = error;
+    });
+    worker.on('exit', (code) => {
+      if (this.stopping || worker !== this.worker) return;
+      this.handlers.crashed(this.lastError ?? new Error(`probing worker exited with code ${code}`));
+      // One that dies again soon after its start waits twice as long each time: no crash loop.
+      const lived = performance.now() - startedMs;
+      this.restartDelayMs = lived > RESTART_MAX_MS ? RESTART_MIN_MS : Math.min(RESTART_MAX_MS, this.restartDelayMs * 2);
+      this.restartTimer = setTimeout(() => this.restart(), this.restartDelayMs);
+    });
+    const startedMs = performance.now();
+    return worker;
+  }
+
+  /** Started again on everything assigned; applies it had not answered are answered by the new one. */
+  private restart(): void {
+    if (this.stopping) return;
+    this.lastError = undefined;
+    this.worker = this.start();
+    const waiting = [...this.pending.entries()];
+    this.pending.clear();
+    const id = Math.max(0, ...waiting.map(([id]) => id)) + 1_000_000;
+    void this.apply({ id, names: [...this.assigned.keys()], specs: [...this.assigned.values()] }).then((diff) => {
+      for (const [, resolve] of waiting) resolve(diff);
+    });
+  }
+
+  /** Hands the worker its part; resolves with the worker's diff once its scheduler applied it. */
+  apply(assignment: Assignment): Promise<TargetDiff> {
+    const fresh = new Map(assignment.specs.map((spec) => [spec.name, spec]));
+    const next = new Map<string, Target>();
+    for (const name of assignment.names) {
+      const spec = fresh.get(name) ?? this.assigned.get(name);
+      if (spec) next.set(name, spec);
+    }
+    this.assigned = next;
+    return new Promise((resolve) => {
+      this.pending.set(assignment.id, resolve);
+      void this.send(assignment);
+    });
+  }
+
+  /** The specs a chunk at a time, each read before the next is sent, then the names. */
+  private async send({ id, names, specs }: Assignment): Promise<void> {
+    const worker = this.worker;
+    for (let at = 0; at < specs.length; at += SPECS_PER_MESSAGE) {
+      const took = new Promise<void>((resolve) => {
+        this.took = resolve;
+      });
+      worker.postMessage({ kind: 'specs', specs: specs.slice(at, at + SPECS_PER_MESSAGE) } satisfies ToWorker);
+      // A worker that died meanwhile is given everything anew by restart(): this one is abandoned.
+      await Promise.race([took, this.exited]);
+      if (worker !== this.worker || this.stopping) return;
+    }
+    worker.postMessage({ kind: 'apply', id, names } satisfies ToWorker);
+  }
+
+  post(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  /** Asks the worker to stop its scheduler (pings in flight get `abortAfterMs`), then ends it. */
+  stop(abortAfterMs: number): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.stopping ??= new Promise<void>((resolve) => {
+      const worker = this.worker;
+      const end = () => {
+        clearTimeout(timer);
+        // An apply the worker never answered ends with it: a reload under way must not wait forever.
+        for (const answer of this.pending.values()) answer({ added: [], removed: [], changed: [], unchanged: [] });
+        this.pending.clear();
+        void worker.terminate().then(() => resolve());
+      };
+      const grace = Number.isFinite(abortAfterMs) ? abortAfterMs + STOP_MARGIN_MS : 2_147_483_647;
+      const timer = setTimeout(end, grace);
+      worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'stopped') end();
+      });
+      worker.once('exit', end);
+      worker.postMessage({ kind: 'stop', abortAfterMs } satisfies ToWorker);
+    });
+    return this.stopping;
+  }
+}

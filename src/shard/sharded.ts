@@ -1,0 +1,116 @@
+import type { Target } from '../domain/target.js';
+import { observerEvents } from '../scheduler/observers.js';
+import { type SchedulerObserver, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
+import { EVENT_SLOTS, type IcmpPacket } from './messages.js';
+import { Shard } from './shard.js';
+
+type Listener = (a: unknown, b: unknown, c: unknown, d: unknown) => void;
+
+/** Targets compared between two turns of the loop: a reload of 10,000 must not hold the web surface. */
+const COMPARE_BATCH = 500;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface ShardedOptions {
+  readonly workers: number;
+  /** ICMP capture runs in this thread: the workers' pings watch for the packets relayed to them. */
+  readonly icmp: boolean;
+  /** A worker died (a bug); it is started again on its targets. */
+  readonly crashed?: (worker: number, error: unknown) => void;
+}
+
+/**
+ * The scheduler's place, with the pings sent by worker threads: each target belongs to one
+ * worker (by a stable hash of its name, so a reload never moves a target), whose own scheduler
+ * runs its rounds. Their events come back in batches and go out on this thread's observer, to
+ * metrics, status, log and tracer as a scheduler's would: the service stays one.
+ */
+export class ShardedScheduler {
+  private readonly shards: Shard[];
+  /** The specs of the targets as last applied, for the events that name a target added or changed. */
+  private specs = new Map<string, Target>();
+  /** Targets announced on the observer: a restarted worker announces its targets again. */
+  private readonly announced = new Set<string>();
+  private readonly listeners: Partial<Record<keyof SchedulerObserver, Listener>>;
+  private nextId = 1;
+  private icmpPackets: IcmpPacket[] = [];
+
+  constructor(
+    options: ShardedOptions,
+    private readonly observer: SchedulerObserver,
+  ) {
+    this.listeners = observer as Partial<Record<keyof SchedulerObserver, Listener>>;
+    this.shards = Array.from(
+      { length: options.workers },
+      (_, index) =>
+        new Shard({ icmp: options.icmp }, { events: (events) => this.replay(events), crashed: (error) => options.crashed?.(index, error) }),
+    );
+  }
+
+  /** Hands each worker its part of `targets` as a diff against what it runs; resolves with the merged diff. */
+  async apply(targets: readonly Target[]): Promise<TargetDiff> {
+    this.specs = new Map(targets.map((target) => [target.name, target]));
+    const parts = this.shards.map(() => ({ id: this.nextId++, names: [] as string[], specs: [] as Target[] }));
+    for (const [index, target] of targets.entries()) {
+      if (index > 0 && index % COMPARE_BATCH === 0) await nextTurn();
+      const shard = this.shardOf(target.name);
+      const part = parts[shard] as (typeof parts)[number];
+      part.names.push(target.name);
+      const held = this.shards[shard]?.assigned.get(target.name);
+      if (held === undefined || !sameSpec(held, target)) part.specs.push(target);
+    }
+    const diffs = await Promise.all(this.shards.map((shard, index) => shard.apply(parts[index] as (typeof parts)[number])));
+    return {
+      added: diffs.flatMap((d) => d.added),
+      removed: diffs.flatMap((d) => d.removed),
+      changed: diffs.flatMap((d) => d.changed),
+      unchanged: diffs.flatMap((d) => d.unchanged),
+    };
+  }
+
+  get targetNames(): string[] {
+    return this.shards.flatMap((shard) => [...shard.assigned.keys()]);
+  }
+
+  /**
+   * A packet off the ICMP raw sockets, to every worker: each matches it against its own pings in
+   * flight. Those of one turn of the loop go in one message (a flood of errors would cost a
+   * message per packet per worker); copied, since the addon reads the next one into the same buffer.
+   */
+  relayIcmp(family: 4 | 6, packet: Uint8Array, source: string): void {
+    if (this.icmpPackets.length === 0) setImmediate(this.flushIcmp);
+    this.icmpPackets.push({ family, packet: new Uint8Array(packet), source });
+  }
+
+  private readonly flushIcmp = () => {
+    const packets = this.icmpPackets;
+    this.icmpPackets = [];
+    for (const shard of this.shards) shard.post({ kind: 'icmp', packets });
+  };
+
+  /** Stops every worker's scheduler (pings in flight get `abortAfterMs`, as the scheduler's stop) and ends the workers. */
+  async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {
+    await Promise.all(this.shards.map((shard) => shard.stop(abortAfterMs)));
+  }
+
+  private shardOf(name: string): number {
+    return stableHash(name) % this.shards.length;
+  }
+
+  /** A worker's batch of events, on this thread's observer as its scheduler reported them. */
+  private replay(events: unknown[]): void {
+    for (let i = 0; i < events.length; i += EVENT_SLOTS) {
+      const key = observerEvents[events[i] as number] as keyof SchedulerObserver;
+      const a = events[i + 1];
+      if (key === 'targetAdded' || key === 'targetChanged') {
+        const spec = this.specs.get(a as string);
+        // A restarted worker announces again the targets it had: they go on, history and all.
+        if (spec === undefined || (key === 'targetAdded' && this.announced.has(spec.name))) continue;
+        this.announced.add(spec.name);
+        this.observer[key]?.(spec);
+        continue;
+      }
+      if (key === 'targetRemoved') this.announced.delete(a as string);
+      this.listeners[key]?.(a, events[i + 2], events[i + 3], events[i + 4]);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Target } from '../domain/target.js';
+import { IcmpCapture } from '../icmp/capture.js';
+import { defaultProbeContext, probers } from '../probe/index.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { systemClock } from '../util/clock.js';
+import { deepFreeze } from '../util/freeze.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import { Outbox } from './outbox.js';
+
+/**
+ * A probing worker: a scheduler of its own over its part of the targets, on its own event loop
+ * (and core). Its events go to the service in batches; ICMP errors reach it as the service's raw
+ * sockets read them (the raw-socket addon loads in the main thread only), and its own copy of
+ * the matcher attributes them to its pings in flight.
+ */
+const port = parentPort;
+if (!port) throw new Error('src/shard/worker.ts runs in a worker thread');
+const setup = workerData as WorkerSetup;
+const post = (message: FromWorker) => port.postMessage(message);
+
+const outbox = new Outbox(post);
+const capture = setup.icmp ? new IcmpCapture(systemClock) : undefined;
+const scheduler = new Scheduler(
+  { clock: systemClock, probers, probeContext: capture ? { ...defaultProbeContext, icmp: capture } : defaultProbeContext },
+  outbox.observer,
+);
+/** What this worker runs, by name: the specs a later assignment does not resend. */
+let running = new Map<string, Target>();
+/** Specs of the assignment under way, as their chunks came in (frozen: the scheduler keeps each one's canonical form). */
+let incoming = new Map<string, Target>();
+
+async function apply(id: number, names: readonly string[]): Promise<void> {
+  const list: Target[] = [];
+  for (const name of names) {
+    const spec = incoming.get(name) ?? running.get(name);
+    if (spec) list.push(spec);
+  }
+  incoming = new Map();
+  running = new Map(list.map((spec) => [spec.name, spec]));
+  const diff = await scheduler.apply(list);
+  outbox.flush();
+  post({ kind: 'applied', id, diff });
+}
+
+async function stop(abortAfterMs: number): Promise<void> {
+  await scheduler.stop(abortAfterMs);
+  outbox.flush();
+  post({ kind: 'stopped' });
+  port?.close();
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.kind) {
+    case 'icmp':
+      for (const { family, packet, source } of message.packets) capture?.receive(family, packet, source);
+      break;
+    case 'specs':
+      for (const spec of message.specs) incoming.set(spec.name, deepFreeze(spec));
+      post({ kind: 'took' });
+      break;
+    case 'apply':
+      void apply(message.id, message.names);
+      break;
+    case 'stop':
+      void stop(message.abortAfterMs);
+      break;
+  }
+});

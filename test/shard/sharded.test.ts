@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
+import { builtInDefaults, loadConfig, loadConfigFile } from '../../src/config/load.js';
+import type { PingResult } from '../../src/domain/ping.js';
+import type { Target } from '../../src/domain/target.js';
+import { Responder } from '../../src/responder/responder.js';
+import type { SchedulerObserver } from '../../src/scheduler/scheduler.js';
+import { Service } from '../../src/service.js';
+import { ShardedScheduler } from '../../src/shard/sharded.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+/** Every event, in the order the observer heard it. */
+function recorder() {
+  const events: { event: string; target: string; detail?: unknown }[] = [];
+  const observer: SchedulerObserver = {
+    targetAdded: (t) => events.push({ event: 'added', target: t.name, detail: t }),
+    targetChanged: (t) => events.push({ event: 'changed', target: t.name, detail: t }),
+    targetRemoved: (name) => events.push({ event: 'removed', target: name }),
+    pingStarted: (name, lag) => events.push({ event: 'started', target: name, detail: lag }),
+    pingFinished: (name, result: PingResult) => events.push({ event: 'finished', target: name, detail: result }),
+  };
+  const replies = (name: string) => events.filter((e) => e.event === 'finished' && e.target === name && (e.detail as PingResult).ok).length;
+  const count = (event: string, name: string) => events.filter((e) => e.event === event && e.target === name).length;
+  return { events, observer, replies, count };
+}
+
+/** Polls until `done` (bounded: 15 s); real pings on real sockets take the time they take. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(done(), `still waiting after 15 s: ${what}`);
+}
+
+describe('pings on worker threads (scheduler.workers)', () => {
+  let responder: Responder;
+  let port = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'tcpping-shard-'));
+  const file = join(dir, 'tcpping.json');
+  const write = (targets: { name: string; mode: string; labels?: Record<string, string> }[]) =>
+    writeFileSync(
+      file,
+      JSON.stringify({
+        log: { level: 'silent' },
+        responder: { enabled: false },
+        web: { listenAddress: '127.0.0.1:0' },
+        icmp: { capture: 'off' },
+        scheduler: { workers: 2 },
+        defaults: { count: 1, intervalMs: 200, pingIntervalMs: 0, timeoutMs: 2000 },
+        targets: targets.map((t) => ({ ...t, address: `127.0.0.1:${port}` })),
+      }),
+    );
+
+  before(async () => {
+    responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
+    port = (await responder.listen('127.0.0.1', 0)).port;
+  });
+  after(async () => {
+    await responder.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every target is pinged, announced once, and a reload changes only what changed', { timeout: 60_000 }, async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    write(names.map((name, i) => ({ name, mode: i % 2 ? 'echo' : 'connect' })));
+    const seen = recorder();
+    const service = await Service.start(loadConfigFile(file, {}), { observer: seen.observer });
+    try {
+      await until(() => names.every((n) => seen.replies(n) >= 3), 'three replies per target');
+      for (const name of names) assert.equal(seen.count('added', name), 1, `${name} announced once`);
+      const lags = seen.events.filter((e) => e.event === 'started').map((e) => e.detail as number);
+      assert.ok(
+        lags.every((lag) => Number.isFinite(lag) && lag >= 0 && lag < 1),
+        `lags in seconds: ${lags.slice(0, 5)}`,
+      );
+
+      // a goes, b gets a label, g comes; c..f run on untouched.
+      write([
+        { name: 'b', mode: 'echo', labels: { site: 'x' } },
+        ...names.slice(2).map((name, i) => ({ name, mode: i % 2 ? 'echo' : 'connect' })),
+        { name: 'g', mode: 'connect' },
+      ]);
+      const before = seen.events.length;
+      const result = await service.reload('test');
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual(
+        {
+          added: result.diff.added,
+          removed: result.diff.removed,
+          changed: result.diff.changed,
+          unchanged: [...result.diff.unchanged].sort(),
+        },
+        { added: ['g'], removed: ['a'], changed: ['b'], unchanged: ['c', 'd', 'e', 'f'] },
+      );
+      const removedAt = seen.events.findIndex((e) => e.event === 'removed' && e.target === 'a');
+      assert.ok(removedAt >= before, 'a removed on the observer');
+      assert.equal(seen.events.slice(removedAt).filter((e) => e.target === 'a').length, 1, 'nothing of a after its removal');
+      const changed = seen.events.find((e) => e.event === 'changed' && e.target === 'b')?.detail as Target | undefined;
+      assert.deepEqual(changed?.labels, { site: 'x' }, 'b restarted with its new label');
+      await until(() => seen.replies('g') >= 2 && seen.replies('b') >= 5, 'g and b pinged after the reload');
+      for (const name of ['c', 'd', 'e', 'f'])
+        assert.equal(seen.count('added', name) + seen.count('changed', name), 1, `${name} untouched`);
+      assert.equal(seen.events.filter((e) => e.event === 'finished' && !(e.detail as PingResult).ok).length, 0, 'no ping lost');
+    } finally {
+      await service.stop();
+    }
+    const stoppedAt = seen.events.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(seen.events.length, stoppedAt, 'nothing reported after stop');
+  });
+
+  test('a worker that dies is started again on its targets, which keep their place', { timeout: 60_000 }, async () => {
+    const seen = recorder();
+    const crashes: unknown[] = [];
+    const sharded = new ShardedScheduler({ workers: 1, icmp: false, crashed: (_worker, error) => crashes.push(error) }, seen.observer);
+    const config = loadConfig(
+      {
+        defaults: { count: 1, intervalMs: 100, pingIntervalMs: 0, timeoutMs: 2000 },
+        targets: [
+          { name: 'x', address: `127.0.0.1:${port}` },
+          { name: 'y', address: `127.0.0.1:${port}`, mode: 'connect' },
+        ],
+      },
+      'test',
+      {},
+    );
+    try {
+      await sharded.apply(config.targets);
+      await until(() => seen.replies('x') >= 2 && seen.replies('y') >= 2, 'replies before the crash');
+      const { shards } = sharded as unknown as { shards: { worker: Worker }[] };
+      await shards[0]?.worker.terminate();
+      await until(() => crashes.length === 1, 'the crash reported');
+      const after = [seen.replies('x'), seen.replies('y')];
+      await until(() => seen.replies('x') >= (after[0] ?? 0) + 2 && seen.replies('y') >= (after[1] ?? 0) + 2, 'pinging again');
+      assert.deepEqual([seen.count('added', 'x'), seen.count('added', 'y')], [1, 1], 'announced once, across the restart');
+      assert.deepEqual(sharded.targetNames.sort(), ['x', 'y']);
+    } finally {
+      await sharded.stop(1000);
+    }
+  });
+
+  test('a reload of many targets (sent to the workers in pieces) is applied as a diff, restarting only what changed', {
+    timeout: 60_000,
+  }, async () => {
+    const seen = recorder();
+    const sharded = new ShardedScheduler({ workers: 2, icmp: false }, seen.observer);
+    const targets = (generation: string, count: number) =>
+      loadConfig(
+        {
+          defaults: { count: 1, intervalMs: 60_000, timeoutMs: 2000 },
+          targets: Array.from({ length: count }, (_, i) => ({ name: `t${i}`, address: `127.0.0.1:${port}`, labels: { generation } })),
+        },
+        'test',
+        {},
+      ).targets;
+    try {
+      const first = await sharded.apply(targets('1', 1200));
+      assert.equal(first.added.length, 1200);
+      assert.equal(seen.events.filter((e) => e.event === 'added').length, 1200, 'each announced');
+      // The same targets from a new file: equal specs, nothing restarted.
+      const same = await sharded.apply(targets('1', 1200));
+      assert.deepEqual([same.added.length, same.changed.length, same.unchanged.length], [0, 0, 1200]);
+      const relabelled = await sharded.apply(targets('2', 1100));
+      assert.deepEqual([relabelled.changed.length, relabelled.removed.length], [1100, 100]);
+      const changed = seen.events.filter((e) => e.event === 'changed').map((e) => (e.detail as Target).labels.generation);
+      assert.equal(changed.length, 1100);
+      assert.ok(
+        changed.every((g) => g === '2'),
+        'restarted with the new labels',
+      );
+      assert.equal(sharded.targetNames.length, 1100);
+    } finally {
+      await sharded.stop(1000);
+    }
+  });
+
+  test('a service given its own clock cannot run its pings on worker threads, and says why', async () => {
+    write([{ name: 'a', mode: 'echo' }]);
+    await assert.rejects(
+      () => Service.start(loadConfigFile(file, {}), { clock: new FakeClock() }),
+      /scheduler\.workers runs the pings on worker threads, which cannot use the clock given/,
+    );
+  });
+});
