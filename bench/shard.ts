@@ -44,7 +44,8 @@ export async function runShard(options: ShardOptions, log: (line: string) => voi
         const startedMs = performance.now();
         const r = await sideBySide({ [name]: loads[name] as LoadSpec }, options);
         const after = await server.rpc<{ cpuUs: number }>('stats');
-        const f = (figures[name] ??= { windows: [], lagP50Us: [], lagP99Us: [], serverCoreShare: [] });
+        figures[name] ??= { windows: [], lagP50Us: [], lagP99Us: [], serverCoreShare: [] };
+        const f = figures[name];
         const ws = r.windows[name] ?? [];
         f.windows.push(...ws);
         f.lagP50Us.push(r.lagUs[name]?.p50 ?? Number.NaN);

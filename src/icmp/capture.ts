@@ -65,7 +65,8 @@ export class IcmpCapture implements IcmpWatcher {
   }
 
   watch(destination: { host: string; port: number }, onLate?: (report: IcmpReport) => void): IcmpWatch {
-    const owner: PingOwner = onLate ? { ...destination, onLate } : destination;
+    // Built field by field: a spread with a function in it gets a hidden class of its own each time (one per ping).
+    const owner: PingOwner = onLate ? { host: destination.host, port: destination.port, onLate } : destination;
     const ping = this.table.open(owner);
     return {
       bound: (address, remotePort, localPort) => this.table.bind(ping, address, remotePort, localPort),

@@ -47,7 +47,7 @@ export async function runRound(
   spec: RoundSpec,
   deps: RoundDeps,
   hooks: RoundHooks,
-  control: { plannedStartMs: number; stopping?: AbortSignal; signal?: AbortWatch },
+  control: { plannedStartMs: number; stopping?: AbortWatch; signal?: AbortWatch },
 ): Promise<RoundOutcome> {
   const { clock } = deps;
   const prober = deps.probers[spec.mode];
@@ -111,7 +111,7 @@ function dnsLoss(seq: number, failure: Extract<Resolution, { ok: false }>): Ping
 }
 
 /** Resolves true at `atMs` on the clock, or false as soon as `stopping` fires. */
-export function sleepUntil(clock: Clock, atMs: number, stopping?: AbortSignal): Promise<boolean> {
+export function sleepUntil(clock: Clock, atMs: number, stopping?: AbortWatch): Promise<boolean> {
   if (stopping?.aborted) return Promise.resolve(false);
   const waitMs = atMs - clock.nowMs();
   if (waitMs <= 0) return Promise.resolve(true);

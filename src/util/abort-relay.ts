@@ -17,9 +17,10 @@ export class AbortRelay implements AbortWatch {
   private listeners: (() => void)[] = [];
   private fired = false;
 
-  constructor(signal: AbortSignal) {
-    if (signal.aborted) this.fired = true;
-    else signal.addEventListener('abort', () => this.fire(), { once: true });
+  /** Relays `signal`; without one, fires when fire() is called (a latch: the scheduler keeps two per target, AbortControllers cost about 1 KB). */
+  constructor(signal?: AbortSignal) {
+    if (signal?.aborted) this.fired = true;
+    else signal?.addEventListener('abort', () => this.fire(), { once: true });
   }
 
   get aborted(): boolean {
@@ -39,7 +40,8 @@ export class AbortRelay implements AbortWatch {
     listeners.pop();
   }
 
-  private fire(): void {
+  fire(): void {
+    if (this.fired) return;
     this.fired = true;
     const listeners = this.listeners;
     this.listeners = [];
