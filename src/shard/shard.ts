@@ -33,6 +33,7 @@ export class Shard {
   private lastError: unknown;
   /** Called when the worker has read the chunk of specs last sent. */
   private took: (() => void) | undefined;
+  private sending: Promise<void> = Promise.resolve();
   private restartDelayMs = RESTART_MIN_MS / 2;
   private restartTimer: NodeJS.Timeout | undefined;
 
@@ -93,7 +94,8 @@ export class Shard {
     this.assigned = next;
     return new Promise((resolve) => {
       this.pending.set(assignment.id, resolve);
-      void this.send(assignment);
+      // One send at a time: a restart's and a reload's chunks must not interleave (one answer each).
+      this.sending = this.sending.then(() => this.send(assignment)).catch((error) => this.handlers.crashed(error));
     });
   }
 
