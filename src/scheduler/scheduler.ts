@@ -66,8 +66,8 @@ export function sameSpec(a: Target, b: Target): boolean {
 }
 
 /** Targets compared, stopped or started between two turns of the event loop when a diff has many: pings keep their time. */
-const START_BATCH = 500;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const START_BATCH = 500;
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** JSON with keys sorted at every depth, so key order never makes two equal specs differ. */
 function canonical(value: unknown): string {

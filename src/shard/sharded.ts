@@ -1,14 +1,10 @@
 import type { Target } from '../domain/target.js';
 import { observerEvents } from '../scheduler/observers.js';
-import { type SchedulerObserver, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
+import { nextTurn, type SchedulerObserver, START_BATCH, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
 import { EVENT_SLOTS, type IcmpPacket } from './messages.js';
 import { Shard } from './shard.js';
 
 type Listener = (a: unknown, b: unknown, c: unknown, d: unknown) => void;
-
-/** Targets compared between two turns of the loop: a reload of 10,000 must not hold the web surface. */
-const COMPARE_BATCH = 500;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ShardedOptions {
   readonly workers: number;
@@ -51,7 +47,8 @@ export class ShardedScheduler {
     this.specs = new Map(targets.map((target) => [target.name, target]));
     const parts = this.shards.map(() => ({ id: this.nextId++, names: [] as string[], specs: [] as Target[] }));
     for (const [index, target] of targets.entries()) {
-      if (index > 0 && index % COMPARE_BATCH === 0) await nextTurn();
+      // Compared a batch per turn, as the scheduler does: a reload of 10,000 must not hold the web surface.
+      if (index > 0 && index % START_BATCH === 0) await nextTurn();
       const shard = this.shardOf(target.name);
       const part = parts[shard] as (typeof parts)[number];
       part.names.push(target.name);
