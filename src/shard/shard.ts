@@ -36,6 +36,7 @@ export class Shard {
   private sending: Promise<void> = Promise.resolve();
   private restartDelayMs = RESTART_MIN_MS / 2;
   private restartTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
 
   constructor(
     private readonly setup: WorkerSetup,
@@ -77,7 +78,8 @@ export class Shard {
     this.worker = this.start();
     const waiting = [...this.pending.entries()];
     this.pending.clear();
-    const id = Math.max(0, ...waiting.map(([id]) => id)) + 1_000_000;
+    // Its own ids, below zero: never one of the service's.
+    const id = -++this.restarts;
     void this.apply({ id, names: [...this.assigned.keys()], specs: [...this.assigned.values()] }).then((diff) => {
       for (const [, resolve] of waiting) resolve(diff);
     });
