@@ -3,6 +3,7 @@ import type { Target } from '../domain/target.js';
 import type { TargetFamilyName } from '../domain/target-series-names.js';
 import type { MetricType } from './family-writer.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import type { Prefixes } from './text-writer.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -25,8 +26,10 @@ const infoLabels = (t: TargetInfo): Labels => ({ ...t.labels, target: t.name, ad
 export class Series {
   readonly sel: Labels;
   info: Labels;
-  /** Text line prefixes per family (`name{labels} `, as UTF-8). */
-  readonly textPrefixes = new Map<Family, Uint8Array[]>();
+  /** Text line prefixes per family (`name{labels} `, as UTF-8, packed). */
+  readonly textPrefixes = new Map<Family, Prefixes>();
+  /** `target="…"` as UTF-8, for the histograms' text lines (target-text.ts). */
+  textSel: Buffer | undefined;
   /** Protobuf label pairs per family, one per series. */
   readonly protoLabels = new Map<Family, Uint8Array[]>();
   sent = 0;

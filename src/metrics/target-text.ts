@@ -1,25 +1,73 @@
 import { formatValue, header, labelPairs, yieldToLoop } from './exposition.js';
 import type { LatencyHistogram as Histogram } from './latency-histogram.js';
 import { type Family, families, type Selection, type Series } from './target-families.js';
-import { TextWriter } from './text-writer.js';
+import { type Prefixes, packPrefixes, TextWriter } from './text-writer.js';
 
 /** The per-target families in the text format (0.0.4): histograms with their classic buckets only. */
 const utf8 = new TextEncoder();
 const headers = new Map(families.map((f) => [f, utf8.encode(header(f.name, f.type, f.help))]));
 
-function linePrefixes(f: Family, t: Series): string[] {
-  if (!f.histogram) return f.labels(t).map((labels) => `${f.name}{${labelPairs(labels)}} `);
-  const sel = labelPairs(t.sel);
-  const les = [...f.histogram(t).bounds.map(String), '+Inf'];
-  return [...les.map((le) => `${f.name}_bucket{${sel},le="${le}"} `), `${f.name}_sum{${sel}} `, `${f.name}_count{${sel}} `];
-}
-
-function prefixesOf(f: Family, t: Series): Uint8Array[] {
+/** A family's line prefixes for one target, made at the first scrape and kept (see Prefixes). */
+function prefixesOf(f: Family, t: Series): Prefixes {
   const cached = f.volatile ? undefined : t.textPrefixes.get(f);
   if (cached) return cached;
-  const prefixes = linePrefixes(f, t).map((line) => utf8.encode(line));
+  const prefixes = packPrefixes(f.labels(t).map((labels) => `${f.name}{${labelPairs(labels)}} `));
   if (!f.volatile) t.textPrefixes.set(f, prefixes);
   return prefixes;
+}
+
+/**
+ * A histogram's lines around a target's labels (`name_bucket{`, then `,le="…"} ` per bucket,
+ * `name_sum{`, `name_count{`, `} `), made once per family and bucket layout: the target's own
+ * part is its labels alone, kept once for all its histograms, where whole lines per target were
+ * most of what a scrape left in memory (two histograms of ~30 buckets each, about 10 KB a target).
+ */
+interface HistogramLines {
+  readonly bounds: readonly number[];
+  readonly bucket: Buffer;
+  readonly les: readonly Buffer[];
+  readonly sum: Buffer;
+  readonly count: Buffer;
+}
+const histogramLines = new Map<Family, HistogramLines>();
+const close = Buffer.from('} ');
+
+function linesOf(f: Family, bounds: readonly number[]): HistogramLines {
+  const known = histogramLines.get(f);
+  if (known?.bounds === bounds) return known;
+  const les = [...bounds.map(String), '+Inf'].map((le) => Buffer.from(`,le="${le}"} `));
+  const lines = {
+    bounds,
+    bucket: Buffer.from(`${f.name}_bucket{`),
+    les,
+    sum: Buffer.from(`${f.name}_sum{`),
+    count: Buffer.from(`${f.name}_count{`),
+  };
+  histogramLines.set(f, lines);
+  return lines;
+}
+
+function selOf(t: Series): Buffer {
+  t.textSel ??= Buffer.from(labelPairs(t.sel));
+  return t.textSel;
+}
+
+function bucketLine(w: TextWriter, lines: HistogramLines, sel: Buffer, i: number, value: string): void {
+  w.raw(lines.bucket);
+  w.raw(sel);
+  w.raw(lines.les[i] as Buffer);
+  w.value(value);
+}
+
+function sumAndCount(w: TextWriter, lines: HistogramLines, sel: Buffer, h: Histogram): void {
+  w.raw(lines.sum);
+  w.raw(sel);
+  w.raw(close);
+  w.value(formatValue(h.sum));
+  w.raw(lines.count);
+  w.raw(sel);
+  w.raw(close);
+  w.value(formatValue(h.count));
 }
 
 /**
@@ -27,18 +75,18 @@ function prefixesOf(f: Family, t: Series): Uint8Array[] {
  * native-only histogram in text: a text scraper still has a valid histogram, its rate and average.
  */
 function writeWithoutClassic(w: TextWriter, f: Family, t: Series): void {
-  const prefixes = prefixesOf(f, t);
   const h = (f.histogram as (t: Series) => Histogram)(t);
-  const inf = prefixes.length - 3;
-  w.line(prefixes[inf] as Uint8Array, formatValue(h.count));
-  w.line(prefixes[inf + 1] as Uint8Array, formatValue(h.sum));
-  w.line(prefixes[inf + 2] as Uint8Array, formatValue(h.count));
+  const lines = linesOf(f, h.bounds);
+  const sel = selOf(t);
+  bucketLine(w, lines, sel, lines.les.length - 1, formatValue(h.count));
+  sumAndCount(w, lines, sel, h);
 }
 
 function writeSeries(w: TextWriter, f: Family, t: Series): void {
-  const prefixes = prefixesOf(f, t);
   if (f.histogram) {
     const h = f.histogram(t);
+    const lines = linesOf(f, h.bounds);
+    const sel = selOf(t);
     let cumulative = 0;
     let text = '0';
     for (let i = 0; i < h.classic.length; i++) {
@@ -48,14 +96,14 @@ function writeSeries(w: TextWriter, f: Family, t: Series): void {
         cumulative += count;
         text = formatValue(cumulative);
       }
-      w.line(prefixes[i] as Uint8Array, text);
+      bucketLine(w, lines, sel, i, text);
     }
-    w.line(prefixes[h.classic.length] as Uint8Array, formatValue(h.sum));
-    w.line(prefixes[h.classic.length + 1] as Uint8Array, formatValue(h.count));
+    sumAndCount(w, lines, sel, h);
     return;
   }
+  const prefixes = prefixesOf(f, t);
   const values = (f.values as (t: Series) => ArrayLike<number>)(t);
-  for (let i = 0; i < prefixes.length; i++) w.line(prefixes[i] as Uint8Array, formatValue(values[i] as number));
+  for (let i = 0; i < prefixes.ends.length; i++) w.line(prefixes, i, formatValue(values[i] as number));
 }
 
 /** The text body in chunks of about `chunkBytes`, with a turn of the event loop after each. */
