@@ -4,11 +4,11 @@ import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
 import { deepFreeze } from '../util/freeze.js';
 import { formatHostPort } from '../util/hostport.js';
+import { parseOffThread, type Syntax } from './parse-worker.js';
 import { readConfigFile } from './read-file.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
 import { validateTargetSteps } from './target-entries.js';
-import { parseYamlOffThread } from './yaml-worker.js';
 
 /** The configuration, validated and frozen. */
 export type Config = Omit<SchemaValues, 'targets'> & {
@@ -28,13 +28,14 @@ export function loadConfigFile(path: string, env: Env = process.env): Config {
 
 /** Anchors and aliases are fine for sharing a few settings; thousands are an expansion attack. */
 const MAX_ALIASES = 100;
-/** YAML this small parses in about a millisecond; larger documents go to the worker thread. */
-const INLINE_YAML_BYTES = 16 * 1024;
+/** A document this small parses in about a millisecond here; larger ones go to the worker thread. */
+const INLINE_BYTES = 16 * 1024;
 
-/** As parseConfigText, with large YAML parsed on a worker thread so pings in flight are not held up. */
+/** As parseConfigText, with large documents parsed on a worker thread so pings in flight are not held up. */
 export async function parseConfigTextAsync(text: string, source: string): Promise<unknown> {
-  if (!/\.ya?ml$/i.test(source) || text.length <= INLINE_YAML_BYTES) return parseConfigText(text, source);
-  const parsed = await parseYamlOffThread(text, MAX_ALIASES);
+  const syntax = syntaxOf(source);
+  if (text.length <= INLINE_BYTES) return parseConfigText(text, source);
+  const parsed = await parseOffThread(text, syntax, MAX_ALIASES);
   if (!parsed.ok) throw new ConfigError(parsed.errors.map((e) => `${source}: ${e}`));
   return parsed.value;
 }
@@ -47,12 +48,17 @@ export async function loadConfigFileAsync(path: string, env: Env = process.env):
 }
 
 /** JSON by its extension; YAML for .yaml, .yml or no extension; anything else is named, not misread as YAML. */
-export function parseConfigText(text: string, source: string): unknown {
+function syntaxOf(source: string): Syntax {
   const extension = /\.([^./\\]+)$/.exec(source)?.[1]?.toLowerCase();
   if (extension !== undefined && !['json', 'yaml', 'yml'].includes(extension)) {
     throw new ConfigError([`${source}: .${extension} files are not read: write the config as .yaml, .yml or .json`]);
   }
-  if (extension === 'json') {
+  return extension === 'json' ? 'json' : 'yaml';
+}
+
+/** Parses a config document by its file's syntax (see syntaxOf); every problem names `source`. */
+export function parseConfigText(text: string, source: string): unknown {
+  if (syntaxOf(source) === 'json') {
     try {
       return JSON.parse(text);
     } catch (error) {

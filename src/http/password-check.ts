@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { backgroundPrioritySource } from '../util/background.js';
 
 /**
  * bcrypt is slow on purpose: a cost-10 hash takes about 75 ms of CPU in bcryptjs here. Run on the
  * event loop, every login would hold up pings in flight for that long; so checks run one at a time
- * on a worker thread, and each (user, hash, password) outcome is cached, as exporter-toolkit does,
+ * on a worker thread at a lower priority (util/background.ts: a flood of logins takes the CPU the
+ * pings leave), and each (user, hash, password) outcome is cached, as exporter-toolkit does,
  * so a scraper that sends the same credentials every 15 s costs one bcrypt in all.
  *
  * bcryptjs: pure JavaScript (nothing to compile, no install script), no dependencies, and it reads
@@ -16,6 +18,7 @@ const CACHE_SIZE = 100;
 const FAKE_HASH = '$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi';
 
 const workerSource = (bcryptPath: string) => `
+${backgroundPrioritySource}
 const { parentPort } = require('node:worker_threads');
 const bcrypt = require(${JSON.stringify(bcryptPath)});
 parentPort.on('message', ({ id, password, hash }) => {

@@ -156,6 +156,8 @@ export class Reloader {
         const diff = { added: [], removed: [], changed: [], unchanged: this.deps.targets.list.map((t) => t.name) };
         return { ok: true, diff, applied: [], needRestart: [], problems: this.applied.problems };
       }
+      // The digest read and hashed the files (ms at 10,000 targets); reading them again waits a turn.
+      await new Promise((resolve) => setImmediate(resolve));
       const next = await loadConfigFileAsync(this.current.source);
       if (this.stopped) return { ok: false, problems: ['shutting down'] };
       const { live, restart } = changedKeys(this.current, next);
