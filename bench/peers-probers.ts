@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../test/abuse/attacks.js';
 import { closedPort } from '../test/helpers/servers.js';
 import { spawnChild } from './child.js';
 import { peerAddress, sumSamples } from './peers-targets.js';
+import { leanDrop } from './series.js';
 import { sleep } from './stats.js';
+
+/** Above this many targets tcpping runs a worker per core and lean series (below it one thread is cheaper per ping: README, "Every core"). */
+const WORKERS_FROM_TARGETS = 2000;
 
 /**
  * The four probers of the peers benchmark, each started on K targets with one probe per target per
@@ -117,13 +122,16 @@ export async function startProber(name: ProberName, setup: PeerSetup): Promise<R
       responder: { enabled: false },
       web: { listenAddress: '127.0.0.1:0' },
       icmp: { capture: isolated ? 'on' : 'off' },
+      // As docs/deploy.md sizes a prober: one thread up to a few thousand targets; beyond, a worker
+      // per core and the lean series (without the classic buckets a Prometheus with native histograms drops).
+      ...(targets > WORKERS_FROM_TARGETS ? { scheduler: { workers: availableParallelism() }, metrics: { drop: leanDrop } } : {}),
       defaults: { mode: 'connect', count: 1, intervalMs: 1000, timeoutMs: 1000 },
       targets: hosts.map((host, i) => ({ name: `t${i}`, address: `${host}:${port}` })),
     };
     const served = await serve(config);
     const pid = served.child.pid as number;
-    // One event loop cannot carry 10,000 targets (sharding is another part of the work): its /metrics
-    // then does not finish in time, and the handshakes the target server accepted count instead.
+    // Should its /metrics not finish in time (a loop that cannot carry its targets), the handshakes
+    // the target server accepted count instead.
     const read = async (): Promise<Reading> => {
       const t0 = performance.now();
       try {

@@ -30,6 +30,8 @@ export interface PeerWindow {
   readonly cpuUsPerProbe: number;
   readonly probesPerSecond: number;
   readonly okRatio: number;
+  /** Connections the target server's listen queue dropped (the kernel's count, TcpExt ListenDrops), per probe sent: a loss that is the target's. */
+  readonly targetDropRatio: number;
   readonly rssBytes: number;
   readonly metricsBytes?: number;
   readonly metricsMs?: number;
@@ -54,8 +56,19 @@ function procRssBytes(pid: number): number {
   return Number(match?.[1] ?? Number.NaN) * 1024;
 }
 
+/** TcpExt ListenDrops of this network namespace: SYNs and handshakes a listener's full queue dropped. */
+function listenDrops(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('TcpExt:'));
+  const names = (lines[0] ?? '').split(' ');
+  const values = (lines[1] ?? '').split(' ');
+  return Number(values[names.indexOf('ListenDrops')] ?? Number.NaN);
+}
+
 interface Mark {
   readonly reading: Reading;
+  readonly listenDrops: number;
   /** The prober's CPU just before and just after the read (a /metrics scrape where it has one). */
   readonly cpuBeforeUs: number;
   readonly cpuAfterUs: number;
@@ -67,9 +80,10 @@ interface Mark {
 async function mark(prober: RunningProber): Promise<Mark> {
   const cpuBeforeUs = procCpuUs(prober.pid);
   const beforeMs = performance.now();
+  const drops = listenDrops();
   const reading = await prober.read();
   const afterMs = performance.now();
-  return { reading, cpuBeforeUs, beforeMs, cpuAfterUs: procCpuUs(prober.pid), afterMs };
+  return { reading, listenDrops: drops, cpuBeforeUs, beforeMs, cpuAfterUs: procCpuUs(prober.pid), afterMs };
 }
 
 async function measure(prober: RunningProber, plan: PeersPlan, at: { name: ProberName; k: number; rep: number }): Promise<PeerWindow[]> {
@@ -90,6 +104,7 @@ async function measure(prober: RunningProber, plan: PeersPlan, at: { name: Probe
       cpuUsPerProbe: cpuUsPerSecond / probesPerSecond,
       probesPerSecond,
       okRatio: (end.reading.ok - start.reading.ok) / sent,
+      targetDropRatio: (end.listenDrops - start.listenDrops) / sent,
       rssBytes: procRssBytes(prober.pid),
       metricsBytes: end.reading.metricsBytes,
       metricsMs: end.reading.metricsMs,

@@ -42,6 +42,7 @@ export interface PeerSummary {
   readonly cpuUsPerProbe: number;
   readonly probesPerSecond: number;
   readonly okRatio: number;
+  readonly targetDropRatio: number;
   readonly rssBytes: number;
   readonly metricsBytes: number;
   readonly metricsMs: number;
@@ -64,6 +65,7 @@ export function summarize(windows: readonly PeerWindow[]): PeerSummary[] {
       cpuUsPerProbe: of((w) => w.cpuUsPerProbe),
       probesPerSecond: of((w) => w.probesPerSecond),
       okRatio: of((w) => w.okRatio),
+      targetDropRatio: of((w) => w.targetDropRatio),
       rssBytes: of((w) => w.rssBytes),
       metricsBytes: of((w) => w.metricsBytes),
       metricsMs: of((w) => w.metricsMs),
@@ -84,6 +86,9 @@ function toRows(summaries: readonly PeerSummary[]): Row[] {
       Number.isFinite(s.okRatio) ? `ok ${(100 * s.okRatio).toFixed(2)}%` : 'ok unknown (counted at the target server)',
       `RSS ${mib(s.rssBytes)}`,
     ];
+    // A TCP probe the target server's full listen queue dropped is the target's loss, not the prober's (ICMP probes never reach it).
+    if (s.targetDropRatio > 0)
+      notes.splice(3, 0, `target server's listen queue dropped ${(100 * s.targetDropRatio).toFixed(2)}% (kernel count)`);
     if (Number.isNaN(s.metricsBytes) && s.metricsMs > 0) notes.push(`/metrics unread after ${(s.metricsMs / 1000).toFixed(0)} s`);
     if (Number.isFinite(s.metricsBytes)) notes.push(`/metrics ${(s.metricsBytes / 1e6).toFixed(2)} MB in ${s.metricsMs.toFixed(0)} ms`);
     if (Number.isFinite(s.sideCpuUsPerProbe)) notes.push(`driver ${s.sideCpuUsPerProbe.toFixed(0)} µs/probe (not counted)`);
