@@ -16,10 +16,12 @@ import { backgroundPrioritySource } from '../util/background.js';
  * time, a turn of the loop between pieces.
  *
  * The worker runs at a lower priority (util/background.ts): where the pings use every core, a
- * reload's parse takes the CPU they leave. One worker, started on first use and not keeping the
- * process alive; a parse that takes longer than PARSE_TIMEOUT_MS ends the worker and is an error.
+ * reload's parse takes the CPU they leave. At nice 10 beside busy threads that is about a tenth of
+ * a core, so the bound on a parse leaves room for 50,000 targets of YAML (9 s of CPU) there. One
+ * worker, started on first use and not keeping the process alive; a parse that takes longer than
+ * PARSE_TIMEOUT_MS ends the worker and is an error.
  */
-const PARSE_TIMEOUT_MS = 60_000;
+const PARSE_TIMEOUT_MS = 120_000;
 const PIECE_ITEMS = 250;
 
 /** `pieces`: how many pieces the list of targets came in after the document (0: with it). */
