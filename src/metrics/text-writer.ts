@@ -1,7 +1,7 @@
 /**
  * A family's line prefixes (name and labels) for one target, packed: one buffer (from Node's pool)
  * and where each prefix ends. Kept per target and family: two objects, where a Uint8Array per line
- * had an ArrayBuffer of its own (with the histograms' lines, about 500 MB of RSS at 10,000 targets).
+ * had an ArrayBuffer of its own (with the histograms' lines, about 400 MB of RSS at 10,000 targets).
  */
 export interface Prefixes {
   readonly bytes: Buffer;
