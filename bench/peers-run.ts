@@ -30,7 +30,7 @@ export interface PeerWindow {
   readonly cpuUsPerProbe: number;
   readonly probesPerSecond: number;
   readonly okRatio: number;
-  /** Connections the target server's listen queue dropped (the kernel's count, TcpExt ListenDrops), per probe sent: a loss that is the target's. */
+  /** Connections a full listen queue dropped (the kernel's TcpExt ListenDrops: the namespace's, or without root the host's), per probe sent: a loss that is the target's. */
   readonly targetDropRatio: number;
   readonly rssBytes: number;
   readonly metricsBytes?: number;
