@@ -95,8 +95,14 @@ export function unverifiedSeries(samples: Sample[], target: string): string[] {
     .map((s) => `${s.labels.icmp_version}/${s.labels.icmp_type}/${s.labels.icmp_code} ${s.labels.reason}`);
 }
 
-export function assertCase(samples: Sample[], c: Case): void {
-  const sent = value(samples, 'tcpping_pings_sent_total', { target: c.name });
+/**
+ * `later`: a scrape taken after `samples`, for the pings sent. /metrics is written family by family
+ * with turns of the loop between its chunks, so within one body a ping can start and draw its error
+ * between the sent count and the error count; a later body's sent count bounds every error counted
+ * in the earlier one.
+ */
+export function assertCase(samples: Sample[], c: Case, later: Sample[] = samples): void {
+  const sent = value(later, 'tcpping_pings_sent_total', { target: c.name });
   const lostForReason = value(samples, 'tcpping_pings_lost_total', { target: c.name, reason: c.reason });
   assert.ok(lostForReason >= 1, `${c.name}: no loss with reason ${c.reason} (sent ${sent})`);
   if (!c.icmp) {
