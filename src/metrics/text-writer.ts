@@ -39,11 +39,9 @@ export class TextWriter {
   line(prefixes: Prefixes, i: number, value: string): void {
     const start = i === 0 ? 0 : (prefixes.ends[i - 1] as number);
     const end = prefixes.ends[i] as number;
-    this.ensure(end - start + value.length + 1);
-    let p = this.pos + prefixes.bytes.copy(this.buf, this.pos, start, end);
-    for (let j = 0; j < value.length; j++) this.buf[p++] = value.charCodeAt(j);
-    this.buf[p++] = 10;
-    this.pos = p;
+    this.ensure(end - start);
+    this.pos += prefixes.bytes.copy(this.buf, this.pos, start, end);
+    this.value(value);
   }
 
   /** value and newline; value must be ASCII (formatValue's output is). */

@@ -5,6 +5,6 @@
  * a reload or a login then takes the CPU they leave, not the CPU they need. Lowering is never
  * refused, and where it is not supported nothing changes.
  */
-export const BACKGROUND_NICE = 10;
+const BACKGROUND_NICE = 10;
 
 export const backgroundPrioritySource = `try { require('node:os').setPriority(${BACKGROUND_NICE}); } catch {}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { finished, lab4, lab6, labSkipReason, suiteLab } from '../helpers/netns.js';
-import { assertCase, cases, icmpSeries, parseMetrics, scrapeUntil, value, writeConfig } from './lab.js';
+import { assertCase, cases, icmpSeries, scrape, scrapeUntil, value, writeConfig } from './lab.js';
 
 const skip = labSkipReason();
 const routers: Record<string, string> = { 4: lab4.router, 6: lab6.router };
@@ -20,8 +20,7 @@ describe('ICMP errors in a namespace lab (client ⇄ router ⇄ server)', { skip
           value(s, 'tcpping_pings_lost_total', { target: c.name, reason: c.reason }) >= 1 && (!c.icmp || icmpSeries(s, c.name).length > 0),
       );
     const samples = await scrapeUntil(lab, lab.client, 11001, done);
-    const later =
-      samples.length > 0 ? parseMetrics(lab.exec(lab.client, ['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:11001/metrics'])) : [];
+    const later = samples.length > 0 ? scrape(lab, lab.client, 11001) : [];
     service.kill('SIGTERM');
     const { stdout, stderr } = await output;
     assert.ok(samples.length > 0, `no metrics; service said:\n${stdout}${stderr}`);

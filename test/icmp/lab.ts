@@ -66,12 +66,17 @@ export function value(samples: Sample[], name: string, labels: Record<string, st
   return hit?.value ?? 0;
 }
 
+/** Scrapes /metrics once from inside the namespace (throws when it does not answer). */
+export function scrape(lab: Lab, ns: string, port: number): Sample[] {
+  return parseMetrics(lab.exec(ns, ['curl', '-sf', '--max-time', '2', `http://127.0.0.1:${port}/metrics`]));
+}
+
 /** Scrapes /metrics from inside the namespace until `done` holds (bounded: 40 tries, ~20 s). */
 export async function scrapeUntil(lab: Lab, ns: string, port: number, done: (s: Sample[]) => boolean): Promise<Sample[]> {
   let samples: Sample[] = [];
   for (let attempt = 0; attempt < 40; attempt++) {
     try {
-      samples = parseMetrics(lab.exec(ns, ['curl', '-sf', '--max-time', '2', `http://127.0.0.1:${port}/metrics`]));
+      samples = scrape(lab, ns, port);
       if (done(samples)) return samples;
     } catch {
       // not listening yet
