@@ -16,6 +16,9 @@ import { sleep } from './stats.js';
  * the V8 CPU profile (node:inspector), summed by function and by where the code lives; with
  * --perf, Linux perf (software clock, call graphs, --perf-basic-prof for JavaScript names) for the
  * native side, by shared object and by symbol. Figures are µs of CPU per ping.
+ * `--compare bare,service,service:off,...` runs the kinds side by side instead (KIND[:capture[:userland]],
+ * `+--node-flag` after one for that child alone), CPU per ping per window as a ratio to the first.
+ * The bench tree is compiled afresh at every run: variants go in the source, not in bench/.out.
  */
 type Args = Record<string, string | true>;
 
@@ -173,11 +176,13 @@ if (typeof args.compare === 'string') {
     const kinds = args.compare.split(',');
     const loads = Object.fromEntries(
       kinds.map((k) => {
-        const [kind, capture, kernel] = k.split(':') as [LoadSpec['kind'], LoadSpec['capture'] | undefined, string | undefined];
+        const [kind, capture, kernel] = (k.split('+')[0] as string).split(':') as [LoadSpec['kind'], LoadSpec['capture'] | undefined, string | undefined];
         return [k, { ...spec, kind, capture: capture ?? spec.capture, port: server.ready.port as number, kernel: kernel !== 'userland' }];
       }),
     );
-    const result = await sideBySide(loads, { warmupMs: Number(args.warmup ?? 5) * 1000, windowMs: 2000, windows: seconds / 2 });
+    // `kind+--flag+--flag`: node flags for that child alone.
+    const execArgv = Object.fromEntries(kinds.map((k) => [k, k.split('+').slice(1)]));
+    const result = await sideBySide(loads, { execArgv, warmupMs: Number(args.warmup ?? 5) * 1000, windowMs: 2000, windows: seconds / 2 });
     const floor = kinds[0] as string;
     for (const k of kinds) {
       const cpu = (result.windows[k] ?? []).map((w) => w.cpuUsPerPing.toFixed(0)).join(' ');

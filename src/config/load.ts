@@ -5,7 +5,7 @@ import { ConfigError } from '../util/errors.js';
 import { deepFreeze } from '../util/freeze.js';
 import { formatHostPort } from '../util/hostport.js';
 import { parseOffThread, type Syntax } from './parse-worker.js';
-import { readConfigFile } from './read-file.js';
+import { readConfigBytes, readConfigFile } from './read-file.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
 import { validateTargetSteps } from './target-entries.js';
@@ -31,20 +31,25 @@ const MAX_ALIASES = 100;
 /** A document this small parses in about a millisecond here; larger ones go to the worker thread. */
 const INLINE_BYTES = 16 * 1024;
 
-/** As parseConfigText, with large documents parsed on a worker thread so pings in flight are not held up. */
-export async function parseConfigTextAsync(text: string, source: string): Promise<unknown> {
+/**
+ * As parseConfigText, for a file's bytes (UTF-8): a large document is decoded and parsed on a
+ * worker thread so pings in flight are not held up (decoding 780 kB into a string alone took 2.6 ms
+ * here; copying the bytes into the message 0.1 ms). The bytes are copied before this returns.
+ */
+export async function parseConfigBytesAsync(bytes: Uint8Array, source: string): Promise<unknown> {
   const syntax = syntaxOf(source);
-  if (text.length <= INLINE_BYTES) return parseConfigText(text, source);
-  const parsed = await parseOffThread(text, syntax, MAX_ALIASES);
+  if (bytes.length <= INLINE_BYTES)
+    return parseConfigText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'), source);
+  const parsed = await parseOffThread(bytes, syntax, MAX_ALIASES);
   if (!parsed.ok) throw new ConfigError(parsed.errors.map((e) => `${source}: ${e}`));
   return parsed.value;
 }
 
 /** loadConfigFile for a running service: the file read and parsed without holding up the event loop for long. */
 export async function loadConfigFileAsync(path: string, env: Env = process.env): Promise<Config> {
-  const text = readConfigFile(path);
-  if (!text.ok) throw new ConfigError([`${path}: ${text.error}`]);
-  return loadConfigAsync(await parseConfigTextAsync(text.value, path), path, env);
+  const bytes = readConfigBytes(path);
+  if (!bytes.ok) throw new ConfigError([`${path}: ${bytes.error}`]);
+  return loadConfigAsync(await parseConfigBytesAsync(bytes.value, path), path, env);
 }
 
 /** JSON by its extension; YAML for .yaml, .yml or no extension; anything else is named, not misread as YAML. */

@@ -57,7 +57,8 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ id, piece });
     return;
   }
-  const { value, errors } = parse(message.text, message.syntax, message.maxAliasCount);
+  const text = new TextDecoder().decode(message.bytes);
+  const { value, errors } = parse(text, message.syntax, message.maxAliasCount);
   if (errors) { parentPort.postMessage({ id, ok: false, errors }); return; }
   let list;
   let head = value;
@@ -131,8 +132,11 @@ function start(): Worker {
   return started;
 }
 
-/** Parses `text` (YAML, aliases bounded by `maxAliasCount`, or JSON) on the worker thread. */
-export function parseOffThread(text: string, syntax: Syntax, maxAliasCount: number): Promise<Parsed> {
+/**
+ * Decodes `bytes` (UTF-8) and parses them (YAML, aliases bounded by `maxAliasCount`, or JSON) on
+ * the worker thread. The bytes are copied into the message before this returns.
+ */
+export function parseOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount: number): Promise<Parsed> {
   const w = start();
   const id = nextId++;
   return new Promise((resolve) => {
@@ -151,6 +155,8 @@ export function parseOffThread(text: string, syntax: Syntax, maxAliasCount: numb
     });
     // Held while a parse is pending, let go when idle (the process may exit with an idle parser).
     w.ref();
-    w.postMessage({ id, text, syntax, maxAliasCount });
+    // A message copies a view's whole buffer: one much larger than the file (a reused read buffer) is cut to it first.
+    const sent = bytes.byteLength < bytes.buffer.byteLength / 2 ? bytes.slice() : bytes;
+    w.postMessage({ id, bytes: sent, syntax, maxAliasCount });
   });
 }

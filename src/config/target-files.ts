@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Target, TargetSettings } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
-import { parseConfigTextAsync } from './load.js';
-import { readConfigFile } from './read-file.js';
+import { parseConfigBytesAsync } from './load.js';
+import { readConfigBytes } from './read-file.js';
 import { isMapping } from './suggest.js';
 import { ENTRIES_PER_STEP, validateTargets } from './target-entries.js';
 
@@ -50,11 +50,11 @@ export const MAX_TARGETS_PER_FILE = 10_000;
 
 /** Reads one file_sd file: `[{ targets: [HOST:PORT, ...], labels: { name?: ..., ... } }]`. */
 export async function readTargetFile(file: string, defaults: TargetSettings): Promise<{ targets: Target[]; problems: string[] }> {
-  const text = readConfigFile(file);
-  if (!text.ok) return { targets: [], problems: [`${file}: ${text.error}`] };
+  const bytes = readConfigBytes(file);
+  if (!bytes.ok) return { targets: [], problems: [`${file}: ${bytes.error}`] };
   let document: unknown;
   try {
-    document = await parseConfigTextAsync(text.value, file);
+    document = await parseConfigBytesAsync(bytes.value, file);
   } catch (error) {
     const problems = error instanceof ConfigError ? [...error.problems] : [`${file}: ${(error as Error).message}`];
     return { targets: [], problems };

@@ -1,7 +1,6 @@
-import type { IcmpReport } from '../domain/ping.js';
-import type { IcmpWatch, IcmpWatcher } from '../probe/types.js';
+import type { IcmpDestination, IcmpWatch, IcmpWatcher } from '../probe/types.js';
 import type { Clock } from '../util/clock.js';
-import { type Attribution, type PingOwner, PingTable } from './match.js';
+import { type Attribution, PingTable } from './match.js';
 import { parseIcmp4, parseIcmp6 } from './parse.js';
 
 export type IpFamily = 4 | 6;
@@ -64,10 +63,8 @@ export class IcmpCapture implements IcmpWatcher {
     return [...this.sockets.keys()];
   }
 
-  watch(destination: { host: string; port: number }, onLate?: (report: IcmpReport) => void): IcmpWatch {
-    // Built field by field: a spread with a function in it gets a hidden class of its own each time (one per ping).
-    const owner: PingOwner = onLate ? { host: destination.host, port: destination.port, onLate } : destination;
-    const ping = this.table.open(owner);
+  watch(destination: IcmpDestination): IcmpWatch {
+    const ping = this.table.open(destination);
     return {
       bound: (address, remotePort, localPort) => this.table.bind(ping, address, remotePort, localPort),
       pin: () => this.table.pin(ping),
@@ -104,7 +101,8 @@ export class IcmpCapture implements IcmpWatcher {
     }
     const attribution = this.table.attribute(parsed.value, this.clock.nowMs());
     this.stats[attribution.kind === 'ping' ? 'matched' : attribution.kind]++;
-    if (attribution.kind === 'late' && attribution.ping.report) attribution.ping.owner.onLate?.(attribution.ping.report);
+    if (attribution.kind === 'late' && attribution.ping.report)
+      attribution.ping.onLate?.(attribution.ping.seq, attribution.ping.report, 'late');
     return attribution;
   }
 

@@ -1,14 +1,8 @@
 import type { IcmpReport } from '../domain/ping.js';
+import type { IcmpDestination, UnverifiedIcmpListener } from '../probe/types.js';
 import { canonicalAddress } from '../util/ip.js';
 import { EndedPings } from './ended.js';
 import type { IcmpError } from './parse.js';
-
-/** Where a ping went, and who hears of an error that comes after the ping ended. */
-export interface PingOwner {
-  readonly host: string;
-  readonly port: number;
-  readonly onLate?: (report: IcmpReport) => void;
-}
 
 /**
  * The source port of a connection: known, or asked of its socket (getsockname) when an error in
@@ -23,9 +17,18 @@ export interface Binding {
   localPort: SourcePort;
 }
 
-/** One ping as the matcher sees it; `report` is the first ICMP error matched to it. */
+/**
+ * One ping as the matcher sees it; `report` is the first ICMP error matched to it. Its fields are
+ * copied from the ping's request, whose objects are not kept: an ended ping lingers for seconds,
+ * and a thousand a second kept with their closures and contexts cost 25–30 µs of CPU per ping and
+ * 23 MiB of RSS at 1,000 targets (garbage collection).
+ */
 export interface TrackedPing {
-  readonly owner: PingOwner;
+  readonly host: string;
+  readonly port: number;
+  readonly seq: number;
+  /** Hears of an error that comes after the ping ended (made once per target). */
+  readonly onLate: UnverifiedIcmpListener | undefined;
   report: IcmpReport | undefined;
   ended: boolean;
   endedAtMs: number;
@@ -84,8 +87,9 @@ export class PingTable {
     this.ended = new EndedPings(limits);
   }
 
-  open(owner: PingOwner): TrackedPing {
-    return { owner, report: undefined, ended: false, endedAtMs: 0, bindings: noBindings };
+  open(destination: IcmpDestination): TrackedPing {
+    const { host, port, seq, onUnverifiedIcmp } = destination;
+    return { host, port, seq, onLate: onUnverifiedIcmp, report: undefined, ended: false, endedAtMs: 0, bindings: noBindings };
   }
 
   /** The connect was issued from `localPort` to `address:port` (one ping may try several addresses). */

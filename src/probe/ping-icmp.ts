@@ -4,7 +4,7 @@ import type { QueuedError } from '../kernel/error-queue.js';
 import { SO_EE_ORIGIN_ICMP } from '../kernel/linux.js';
 import { lossReasonWithIcmp } from './icmp-reason.js';
 import { icmpVerdict } from './icmp-verdict.js';
-import type { IcmpDestination, IcmpWatch, ProbeContext, ProbeRequest } from './types.js';
+import type { IcmpWatch, ProbeContext, ProbeRequest } from './types.js';
 
 /** Node's socket.localPort is empty while connecting; the handle knows the port once connect(2) is issued (none once closed). */
 function boundLocalPort(socket: Socket): number | undefined {
@@ -32,17 +32,8 @@ export class PingIcmp {
     private readonly request: ProbeRequest,
     private readonly context: ProbeContext,
   ) {
-    const unverified = request.onUnverifiedIcmp;
-    // The listener for late errors rides in the destination, one object literal: the capture keeps
-    // the destination as the ping's owner as it is, where `{ ...destination, onLate }` would be made
-    // per ping, and V8 gives every such copy holding a closure a map of its own (measured: a new
-    // hidden class per ping, kept while the ended ping lingers).
-    const destination: IcmpDestination = {
-      host: request.host,
-      port: request.port,
-      onLate: unverified && ((report: IcmpReport) => unverified(report, 'late')),
-    };
-    this.watch = context.icmp?.watch(destination);
+    // The request is the destination: no object or closure made per ping for the capture to keep.
+    this.watch = context.icmp?.watch(request);
   }
 
   /** The ping goes over a kept connection: its addresses and ports are known. */
@@ -75,14 +66,14 @@ export class PingIcmp {
   /** The ping got its reply: a copy the capture matched to it meanwhile was not about it after all. */
   succeeded(): void {
     const captured = this.watch?.end();
-    if (captured) this.request.onUnverifiedIcmp?.(captured, 'unconfirmed');
+    if (captured) this.request.onUnverifiedIcmp?.(this.request.seq, captured, 'unconfirmed');
   }
 
   /** The ping is lost for `reason` (the socket's `errno`, if any): the ICMP error that explains it, and the reason it stands for. */
   failed(reason: LossReason, errno: string | undefined): { reason: LossReason; icmp?: IcmpReport } {
     const captured = this.watch?.end(this.queued);
     const { icmp, apart } = icmpVerdict({ queued: this.queued, captured, errno });
-    if (apart) this.request.onUnverifiedIcmp?.(apart, 'unconfirmed');
+    if (apart) this.request.onUnverifiedIcmp?.(this.request.seq, apart, 'unconfirmed');
     return icmp ? { reason: lossReasonWithIcmp(reason, icmp), icmp } : { reason };
   }
 }

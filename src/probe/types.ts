@@ -18,11 +18,14 @@ export interface ProbeRequest {
   readonly signal?: AbortWatch;
   readonly kept?: KeptConnection;
   /**
-   * An ICMP error about this ping that changed no verdict: it came after the ping ended, or the
-   * kernel did not confirm it for the ping's socket. Counted apart, so nothing the network said is lost.
+   * An ICMP error about ping `seq` that changed no verdict: it came after the ping ended, or the
+   * kernel did not confirm it for the ping's socket. Counted apart, so nothing the network said is
+   * lost. Made once per target, not per ping: the capture keeps it while an ended ping lingers.
    */
-  readonly onUnverifiedIcmp?: (report: IcmpReport, reason: UnverifiedIcmpReason) => void;
+  readonly onUnverifiedIcmp?: UnverifiedIcmpListener | undefined;
 }
+
+export type UnverifiedIcmpListener = (seq: number, report: IcmpReport, reason: UnverifiedIcmpReason) => void;
 
 export type ConnectFn = (options: NetConnectOpts) => Socket;
 
@@ -43,19 +46,20 @@ export interface IcmpWatch {
   end(known?: IcmpReport): IcmpReport | undefined;
 }
 
-/** Where a ping goes; its `onLate` hears of errors that come after the ping ended. */
+/**
+ * Where ping `seq` goes; its `onUnverifiedIcmp` hears of errors that come after it ended (as
+ * `late`). A ProbeRequest is one: the capture copies these fields and keeps none of the ping's objects.
+ */
 export interface IcmpDestination {
   readonly host: string;
   readonly port: number;
-  readonly onLate?: ((report: IcmpReport) => void) | undefined;
+  readonly seq: number;
+  readonly onUnverifiedIcmp?: UnverifiedIcmpListener | undefined;
 }
 
-/**
- * The port the ICMP capture offers to probes; `onLate` hears of errors that come after the ping
- * ended. Probes pass it inside the destination, which the capture then keeps as it is (no copy per ping).
- */
+/** The port the ICMP capture offers to probes. */
 export interface IcmpWatcher {
-  watch(destination: IcmpDestination, onLate?: (report: IcmpReport) => void): IcmpWatch;
+  watch(destination: IcmpDestination): IcmpWatch;
 }
 
 export interface ProbeContext {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readConfigFile } from '../config/read-file.js';
+import { readConfigBytes } from '../config/read-file.js';
 import { expandPattern } from '../config/target-files.js';
 
 /**
@@ -10,9 +10,11 @@ import { expandPattern } from '../config/target-files.js';
  */
 export function fingerprint(configFile: string, patterns: readonly string[], baseDir: string): string {
   const hash = createHash('sha256');
+  // The bytes as read, not decoded and joined into one string: at 10,000 targets that cost 8 ms of one turn.
   const add = (file: string) => {
-    const text = readConfigFile(file);
-    hash.update(`${file}\0${text.ok ? `ok\0${text.value}` : `error\0${text.error}`}\0`);
+    const bytes = readConfigBytes(file);
+    hash.update(`${file}\0${bytes.ok ? `ok\0${bytes.value.length}\0` : `error\0${bytes.error}`}\0`);
+    if (bytes.ok) hash.update(bytes.value);
   };
   add(configFile);
   for (const file of new Set(patterns.flatMap((p) => expandPattern(p, baseDir)))) add(file);

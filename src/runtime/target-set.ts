@@ -1,5 +1,5 @@
 import type { Target } from '../domain/target.js';
-import type { Scheduler, TargetDiff } from '../scheduler/scheduler.js';
+import { nextTurn, type Scheduler, START_BATCH, type TargetDiff } from '../scheduler/scheduler.js';
 
 export const targetSources = ['config', 'files', 'mesh'] as const;
 export type TargetSource = (typeof targetSources)[number];
@@ -39,8 +39,11 @@ export class TargetSet {
   private async apply(): Promise<{ diff: TargetDiff; clashes: string[] }> {
     const merged = new Map<string, Target>();
     const clashes: string[] = [];
+    let count = 0;
     for (const source of targetSources) {
       for (const target of this.sources.get(source) ?? []) {
+        // 10,000 targets merged in one go held the loop 2.5 ms.
+        if (++count % (10 * START_BATCH) === 0) await nextTurn();
         if (merged.has(target.name)) clashes.push(`target "${target.name}" from ${source} is already defined; the first one is kept`);
         else merged.set(target.name, target);
       }

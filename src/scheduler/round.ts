@@ -1,7 +1,7 @@
-import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
+import type { PingResult } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import { closeKept } from '../probe/echo.js';
-import type { KeptConnection, ProbeContext, ProbeRequest, Prober } from '../probe/types.js';
+import type { KeptConnection, ProbeContext, ProbeRequest, Prober, UnverifiedIcmpListener } from '../probe/types.js';
 import { type RoundSummary, summarizeRound } from '../stats/round-summary.js';
 import type { AbortWatch } from '../util/abort-relay.js';
 import type { Clock } from '../util/clock.js';
@@ -16,8 +16,11 @@ export interface RoundHooks {
   /** `lagSeconds`: how late the ping started against its planned time. */
   pingStarted?(seq: number, lagSeconds: number): void;
   pingFinished?(result: PingResult): void;
-  /** An ICMP error about ping `seq` that changed no verdict (late ones may come after the round ended too). */
-  unverifiedIcmp?(seq: number, report: IcmpReport, reason: UnverifiedIcmpReason): void;
+  /**
+   * An ICMP error about ping `seq` that changed no verdict (late ones may come after the round
+   * ended too). Called unbound, and kept by the ICMP capture while an ended ping lingers: make it once.
+   */
+  unverifiedIcmp?: UnverifiedIcmpListener;
   /** The address this round pings (after name resolution). */
   resolved?(address: string): void;
 }
@@ -92,7 +95,6 @@ function request(
   kept: KeptConnection | undefined,
   hooks: RoundHooks,
 ): ProbeRequest {
-  const unverifiedIcmp = hooks.unverifiedIcmp;
   return {
     host,
     port: spec.port,
@@ -100,7 +102,8 @@ function request(
     timeoutMs: spec.timeoutMs,
     signal,
     kept,
-    onUnverifiedIcmp: unverifiedIcmp && ((report: IcmpReport, reason: UnverifiedIcmpReason) => unverifiedIcmp(seq, report, reason)),
+    // The hook itself, not a closure over `seq` per ping: an ended ping's listener is kept while it lingers.
+    onUnverifiedIcmp: hooks.unverifiedIcmp,
   };
 }
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfigText, parseConfigTextAsync } from '../../src/config/load.js';
+import { parseConfigBytesAsync, parseConfigText } from '../../src/config/load.js';
 import { parseOffThread } from '../../src/config/parse-worker.js';
 import { ConfigError } from '../../src/util/errors.js';
+
+/** A file's text, as its bytes go to the parser. */
+const parseConfigTextAsync = (text: string, source: string) => parseConfigBytesAsync(Buffer.from(text), source);
 
 /** A config of `n` targets, each with labels, in JSON (which is YAML too). */
 function document(n: number): { defaults: { mode: string }; targets: { name: string; address: string; labels: { n: string } }[] } {
@@ -17,7 +20,7 @@ test('a large JSON config is parsed off the loop and comes back whole, its targe
   assert.ok(text.length > 16 * 1024);
   assert.deepEqual(await parseConfigTextAsync(text, 'big.json'), parseConfigText(text, 'big.json'));
   // One message of 2,000 targets would be copied into the loop in one go: 8 pieces of 250 instead.
-  const parsed = await parseOffThread(text, 'json', 100);
+  const parsed = await parseOffThread(Buffer.from(text), 'json', 100);
   assert.ok(parsed.ok);
   assert.equal(parsed.pieces, 8);
   assert.deepEqual(parsed.value, JSON.parse(text));
@@ -58,4 +61,18 @@ test('parses under way at once each get their own document', async () => {
   const texts = [document(700), document(300), document(1200)].map((d, k) => JSON.stringify({ ...d, defaults: { mode: String(k) } }));
   const parsed = await Promise.all(texts.map((text, k) => parseConfigTextAsync(text, `c${k}.json`)));
   for (const [k, value] of parsed.entries()) assert.deepEqual(value, JSON.parse(texts[k] as string));
+});
+
+test('the bytes are decoded as UTF-8 on the parser thread, only those of the view given', async () => {
+  const settings = { defaults: { mode: 'echo' }, padding: 'é'.repeat(10_000), targets: [{ name: 'café ☕', address: '10.0.0.1:7' }] };
+  const bytes = Buffer.from(JSON.stringify(settings));
+  assert.ok(bytes.length > 16 * 1024);
+  // A view in the middle of a larger buffer (a reused read buffer), with bytes on either side that are not JSON.
+  const big = Buffer.alloc(bytes.length * 3, '}');
+  bytes.copy(big, bytes.length);
+  assert.deepEqual(await parseConfigBytesAsync(big.subarray(bytes.length, 2 * bytes.length), 'utf8.json'), settings);
+  await assert.rejects(
+    parseConfigBytesAsync(big.subarray(bytes.length - 1, 2 * bytes.length), 'utf8.json'),
+    /utf8\.json: not valid JSON: /,
+  );
 });

@@ -66,6 +66,15 @@ test('a large YAML file of valid targets loads (on the worker thread)', async ()
   assert.equal(state?.targets.length, 2000);
 });
 
+test('files read one after another each come back whole, a smaller one after a larger one too', () => {
+  const large = 'x'.repeat(200_000);
+  writeFileSync(join(dir, 'read-large.yaml'), large);
+  writeFileSync(join(dir, 'read-small.yaml'), 'targets: []\n');
+  assert.deepEqual(readConfigFile(join(dir, 'read-large.yaml')), { ok: true, value: large });
+  assert.deepEqual(readConfigFile(join(dir, 'read-small.yaml')), { ok: true, value: 'targets: []\n' });
+  assert.deepEqual(readConfigFile(join(dir, 'read-large.yaml')), { ok: true, value: large });
+});
+
 test('a file whose content changes between reads is read again, and refused if it never settles', () => {
   // Counts the bytes this thread has read, the reads of it included: it never reads the same twice.
   const result = readConfigFile('/proc/thread-self/io');

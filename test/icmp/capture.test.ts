@@ -40,7 +40,7 @@ describe('IcmpCapture on recorded packets', () => {
     const { open, sockets } = fakeFactory();
     const capture = new IcmpCapture(new FakeClock());
     assert.deepEqual(capture.open(open), []);
-    const watch = capture.watch({ host: '10.77.2.10', port: 11000 });
+    const watch = capture.watch({ host: '10.77.2.10', port: 11000, seq: 1 });
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
     sockets.get(4)?.emit('message', recorded('v4-host-unreachable'), '10.77.1.1');
     assert.deepEqual(watch.end(), { family: 4, type: 3, code: 1, reporter: '10.77.1.1' });
@@ -54,12 +54,13 @@ describe('IcmpCapture on recorded packets', () => {
   test("no ping waits for a copy; one that comes after the ping ended goes to the ping's late listener", () => {
     const capture = new IcmpCapture(new FakeClock());
     capture.open(fakeFactory().open);
-    const late: [string, IcmpReport][] = [];
-    const watch: IcmpWatch = capture.watch({ host: 'target.example', port: 11000 }, (report) => late.push(['example', report]));
+    const late: [number, IcmpReport, string][] = [];
+    const onUnverifiedIcmp = (seq: number, report: IcmpReport, reason: string) => late.push([seq, report, reason]);
+    const watch: IcmpWatch = capture.watch({ host: 'target.example', port: 11000, seq: 7, onUnverifiedIcmp });
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
     assert.equal(watch.end(), undefined);
     capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
-    assert.deepEqual(late, [['example', { family: 4, type: 3, code: 1, reporter: '10.77.1.1' }]]);
+    assert.deepEqual(late, [[7, { family: 4, type: 3, code: 1, reporter: '10.77.1.1' }, 'late']]);
     capture.receive(6, recorded('v6-host-unreachable'), 'fd77:1::1'); // never pinged: ignored
     assert.equal(capture.stats.unknown, 1);
     capture.stop();
@@ -69,7 +70,7 @@ describe('IcmpCapture on recorded packets', () => {
     const capture = new IcmpCapture(new FakeClock());
     capture.open(fakeFactory().open);
     const late: IcmpReport[] = [];
-    const watch = capture.watch({ host: '10.77.2.10', port: 11000 }, (report) => late.push(report));
+    const watch = capture.watch({ host: '10.77.2.10', port: 11000, seq: 1, onUnverifiedIcmp: (_seq, report) => late.push(report) });
     watch.bound('10.77.2.10', 11000, quotedSourcePort);
     assert.equal(watch.end({ family: 4, type: 3, code: 1, reporter: '10.77.1.1' }), undefined);
     capture.receive(4, recorded('v4-host-unreachable'), '10.77.1.1');
@@ -146,7 +147,7 @@ describe('probes tell the capture their source port, which it can ask while conn
       }),
     };
     const result: PingResult = await connectProbe(
-      { host: '127.0.0.1', port, seq: 1, timeoutMs: 1000, onUnverifiedIcmp: (r, why) => apart.push([r, why]) },
+      { host: '127.0.0.1', port, seq: 1, timeoutMs: 1000, onUnverifiedIcmp: (_seq, r, why) => apart.push([r, why]) },
       { clock: systemClock, connect, icmp },
     );
     assert.equal(bound.length, 1);

@@ -212,7 +212,7 @@ for (const family of [4, 6] as const) {
       // The matcher picks exactly the ping whose source port was quoted, not a neighbour.
       const table = new PingTable();
       const pings = [0, 1, -1].map((delta) => {
-        const ping = table.open({ host: exp.destination, port: exp.destinationPort });
+        const ping = table.open({ host: exp.destination, port: exp.destinationPort, seq: 1 });
         table.bind(ping, exp.destination, exp.destinationPort, exp.sourcePort + delta);
         return ping;
       });

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import type { PingResult } from '../../src/domain/ping.js';
 import type { Target } from '../../src/domain/target.js';
 import type { ProbeRequest, Prober } from '../../src/probe/types.js';
-import { Scheduler, startOffsetMs } from '../../src/scheduler/scheduler.js';
+import { Scheduler, sameSpec, startOffsetMs } from '../../src/scheduler/scheduler.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 /** A prober on fake time: each ping takes `durationMs` and succeeds, unless aborted first. */
@@ -253,4 +253,16 @@ describe('names are resolved every round', () => {
     assert.deepEqual(seen, ['192.0.2.1', '192.0.2.1'], 'no ping went out for the failed round');
     await scheduler.stop();
   });
+});
+
+test('two specs are the same when equal at every key, whatever the order of their keys', () => {
+  const a = { name: 'web', address: '10.0.0.1:443', mode: 'connect', labels: { team: 'web', tier: '1' } } as unknown as Target;
+  const reordered = { labels: { tier: '1', team: 'web' }, mode: 'connect', address: '10.0.0.1:443', name: 'web' } as unknown as Target;
+  assert.equal(sameSpec(a, reordered), true);
+  assert.equal(sameSpec(a, { ...a, labels: { team: 'web', tier: '2' } } as Target), false);
+  assert.equal(sameSpec(a, { ...a, labels: { team: 'web' } } as Target), false);
+  assert.equal(sameSpec(a, { ...a, extra: undefined } as unknown as Target), false);
+  assert.equal(sameSpec({ ...a, list: [1, 2] } as unknown as Target, { ...a, list: [2, 1] } as unknown as Target), false);
+  assert.equal(sameSpec({ ...a, list: [1, 2] } as unknown as Target, { ...a, list: { 0: 1, 1: 2 } } as unknown as Target), false);
+  assert.equal(sameSpec({ ...a, list: [1, 2] } as unknown as Target, { ...a, list: [1, 2] } as unknown as Target), true);
 });
