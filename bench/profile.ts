@@ -176,7 +176,11 @@ if (typeof args.compare === 'string') {
     const kinds = args.compare.split(',');
     const loads = Object.fromEntries(
       kinds.map((k) => {
-        const [kind, capture, kernel] = (k.split('+')[0] as string).split(':') as [LoadSpec['kind'], LoadSpec['capture'] | undefined, string | undefined];
+        const [kind, capture, kernel] = (k.split('+')[0] as string).split(':') as [
+          LoadSpec['kind'],
+          LoadSpec['capture'] | undefined,
+          string | undefined,
+        ];
         return [k, { ...spec, kind, capture: capture ?? spec.capture, port: server.ready.port as number, kernel: kernel !== 'userland' }];
       }),
     );

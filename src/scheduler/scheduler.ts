@@ -125,7 +125,11 @@ export class Scheduler {
       }
     }
     await Promise.all(stopping);
-    for (const name of diff.removed) this.observer.targetRemoved?.(name);
+    for (const [index, name] of diff.removed.entries()) {
+      // Their series and status go a batch per turn too.
+      if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      this.observer.targetRemoved?.(name);
+    }
     // stop() may have come while the old runners were finishing: start nothing after it.
     if (this.stopped) return diff;
     // The first set (at start) is spread evenly; later additions by a stable hash of their name.

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Target } from '../domain/target.js';
 import type { TargetDiff } from '../scheduler/scheduler.js';
-import { type Assignment, type FromWorker, SPECS_PER_MESSAGE, type ToWorker, type WorkerSetup } from './messages.js';
+import { type Assignment, EVENT_SLOTS, type FromWorker, SPECS_PER_MESSAGE, type ToWorker, type WorkerSetup } from './messages.js';
 import { spawnWorker } from './spawn.js';
 
 /** How long past the pings' own grace a worker that does not answer stop is given before it is ended. */
@@ -9,10 +9,17 @@ const STOP_MARGIN_MS = 1000;
 /** A dead worker is started again after this long, doubled each time it dies again within RESTART_MAX_MS. */
 const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 60_000;
+/**
+ * The worker's events are replayed EVENTS_PER_STEP at a time, with a turn of the loop whenever
+ * REPLAY_BUDGET_MS has gone by: 10,000 targets changed at once came back as a few messages of a
+ * thousand events each, which held the service's loop 90–170 ms (its HTTP and the ICMP relay).
+ */
+const EVENTS_PER_STEP = 16;
+const REPLAY_BUDGET_MS = 2;
 
 export interface ShardHandlers {
-  /** A batch of the worker's observer events, in order. */
-  events(events: unknown[]): void;
+  /** The worker's observer events in slots `from` to `to` of a batch, in order. */
+  events(events: unknown[], from: number, to: number): void;
   /** The worker died (a bug): it is started again on the same targets. */
   crashed(error: unknown): void;
 }
@@ -37,6 +44,10 @@ export class Shard {
   private restartDelayMs = RESTART_MIN_MS / 2;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
+  /** The workers' messages not yet handled, in order (an answer waits for the events before it), and where in the first one's events. */
+  private readonly inbox: FromWorker[] = [];
+  private inboxAt = 0;
+  private draining = false;
 
   constructor(
     private readonly setup: WorkerSetup,
@@ -49,12 +60,8 @@ export class Shard {
     const worker = spawnWorker(this.setup);
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: FromWorker) => {
-      if (message.kind === 'events') this.handlers.events(message.events);
-      else if (message.kind === 'took') this.took?.();
-      else if (message.kind === 'applied') {
-        this.pending.get(message.id)?.(message.diff);
-        this.pending.delete(message.id);
-      }
+      this.inbox.push(message);
+      if (!this.draining) this.drain(false);
     });
     worker.on('error', (error) => {
       this.lastError = error;
@@ -83,6 +90,34 @@ export class Shard {
     void this.apply({ id, names: [...this.assigned.keys()], specs: [...this.assigned.values()] }).then((diff) => {
       for (const [, resolve] of waiting) resolve(diff);
     });
+  }
+
+  /** Handles the messages received, in order; `all`: without a turn of the loop (stopping). */
+  private drain(all: boolean): void {
+    this.draining = true;
+    const until = performance.now() + REPLAY_BUDGET_MS;
+    for (let message = this.inbox[0]; message !== undefined; message = this.inbox[0]) {
+      if (message.kind === 'events') {
+        const { events } = message;
+        while (this.inboxAt < events.length) {
+          if (!all && performance.now() >= until) {
+            setImmediate(() => this.drain(this.stopping !== undefined));
+            return;
+          }
+          const to = Math.min(events.length, this.inboxAt + EVENTS_PER_STEP * EVENT_SLOTS);
+          const from = this.inboxAt;
+          this.inboxAt = to;
+          this.handlers.events(events, from, to);
+        }
+        this.inboxAt = 0;
+      } else if (message.kind === 'took') this.took?.();
+      else if (message.kind === 'applied') {
+        this.pending.get(message.id)?.(message.diff);
+        this.pending.delete(message.id);
+      }
+      this.inbox.shift();
+    }
+    this.draining = false;
   }
 
   /** Hands the worker its part; resolves with the worker's diff once its scheduler applied it. */
@@ -127,6 +162,8 @@ export class Shard {
       const worker = this.worker;
       const end = () => {
         clearTimeout(timer);
+        // What the worker reported before it stopped is the service's before stop resolves.
+        this.drain(true);
         // An apply the worker never answered ends with it: a reload under way must not wait forever.
         for (const answer of this.pending.values()) answer({ added: [], removed: [], changed: [], unchanged: [] });
         this.pending.clear();

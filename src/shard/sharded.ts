@@ -38,7 +38,10 @@ export class ShardedScheduler {
     this.shards = Array.from(
       { length: options.workers },
       (_, index) =>
-        new Shard({ icmp: options.icmp }, { events: (events) => this.replay(events), crashed: (error) => options.crashed?.(index, error) }),
+        new Shard(
+          { icmp: options.icmp },
+          { events: (events, from, to) => this.replay(events, from, to), crashed: (error) => options.crashed?.(index, error) },
+        ),
     );
   }
 
@@ -93,9 +96,9 @@ export class ShardedScheduler {
     return stableHash(name) % this.shards.length;
   }
 
-  /** A worker's batch of events, on this thread's observer as its scheduler reported them. */
-  private replay(events: unknown[]): void {
-    for (let i = 0; i < events.length; i += EVENT_SLOTS) {
+  /** Slots `from` to `to` of a worker's batch of events, on this thread's observer as its scheduler reported them. */
+  private replay(events: unknown[], from: number, to: number): void {
+    for (let i = from; i < to; i += EVENT_SLOTS) {
       const key = observerEvents[events[i] as number] as keyof SchedulerObserver;
       const a = events[i + 1];
       if (key === 'targetAdded' || key === 'targetChanged') {

@@ -176,6 +176,53 @@ describe('pings on worker threads (scheduler.workers)', () => {
     }
   });
 
+  test("a worker's events are replayed with turns of the loop between, and an apply resolves after its own", {
+    timeout: 60_000,
+  }, async () => {
+    // An observer that takes its time (about 0.1 ms an announcement, as series and status do at scale).
+    const announced: string[] = [];
+    let turns = 0;
+    let firstTurn = -1;
+    let turnsDuringReplay = 0;
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const observer: SchedulerObserver = {
+      targetAdded: (t) => {
+        busy(0.1);
+        announced.push(t.name);
+        if (firstTurn < 0) firstTurn = turns;
+        turnsDuringReplay = turns - firstTurn;
+      },
+    };
+    const sharded = new ShardedScheduler({ workers: 1, icmp: false }, observer);
+    const targets = loadConfig(
+      {
+        defaults: { count: 1, intervalMs: 60_000, timeoutMs: 2000 },
+        targets: Array.from({ length: 1500 }, (_, i) => ({ name: `slow${i}`, address: `127.0.0.1:${port}` })),
+      },
+      'test',
+      {},
+    ).targets;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    try {
+      const diff = await sharded.apply(targets);
+      assert.equal(diff.added.length, 1500);
+      assert.deepEqual(announced, diff.added, 'every announcement heard before the apply resolved, in the order made');
+      // 150 ms of replay (a message or two from the worker) in steps of about 2 ms: the loop turned between them.
+      assert.ok(turnsDuringReplay > 20, `the loop turned ${turnsDuringReplay} times during the replay`);
+    } finally {
+      ticking = false;
+      await sharded.stop(1000);
+    }
+  });
+
   test('a service given its own clock cannot run its pings on worker threads, and says why', async () => {
     write([{ name: 'a', mode: 'echo' }]);
     await assert.rejects(
