@@ -8,13 +8,16 @@ const ATTEMPTS = 5;
 type Read = Result<{ bytes: Buffer; ino: number }>;
 
 /**
- * The two reads' buffers, kept from one read to the next (grown as files need, never past
- * MAX_FILE_BYTES + 1): memory fresh from the OS costs a page fault per 4 KiB on first touch, and
- * reading a 10,000-target file (780 kB) twice into new buffers took 7 ms of one turn of the loop here.
+ * The two reads' buffers, kept from one read to the next (grown as files need, up to KEPT_BYTES):
+ * memory fresh from the OS costs a page fault per 4 KiB on first touch, and reading a 10,000-target
+ * file (780 kB) twice into new buffers took 7 ms of one turn of the loop here. A larger file is read
+ * into buffers of its own, not kept (two of 8 MiB would stay in the process for good).
  */
+const KEPT_BYTES = 2 * 1024 * 1024;
 const scratch: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
 
 function scratchBuffer(which: number, size: number): Buffer {
+  if (size > KEPT_BYTES) return Buffer.allocUnsafeSlow(size);
   let buffer = scratch[which] as Buffer;
   if (buffer.length < size) {
     buffer = Buffer.allocUnsafeSlow(size);

@@ -73,6 +73,11 @@ test('files read one after another each come back whole, a smaller one after a l
   assert.deepEqual(readConfigFile(join(dir, 'read-large.yaml')), { ok: true, value: large });
   assert.deepEqual(readConfigFile(join(dir, 'read-small.yaml')), { ok: true, value: 'targets: []\n' });
   assert.deepEqual(readConfigFile(join(dir, 'read-large.yaml')), { ok: true, value: large });
+  // Past what the reader keeps between reads (2 MiB): buffers of its own.
+  const huge = 'y'.repeat(3_000_000);
+  writeFileSync(join(dir, 'read-huge.yaml'), huge);
+  assert.deepEqual(readConfigFile(join(dir, 'read-huge.yaml')), { ok: true, value: huge });
+  assert.deepEqual(readConfigFile(join(dir, 'read-small.yaml')), { ok: true, value: 'targets: []\n' });
 });
 
 test('a file whose content changes between reads is read again, and refused if it never settles', () => {
