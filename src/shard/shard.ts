@@ -95,6 +95,17 @@ export class Shard {
   /** Handles the messages received, in order; `all`: without a turn of the loop (stopping). */
   private drain(all: boolean): void {
     this.draining = true;
+    let continued = false;
+    try {
+      continued = this.handleSome(all);
+    } finally {
+      // An observer that threw leaves the rest of the inbox to the next message, not stuck.
+      if (!continued) this.draining = false;
+    }
+  }
+
+  /** True when it stopped for a turn of the loop (and will go on after it). */
+  private handleSome(all: boolean): boolean {
     const until = performance.now() + REPLAY_BUDGET_MS;
     for (let message = this.inbox[0]; message !== undefined; message = this.inbox[0]) {
       if (message.kind === 'events') {
@@ -102,7 +113,7 @@ export class Shard {
         while (this.inboxAt < events.length) {
           if (!all && performance.now() >= until) {
             setImmediate(() => this.drain(this.stopping !== undefined));
-            return;
+            return true;
           }
           const to = Math.min(events.length, this.inboxAt + EVENTS_PER_STEP * EVENT_SLOTS);
           const from = this.inboxAt;
@@ -117,7 +128,7 @@ export class Shard {
       }
       this.inbox.shift();
     }
-    this.draining = false;
+    return false;
   }
 
   /** Hands the worker its part; resolves with the worker's diff once its scheduler applied it. */
