@@ -60,7 +60,7 @@ test('SIGHUPs at start-up, in a burst and during shutdown: coalesced reloads, no
     writeConfig(file, port, 20_001);
     for (let i = 0; i < 300; i++) child.kill('SIGHUP');
     // The burst's reload starts MIN_RELOAD_GAP_MS after the one at start-up ended, which the test
-    // saw a few ms before the burst: waiting only that long raced it (failed once, on Node 24:
+    // saw a few ms before the burst: waiting only that long raced it (failed once, on Node 20:
     // stopped before it began, 0 reloads). A second more and it is surely waiting for the old ping.
     await new Promise((resolve) => setTimeout(resolve, MIN_RELOAD_GAP_MS + 1000));
     const started = Date.now();
