@@ -17,7 +17,12 @@ const drop: string[] = JSON.parse(process.argv[3] ?? '[]');
 const config = loadConfig(
   {
     metrics: { drop },
-    targets: Array.from({ length: targets }, (_, i) => ({ name: `target-${i}`, address: `127.0.0.1:${10_000 + (i % 50_000)}` })),
+    // Connect mode, as (c) and (shard) ping: its targets serve 5 loss reasons (an echo target 7).
+    targets: Array.from({ length: targets }, (_, i) => ({
+      name: `target-${i}`,
+      address: `127.0.0.1:${10_000 + (i % 50_000)}`,
+      mode: 'connect',
+    })),
   },
   'bench',
   {},

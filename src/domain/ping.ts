@@ -1,8 +1,17 @@
 import type { Result } from '../util/result.js';
+import type { ProbeMode } from './target.js';
 
 /** Why a ping got no valid reply. A closed set: it is the `reason` label of the loss counter. */
 export const lossReasons = ['timeout', 'refused', 'reset', 'closed', 'unreachable', 'mismatch', 'dns', 'error'] as const;
 export type LossReason = (typeof lossReasons)[number];
+
+/**
+ * The reasons a target's pings can be lost for, in lossReasons' order: connect mode reads no reply
+ * (never `closed` or `mismatch`), and a target at an IP address is never looked up (never `dns`).
+ */
+export function possibleLossReasons(mode: ProbeMode, addressIsIp: boolean): readonly LossReason[] {
+  return lossReasons.filter((r) => !(mode === 'connect' && (r === 'closed' || r === 'mismatch')) && !(addressIsIp && r === 'dns'));
+}
 
 /** An ICMP error about a ping: from the ping socket's error queue, or the ICMP capture's copy. */
 export interface IcmpReport {

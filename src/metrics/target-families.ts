@@ -1,6 +1,8 @@
-import { lossReasons } from '../domain/ping.js';
+import { isIP } from 'node:net';
+import { type LossReason, lossReasons, possibleLossReasons } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import type { TargetFamilyName } from '../domain/target-series-names.js';
+import { parseHostPort } from '../util/hostport.js';
 import type { MetricType } from './family-writer.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { Prefixes } from './text-writer.js';
@@ -33,7 +35,14 @@ export class Series {
   /** Protobuf label pairs per family, one per series. */
   readonly protoLabels = new Map<Family, Uint8Array[]>();
   sent = 0;
+  /** Pings lost, by reason (lossReasons' order). */
   readonly lost = new Float64Array(lossReasons.length);
+  /**
+   * The reasons served, as indices into lossReasons: those the target's mode and address can give
+   * (a connect-mode target at an IP address has 5 of the 8), and any other that has counted.
+   */
+  lossShown: readonly number[] = [];
+  private possibleLoss: readonly LossReason[] = lossReasons;
   readonly rtt: LatencyHistogram;
   readonly connect: LatencyHistogram;
   retransmits = 0;
@@ -61,13 +70,58 @@ export class Series {
     this.info = infoLabels(info);
     this.rtt = new LatencyHistogram(bucketsSeconds);
     this.connect = new LatencyHistogram(bucketsSeconds);
+    this.showLossReasons(info);
   }
 
   setInfo(info: TargetInfo): void {
     this.info = infoLabels(info);
+    this.showLossReasons(info);
+  }
+
+  /** One more ping lost for the reason at index `i` of lossReasons. */
+  countLoss(i: number): void {
+    this.lost[i] = (this.lost[i] as number) + 1;
+    // A reason the target was thought unable to give is served from now on: nothing counted is hidden.
+    if (!this.lossShown.includes(i)) this.showLossReasons();
+  }
+
+  /** The counts of the reasons served, in lossShown's order: valid until the next call (a writer reads them at once). */
+  shownLoss(): Float64Array {
+    for (let k = 0; k < this.lossShown.length; k++) shownCounts[k] = this.lost[this.lossShown[k] as number] as number;
+    return shownCounts;
+  }
+
+  /** The possible reasons and those that have counted (a counter once served stays, even if the mode changes). */
+  private showLossReasons(info?: TargetInfo): void {
+    if (info) this.possibleLoss = possibleLossReasons(info.mode, isIpAddress(info.address));
+    let mask = 0;
+    lossReasons.forEach((r, i) => {
+      if (this.possibleLoss.includes(r) || (this.lost[i] as number) > 0) mask |= 1 << i;
+    });
+    this.lossShown = shownSet(mask);
     this.textPrefixes.clear();
     this.protoLabels.clear();
   }
+}
+
+/** One scratch array for every target's shown counts (10,000 targets need not keep 10,000 copies). */
+const shownCounts = new Float64Array(lossReasons.length);
+
+/** The index lists, one per set of reasons (a handful in use): targets share them. */
+const shownSets = new Map<number, readonly number[]>();
+function shownSet(mask: number): readonly number[] {
+  let set = shownSets.get(mask);
+  if (!set) {
+    set = lossReasons.flatMap((_, i) => (mask & (1 << i) ? [i] : []));
+    shownSets.set(mask, set);
+  }
+  return set;
+}
+
+/** Whether a target's `host:port` names an IP address (no lookup) rather than a host name. */
+function isIpAddress(address: string): boolean {
+  const parsed = parseHostPort(address, 1);
+  return parsed.ok && isIP(parsed.value.host) !== 0;
 }
 
 /** A family's series for one target: their label sets, and their values in the same order (or the histogram). */
@@ -122,8 +176,8 @@ export const families: readonly Family[] = [
     name: 'tcpping_pings_lost_total',
     type: 'counter',
     help: 'Pings without a valid reply, by reason.',
-    labels: (t) => lossReasons.map((reason) => ({ ...t.sel, reason })),
-    values: (t) => t.lost,
+    labels: (t) => t.lossShown.map((i) => ({ ...t.sel, reason: lossReasons[i] as LossReason })),
+    values: (t) => t.shownLoss(),
   },
   histogram('tcpping_rtt_seconds', 'Round-trip time of each successful ping.', (t) => t.rtt),
   histogram('tcpping_connect_seconds', "TCP handshake time (the kernel's, where it can be asked).", (t) => t.connect),

@@ -101,8 +101,7 @@ export class TargetSeries {
     if (stalledSeconds !== undefined) t.stalled++;
     if (result.ok) t.rtt.observe(result.value.rttSeconds);
     else {
-      const i = lossIndex.get(result.error.reason) as number;
-      t.lost[i] = (t.lost[i] as number) + 1;
+      t.countLoss(lossIndex.get(result.error.reason) as number);
       if (result.error.icmp) this.icmp(name, result.error.icmp);
     }
   }

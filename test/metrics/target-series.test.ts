@@ -129,6 +129,36 @@ test('label values are escaped; metadata updates and removal take effect', async
   assert.equal(parseExposition((await series.render()).toString()).samples.length, 0);
 });
 
+test('the loss reasons served are those a target can give; one that counts anyway is served from then on, in both formats', async () => {
+  const series = new TargetSeries();
+  series.add({ name: 'echo-name', address: 'db.example:5432', mode: 'echo' });
+  series.add({ name: 'echo-ip', address: '[::1]:11000', mode: 'echo' });
+  series.add({ name: 'connect-name', address: 'db.example:5432', mode: 'connect' });
+  series.add({ name: 'connect-ip', address: '10.0.0.1:443', mode: 'connect' });
+  const reasons = async (target: string) => {
+    const text = parseExposition((await series.render()).toString())
+      .samples.filter((s) => s.name === 'tcpping_pings_lost_total' && s.labels.target === target)
+      .map((s) => `${s.labels.reason}=${s.value}`);
+    const proto = readMetricFamilies(await series.render('protobuf'))
+      .find((f) => f.name === 'tcpping_pings_lost_total')
+      ?.metrics.filter((m) => m.labels.some((l) => l.name === 'target' && l.value === target))
+      .map((m) => `${m.labels.find((l) => l.name === 'reason')?.value}=${m.counter ?? 0}`);
+    assert.deepEqual(proto, text, `${target}: protobuf and text differ`);
+    return text.join(' ');
+  };
+  assert.equal(await reasons('echo-name'), 'timeout=0 refused=0 reset=0 closed=0 unreachable=0 mismatch=0 dns=0 error=0');
+  assert.equal(await reasons('echo-ip'), 'timeout=0 refused=0 reset=0 closed=0 unreachable=0 mismatch=0 error=0');
+  assert.equal(await reasons('connect-name'), 'timeout=0 refused=0 reset=0 unreachable=0 dns=0 error=0');
+  assert.equal(await reasons('connect-ip'), 'timeout=0 refused=0 reset=0 unreachable=0 error=0');
+  // Not expected of a connect-mode target, but counted all the same: nothing counted is hidden.
+  series.ping('connect-ip', { ok: false, error: { seq: 1, reason: 'closed', detail: 'x' } });
+  assert.equal(await reasons('connect-ip'), 'timeout=0 refused=0 reset=0 closed=1 unreachable=0 error=0');
+  // A reload that makes an echo target a connect one keeps a reason that has counted (a counter never vanishes while its target stays).
+  series.ping('echo-name', { ok: false, error: { seq: 1, reason: 'mismatch', detail: 'x' } });
+  series.update({ name: 'echo-name', address: '127.0.0.1:5432', mode: 'connect' });
+  assert.equal(await reasons('echo-name'), 'timeout=0 refused=0 reset=0 unreachable=0 mismatch=1 error=0');
+});
+
 test('1,000 targets render to 103,000 parseable lines with the default buckets (2 × 40 for the histograms)', async () => {
   const series = new TargetSeries();
   for (let i = 0; i < 1000; i++) series.add({ name: `t${i}`, address: `h${i}:1`, mode: 'echo' });
