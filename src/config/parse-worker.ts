@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { backgroundPrioritySource } from '../util/background.js';
+import { IdleWorker } from '../util/idle-worker.js';
 
 /**
  * Large config documents are parsed on a worker thread, so a reload does not hold up the pings in
@@ -18,8 +19,9 @@ import { backgroundPrioritySource } from '../util/background.js';
  * The worker runs at a lower priority (util/background.ts): where the pings use every core, a
  * reload's parse takes the CPU they leave. At nice 10 beside busy threads that is about a tenth of
  * a core, so the bound on a parse leaves room for 50,000 targets of YAML (9 s of CPU) there. One
- * worker, started on first use and not keeping the process alive; a parse that takes longer than
- * PARSE_TIMEOUT_MS ends the worker and is an error.
+ * worker, started when a parse comes and ended after a while without one (util/idle-worker.ts: an
+ * idle one holds 20 MiB), never keeping the process alive when idle; a parse that takes longer
+ * than PARSE_TIMEOUT_MS ends the worker and is an error.
  */
 const PARSE_TIMEOUT_MS = 120_000;
 const PIECE_ITEMS = 250;
@@ -78,14 +80,13 @@ interface Pending {
   piecesLeft: number;
 }
 
-let worker: Worker | undefined;
 let nextId = 1;
 const waiting = new Map<number, Pending>();
 
 function settle(id: number, result: Parsed): void {
   const pending = waiting.get(id);
   waiting.delete(id);
-  if (waiting.size === 0) worker?.unref();
+  if (waiting.size === 0) parser.idle();
   pending?.resolve(result);
 }
 
@@ -116,28 +117,22 @@ function received(w: Worker, message: FromParser): void {
   });
 }
 
-function start(): Worker {
-  if (worker) return worker;
-  const yamlPath = createRequire(import.meta.url).resolve('yaml');
-  const started = new Worker(workerSource(yamlPath), { eval: true, execArgv: [] });
+const parser = new IdleWorker(workerSource(createRequire(import.meta.url).resolve('yaml')), (started) => {
   started.on('message', (message: FromParser) => received(started, message));
   const fail = (why: string) => {
-    if (worker !== started) return;
-    worker = undefined;
+    if (!parser.forget(started)) return;
     for (const id of [...waiting.keys()]) settle(id, { ok: false, errors: [why] });
   };
   started.on('error', (error) => fail(`config parser failed: ${error.message}`));
   started.on('exit', () => fail('config parser stopped'));
-  worker = started;
-  return started;
-}
+});
 
 /**
  * Decodes `bytes` (UTF-8) and parses them (YAML, aliases bounded by `maxAliasCount`, or JSON) on
  * the worker thread. The bytes are copied into the message before this returns.
  */
 export function parseOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount: number): Promise<Parsed> {
-  const w = start();
+  const w = parser.busy();
   const id = nextId++;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -153,8 +148,6 @@ export function parseOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount:
       pieces: 0,
       piecesLeft: 0,
     });
-    // Held while a parse is pending, let go when idle (the process may exit with an idle parser).
-    w.ref();
     // A message copies a view's whole buffer: one much larger than the file (a reused read buffer) is cut to it first.
     const sent = bytes.byteLength < bytes.buffer.byteLength / 2 ? bytes.slice() : bytes;
     w.postMessage({ id, bytes: sent, syntax, maxAliasCount });

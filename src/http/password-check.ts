@@ -1,13 +1,15 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { backgroundPrioritySource } from '../util/background.js';
+import { IdleWorker } from '../util/idle-worker.js';
 
 /**
  * bcrypt is slow on purpose: a cost-10 hash takes about 75 ms of CPU in bcryptjs here. Run on the
  * event loop, every login would hold up pings in flight for that long; so checks run one at a time
  * on a worker thread at a lower priority (util/background.ts: a flood of logins takes the CPU the
  * pings leave), and each (user, hash, password) outcome is cached, as exporter-toolkit does,
- * so a scraper that sends the same credentials every 15 s costs one bcrypt in all.
+ * so a scraper that sends the same credentials every 15 s costs one bcrypt in all; the worker then
+ * ends after a while without a check (util/idle-worker.ts: an idle one holds about 20 MiB).
  *
  * bcryptjs: pure JavaScript (nothing to compile, no install script), no dependencies, and it reads
  * the $2y$ hashes htpasswd writes. The native `bcrypt` package would need a build step or a prebuilt
@@ -28,7 +30,15 @@ parentPort.on('message', ({ id, password, hash }) => {
 });`;
 
 export class PasswordCheck {
-  private worker: Worker | undefined;
+  private readonly checker = new IdleWorker(workerSource(createRequire(import.meta.url).resolve('bcryptjs')), (worker) => {
+    worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {
+      this.waiting.get(id)?.(ok);
+      this.waiting.delete(id);
+      if (this.waiting.size === 0) this.checker.idle();
+    });
+    worker.on('error', () => this.fail(worker));
+    worker.on('exit', () => this.fail(worker));
+  });
   private nextId = 1;
   private readonly waiting = new Map<number, (ok: boolean) => void>();
   /** Insertion-ordered: the oldest entries go first when it is full. */
@@ -55,42 +65,22 @@ export class PasswordCheck {
   }
 
   private compare(password: string, hash: string): Promise<boolean> {
-    const worker = this.start();
+    const worker = this.checker.busy();
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      // Held while a check is pending; an idle checker must not keep the process alive.
-      worker.ref();
       worker.postMessage({ id, password, hash });
     });
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
-    const worker = new Worker(workerSource(bcryptPath), { eval: true, execArgv: [] });
-    worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {
-      this.waiting.get(id)?.(ok);
-      this.waiting.delete(id);
-      if (this.waiting.size === 0) worker.unref();
-    });
-    worker.on('error', () => this.fail(worker));
-    worker.on('exit', () => this.fail(worker));
-    this.worker = worker;
-    return worker;
-  }
-
   /** A dead worker denies whatever it had not answered; the next check starts a new one. */
   private fail(worker: Worker): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
+    if (!this.checker.forget(worker)) return;
     for (const resolve of this.waiting.values()) resolve(false);
     this.waiting.clear();
   }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    await worker?.terminate();
+  close(): Promise<void> {
+    return this.checker.close();
   }
 }
