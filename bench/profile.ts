@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnChild } from './child.js';
-import type { LoadSpec } from './load-spec.js';
+import { type LoadSpec, loadNodeFlags } from './load-spec.js';
 import { buildReference } from './reference.js';
 import { loadScript, sideBySide, windowMedian, windowRatio } from './side-by-side.js';
 import { sleep } from './stats.js';
@@ -203,7 +203,11 @@ const dir = join(process.cwd(), 'bench', 'results', 'profiles');
 mkdirSync(dir, { recursive: true });
 const server = await spawnChild('./child-server.ts', ['responder']);
 const load = await spawnChild(loadScript(spec), [JSON.stringify({ ...spec, port: server.ready.port })], {
-  execArgv: [...(args.perf ? ['--perf-basic-prof-only-functions'] : []), ...(args['trace-gc'] ? ['--trace-gc'] : [])],
+  execArgv: [
+    ...loadNodeFlags(spec),
+    ...(args.perf ? ['--perf-basic-prof-only-functions'] : []),
+    ...(args['trace-gc'] ? ['--trace-gc'] : []),
+  ],
   ...(spec.tree ? { tree: spec.tree } : {}),
 });
 try {

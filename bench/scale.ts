@@ -1,5 +1,5 @@
 import { spawnChild } from './child.js';
-import type { LoadSpec } from './load-spec.js';
+import { type LoadSpec, loadNodeFlags } from './load-spec.js';
 import { buildReference } from './reference.js';
 import type { Row } from './report.js';
 import { loadScript, sideBySide, type WindowFigures } from './side-by-side.js';
@@ -77,7 +77,11 @@ async function heapBytesPerTarget(port: number, options: ScaleOptions): Promise<
     };
     const children = await Promise.all(
       Object.entries(specs).map(
-        async ([name, spec]) => [name, await spawnChild(loadScript(spec), [JSON.stringify(spec)], { execArgv: ['--expose-gc'] })] as const,
+        async ([name, spec]) =>
+          [
+            name,
+            await spawnChild(loadScript(spec), [JSON.stringify(spec)], { execArgv: [...loadNodeFlags(spec), '--expose-gc'] }),
+          ] as const,
       ),
     );
     try {

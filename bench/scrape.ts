@@ -1,6 +1,6 @@
 import { get } from 'node:http';
 import { type Child, spawnChild } from './child.js';
-import type { LoadSpec } from './load-spec.js';
+import { type LoadSpec, loadNodeFlags } from './load-spec.js';
 import type { Row } from './report.js';
 import type { Mix } from './rtt-mix.js';
 import { median, pairedRatio, percentile, type Spread, sleep } from './stats.js';
@@ -125,7 +125,7 @@ export async function runLoaded(options: ScrapeOptions): Promise<Loaded> {
       drop: options.drop ?? [],
       workers: options.workers ?? 0,
     };
-    load = await spawnChild('./child-load.ts', [JSON.stringify(spec)]);
+    load = await spawnChild('./child-load.ts', [JSON.stringify(spec)], { execArgv: loadNodeFlags(spec) });
     const { webPort, staticPort } = await load.rpc<{ webPort: number; staticPort: number }>('start');
     await sleep(options.warmupMs);
     await load.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);

@@ -1,3 +1,4 @@
+import { serviceNodeFlags } from '../src/cli/node-flags.js';
 import { spawnChild } from './child.js';
 import { printTable, type Row } from './report.js';
 import { buildAlone, builtRows, loadedRows, runLoaded, type ScrapeOptions } from './scrape.js';
@@ -40,12 +41,11 @@ const kinds = (targets: number) =>
 /** `workers`: the service's scheduler.workers (its pings on worker threads, the reload's work on the main one). */
 export async function runReloads(options: SeriesOptions, workers = 0): Promise<{ rows: Row[]; raw: unknown }> {
   const responder = await spawnChild('./child-server.ts', ['responder']);
-  const child = await spawnChild('./child-reload.ts', [
-    String(responder.ready.port),
-    String(options.targets),
-    String(options.intervalMs ?? 10_000),
-    String(workers),
-  ]);
+  const child = await spawnChild(
+    './child-reload.ts',
+    [String(responder.ready.port), String(options.targets), String(options.intervalMs ?? 10_000), String(workers)],
+    { execArgv: serviceNodeFlags },
+  );
   const section = workers > 0 ? `series reload, ${workers} workers` : 'series reload';
   const rows: Row[] = [];
   const raw: Record<string, Reloaded[]> = {};

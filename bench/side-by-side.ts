@@ -1,5 +1,5 @@
 import { type Child, spawnChild } from './child.js';
-import type { LoadSpec } from './load-spec.js';
+import { type LoadSpec, loadNodeFlags } from './load-spec.js';
 import { median, sleep } from './stats.js';
 
 /**
@@ -63,7 +63,7 @@ export async function sideBySide(loads: Record<string, LoadSpec>, options: Phase
   try {
     for (const [name, spec] of Object.entries(loads)) {
       children[name] = await spawnChild(loadScript(spec), [JSON.stringify(spec)], {
-        execArgv: options.execArgv?.[name] ?? [],
+        execArgv: [...loadNodeFlags(spec), ...(options.execArgv?.[name] ?? [])],
         ...(spec.tree ? { tree: spec.tree } : {}),
       });
     }

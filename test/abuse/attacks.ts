@@ -23,11 +23,17 @@ export interface Served {
 }
 
 /** `tcpping serve` on a config document, as a user runs it (`bin`: the CLI to run, for comparisons). */
-export async function serve(config: Record<string, unknown>, bin = 'src/cli/bin.ts', openFiles?: number): Promise<Served> {
+/** `nodeFlags`: Node.js flags of the service's process (the benchmarks pass those it is shipped with). */
+export async function serve(
+  config: Record<string, unknown>,
+  bin = 'src/cli/bin.ts',
+  openFiles?: number,
+  nodeFlags: readonly string[] = [],
+): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'tcpping-abuse-'));
   const file = join(dir, 'tcpping.json');
   writeFileSync(file, JSON.stringify(config));
-  const node = [process.execPath, '--import', 'tsx', bin, 'serve', '--config', file];
+  const node = [process.execPath, ...nodeFlags, '--import', 'tsx', bin, 'serve', '--config', file];
   // Raising the open-file limit needs a shell: Node has no setrlimit.
   const child = openFiles
     ? spawn('bash', ['-c', `ulimit -n ${openFiles} && exec "$@"`, 'bash', ...node], { stdio: ['ignore', 'pipe', 'pipe'] })
