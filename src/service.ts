@@ -9,6 +9,7 @@ import { createApp } from './http/app.js';
 import { webGuard } from './http/guard.js';
 import { closeHttp, listenHttp } from './http/listen.js';
 import { PasswordCheck } from './http/password-check.js';
+import { requestUrl } from './http/request-url.js';
 import type { IcmpCapture, OpenRawSocket } from './icmp/capture.js';
 import { openIcmpSocket } from './icmp/raw.js';
 import { setUpCapture } from './icmp/setup.js';
@@ -170,7 +171,7 @@ export class Service {
       lifecycle: () => this.config.web.enableLifecycle,
       reload: () => this.reload('POST /-/reload'),
       serviceState: () => ({ icmpCapture: this.capture?.families ?? [], lastLoad: this.reloader.lastLoad, source: this.config.source }),
-      onError: (err, req) => log.error({ err, path: req.path }, 'HTTP request failed'),
+      onError: (err, req) => log.error({ err, path: requestUrl(req.url ?? '/').path }, 'HTTP request failed'),
     });
   }
 

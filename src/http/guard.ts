@@ -1,25 +1,29 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebFile } from '../config/web-file.js';
 import type { Clock } from '../util/clock.js';
 import type { PasswordCheck } from './password-check.js';
+import { reply } from './reply.js';
+import type { Guard } from './router.js';
 
 /**
  * What the web config file asks of every request, in exporter-toolkit's order: the extra headers,
  * the rate limit (429), then basic auth (401 with a challenge). Runs before every route.
  */
-export function webGuard(web: () => WebFile, passwords: PasswordCheck, clock: Clock) {
+export function webGuard(web: () => WebFile, passwords: PasswordCheck, clock: Clock): Guard {
   const bucket = { tokens: Number.NaN, atMs: 0 };
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const config = web();
-    for (const [name, value] of Object.entries(config.headers)) res.set(name, value);
+    for (const [name, value] of Object.entries(config.headers)) res.setHeader(name, value);
     if (config.rateLimit && !take(bucket, config.rateLimit, clock.nowMs())) {
-      res.status(429).type('text/plain').send('Too Many Requests\n');
-      return;
+      reply(res, 429, 'text', 'Too Many Requests\n');
+      return false;
     }
-    if (config.users.size === 0) return next();
+    if (config.users.size === 0) return true;
     const credentials = basicAuth(req.headers.authorization);
-    if (credentials && (await passwords.verify(config.users, credentials.user, credentials.password))) return next();
-    res.set('WWW-Authenticate', 'Basic').status(401).type('text/plain').send('Unauthorized\n');
+    if (credentials && (await passwords.verify(config.users, credentials.user, credentials.password))) return true;
+    res.setHeader('WWW-Authenticate', 'Basic');
+    reply(res, 401, 'text', 'Unauthorized\n');
+    return false;
   };
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { get, type IncomingMessage, type Server } from 'node:http';
+import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -25,7 +25,7 @@ before(async () => {
     metrics.targets.ping(name, { ok: true, value: { seq: 1, rttSeconds: 0.001 * (i + 1) } });
   }
   const app = createApp({ metrics, status: new StatusBoard(systemClock), version: 'test', ready: () => true });
-  server = app.listen(0, '127.0.0.1');
+  server = createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   port = (server.address() as AddressInfo).port;
 });
