@@ -1,4 +1,3 @@
-import { serviceNodeFlags } from '../src/cli/node-flags.js';
 import type { ProbeMode } from '../src/domain/target.js';
 
 /** What a load child runs: which prober, how many targets, where, and with what turned on. */
@@ -36,9 +35,4 @@ export function loadTargets(spec: LoadSpec): { name: string; address: string }[]
     name: `target-${i}`,
     address: `${targetHost(i, spec.addresses)}:${spec.port}`,
   }));
-}
-
-/** Node.js flags of a load child: the service runs with those it is shipped with (src/cli/node-flags.ts). */
-export function loadNodeFlags(spec: Pick<LoadSpec, 'kind'>): readonly string[] {
-  return spec.kind === 'service' ? serviceNodeFlags : [];
 }

@@ -2,9 +2,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnChild } from './child.js';
-import { type LoadSpec, loadNodeFlags } from './load-spec.js';
+import type { LoadSpec } from './load-spec.js';
 import { buildReference } from './reference.js';
-import { loadScript, sideBySide, windowMedian, windowRatio } from './side-by-side.js';
+import { loadNodeFlags, loadScript, sideBySide, windowMedian, windowRatio } from './side-by-side.js';
 import { sleep } from './stats.js';
 
 /**

@@ -1,8 +1,8 @@
 import { spawnChild } from './child.js';
-import { type LoadSpec, loadNodeFlags } from './load-spec.js';
+import type { LoadSpec } from './load-spec.js';
 import { buildReference } from './reference.js';
 import type { Row } from './report.js';
-import { loadScript, sideBySide, type WindowFigures } from './side-by-side.js';
+import { loadNodeFlags, loadScript, sideBySide, type WindowFigures } from './side-by-side.js';
 import { median, rotated, sleep } from './stats.js';
 
 /**

@@ -1,8 +1,9 @@
 import { get } from 'node:http';
 import { type Child, spawnChild } from './child.js';
-import { type LoadSpec, loadNodeFlags } from './load-spec.js';
+import type { LoadSpec } from './load-spec.js';
 import type { Row } from './report.js';
 import type { Mix } from './rtt-mix.js';
+import { loadNodeFlags } from './side-by-side.js';
 import { median, pairedRatio, percentile, type Spread, sleep } from './stats.js';
 
 /**

@@ -1,5 +1,6 @@
+import { serviceNodeFlags } from '../src/cli/node-flags.js';
 import { type Child, spawnChild } from './child.js';
-import { type LoadSpec, loadNodeFlags } from './load-spec.js';
+import type { LoadSpec } from './load-spec.js';
 import { median, sleep } from './stats.js';
 
 /**
@@ -51,6 +52,15 @@ export interface PhaseOptions {
   readonly execArgv?: Record<string, readonly string[]>;
   /** Called with each load's child once it is started, before the warm-up (e.g. to start perf). */
   readonly onStarted?: (loads: Record<string, Child>) => void | Promise<void>;
+}
+
+/**
+ * Node.js flags of a load child: the service runs with those it is shipped with (src/cli/node-flags.ts).
+ * Here, not in load-spec.ts: a load child of a reference revision (bench/reference.ts) imports that
+ * file, and an older tree has no node-flags.ts.
+ */
+export function loadNodeFlags(spec: Pick<LoadSpec, 'kind'>): readonly string[] {
+  return spec.kind === 'service' ? serviceNodeFlags : [];
 }
 
 export function loadScript(spec: Pick<LoadSpec, 'kind'>): string {
