@@ -43,6 +43,8 @@ export class Series {
    */
   lossShown: readonly number[] = [];
   private possibleLoss: readonly LossReason[] = lossReasons;
+  /** The mode and address possibleLoss was worked out for (a reload that changes labels alone keeps it). */
+  private possibleFor = '';
   readonly rtt: LatencyHistogram;
   readonly connect: LatencyHistogram;
   retransmits = 0;
@@ -93,11 +95,14 @@ export class Series {
 
   /** The possible reasons and those that have counted (a counter once served stays, even if the mode changes). */
   private showLossReasons(info?: TargetInfo): void {
-    if (info) this.possibleLoss = possibleLossReasons(info.mode, isIpAddress(info.address));
+    if (info && `${info.mode} ${info.address}` !== this.possibleFor) {
+      this.possibleLoss = possibleLossReasons(info.mode, isIpAddress(info.address));
+      this.possibleFor = `${info.mode} ${info.address}`;
+    }
     let mask = 0;
-    lossReasons.forEach((r, i) => {
-      if (this.possibleLoss.includes(r) || (this.lost[i] as number) > 0) mask |= 1 << i;
-    });
+    for (let i = 0; i < lossReasons.length; i++) {
+      if (this.possibleLoss.includes(lossReasons[i] as LossReason) || (this.lost[i] as number) > 0) mask |= 1 << i;
+    }
     this.lossShown = shownSet(mask);
     this.textPrefixes.clear();
     this.protoLabels.clear();
