@@ -40,6 +40,12 @@ export function compiledPath(script: string, tree?: string): string {
   return `${tree ?? root}bench/.out/bench/${script.replace(/^\.\//, '').replace(/\.ts$/, '.js')}`;
 }
 
+/** The compiled command-line entry point (bench/.out/src/cli/bin.js): `tcpping serve` as a user runs it, without tsx. */
+export function compiledCli(): string {
+  compileBench();
+  return `${root}bench/.out/src/cli/bin.js`;
+}
+
 export interface SpawnOptions {
   readonly readyTimeoutMs?: number;
   /** Node flags for the child (--cpu-prof, --perf-basic-prof, ...). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { serviceNodeFlags } from '../src/cli/node-flags.js';
 import { serve } from '../test/abuse/attacks.js';
 import { closedPort } from '../test/helpers/servers.js';
-import { spawnChild } from './child.js';
+import { compiledCli, spawnChild } from './child.js';
 import { peerAddress, sumSamples } from './peers-targets.js';
 import { leanDrop } from './series.js';
 import { sleep } from './stats.js';
@@ -129,7 +129,7 @@ export async function startProber(name: ProberName, setup: PeerSetup): Promise<R
       defaults: { mode: 'connect', count: 1, intervalMs: 1000, timeoutMs: 1000 },
       targets: hosts.map((host, i) => ({ name: `t${i}`, address: `${host}:${port}` })),
     };
-    const served = await serve(config, undefined, undefined, serviceNodeFlags);
+    const served = await serve(config, compiledCli(), undefined, serviceNodeFlags);
     const pid = served.child.pid as number;
     // Should its /metrics not finish in time (a loop that cannot carry its targets), the handshakes
     // the target server accepted count instead.

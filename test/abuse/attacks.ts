@@ -33,7 +33,8 @@ export async function serve(
   const dir = mkdtempSync(join(tmpdir(), 'tcpping-abuse-'));
   const file = join(dir, 'tcpping.json');
   writeFileSync(file, JSON.stringify(config));
-  const node = [process.execPath, ...nodeFlags, '--import', 'tsx', bin, 'serve', '--config', file];
+  // TypeScript runs under tsx; compiled JavaScript (what the benchmarks pass) as a user runs it.
+  const node = [process.execPath, ...nodeFlags, ...(bin.endsWith('.ts') ? ['--import', 'tsx'] : []), bin, 'serve', '--config', file];
   // Raising the open-file limit needs a shell: Node has no setrlimit.
   const child = openFiles
     ? spawn('bash', ['-c', `ulimit -n ${openFiles} && exec "$@"`, 'bash', ...node], { stdio: ['ignore', 'pipe', 'pipe'] })
