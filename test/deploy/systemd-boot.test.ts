@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { serviceNodeFlags } from '../../src/cli/node-flags.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { closedPort } from '../helpers/servers.js';
 import { repoPath } from './dockerfile.js';
@@ -115,19 +116,36 @@ async function scrapeWhenPinging(): Promise<ReturnType<typeof parseExposition>> 
   }
 }
 
-/** The service's process, seen from the host: its uid and capabilities. */
-function serviceProcess(): Record<string, string> {
+/** The service's process, seen from the host: its uid and capabilities, its environment, and whether its exec was secure. */
+function serviceProcess(): { status: Record<string, string>; environ: string[]; secureExec: bigint | undefined } {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (cmdline[1] !== '/opt/tcpping/bin/tcpping' || !cmdline.includes('serve')) continue;
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      return Object.fromEntries(status.split('\n').map((line) => line.split(/:\s+/, 2) as [string, string]));
+      return {
+        status: Object.fromEntries(status.split('\n').map((line) => line.split(/:\s+/, 2) as [string, string])),
+        environ: readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'),
+        secureExec: auxvEntry(readFileSync(`/proc/${pid}/auxv`), AT_SECURE),
+      };
     } catch {
       // gone meanwhile
     }
   }
   return assert.fail('no tcpping serve process found');
+}
+
+/** The auxiliary vector's AT_SECURE: non-zero when the kernel ran the exec in secure mode, where node ignores NODE_OPTIONS. */
+const AT_SECURE = 23n;
+
+/** An entry of a 64-bit auxiliary vector (pairs of type and value, ending with type 0). */
+function auxvEntry(auxv: Buffer, type: bigint): bigint | undefined {
+  for (let at = 0; at + 16 <= auxv.length; at += 16) {
+    const key = auxv.readBigUInt64LE(at);
+    if (key === 0n) return undefined;
+    if (key === type) return auxv.readBigUInt64LE(at + 8);
+  }
+  return undefined;
 }
 
 test('systemd as PID 1 starts the unit; it pings, captures ICMP as a dynamic user holding CAP_NET_RAW alone', {
@@ -137,9 +155,13 @@ test('systemd as PID 1 starts the unit; it pings, captures ICMP as a dynamic use
   const samples = await scrapeWhenPinging();
   assert.equal(samples.value('tcpping_icmp_capture_enabled', {}), 1, 'AmbientCapabilities=CAP_NET_RAW reached the process');
   assert.equal(samples.value('tcpping_pings_lost_total', { target: 'self', reason: 'timeout' }), 0);
-  const status = serviceProcess();
+  const { status, environ, secureExec } = serviceProcess();
   assert.notEqual(status.Uid?.split(/\s+/)[0], '0', 'DynamicUser=yes: not root');
   assert.equal(status.CapEff, '0000000000002000', 'CAP_NET_RAW (bit 13) and nothing else');
   assert.equal(status.CapAmb, '0000000000002000');
   assert.equal(status.NoNewPrivs, '1');
+  // The unit's NODE_OPTIONS (src/cli/node-flags.ts) reaches node: in its environment, and the exec
+  // not secure (ambient capabilities do not make it so; file capabilities would, and node would ignore it).
+  assert.ok(environ.includes(`NODE_OPTIONS=${serviceNodeFlags.join(' ')}`), `environment: ${environ.join(' ')}`);
+  assert.equal(secureExec, 0n, 'AT_SECURE');
 });
