@@ -7,10 +7,11 @@ export type LossReason = (typeof lossReasons)[number];
 
 /**
  * The reasons a target's pings can be lost for, in lossReasons' order: connect mode reads no reply
- * (never `closed` or `mismatch`), and a target at an IP address is never looked up (never `dns`).
+ * (never `closed` or `mismatch`), and a target at an IP address of the family it asks for is never
+ * looked up (never `dns`).
  */
-export function possibleLossReasons(mode: ProbeMode, addressIsIp: boolean): readonly LossReason[] {
-  return lossReasons.filter((r) => !(mode === 'connect' && (r === 'closed' || r === 'mismatch')) && !(addressIsIp && r === 'dns'));
+export function possibleLossReasons(mode: ProbeMode, neverLookedUp: boolean): readonly LossReason[] {
+  return lossReasons.filter((r) => !(mode === 'connect' && (r === 'closed' || r === 'mismatch')) && !(neverLookedUp && r === 'dns'));
 }
 
 /** An ICMP error about a ping: from the ping socket's error queue, or the ICMP capture's copy. */

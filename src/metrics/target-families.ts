@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { type LossReason, lossReasons, possibleLossReasons } from '../domain/ping.js';
 import type { Target } from '../domain/target.js';
 import type { TargetFamilyName } from '../domain/target-series-names.js';
+import { resolveLiteral } from '../scheduler/resolve.js';
 import { parseHostPort } from '../util/hostport.js';
 import type { MetricType } from './family-writer.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -10,7 +10,10 @@ import type { Prefixes } from './text-writer.js';
 export type Labels = Readonly<Record<string, string>>;
 
 /** What tcpping_target_info shows of a target. */
-export type TargetInfo = Pick<Target, 'name' | 'address' | 'mode'> & { readonly labels?: Target['labels'] };
+export type TargetInfo = Pick<Target, 'name' | 'address' | 'mode'> & {
+  readonly labels?: Target['labels'];
+  readonly family?: Target['family'];
+};
 
 /** One target's series of an ICMP family, by ICMP version, type and code (and reason). */
 export type IcmpSeries = Map<string, { labels: Labels; value: number }>;
@@ -43,7 +46,7 @@ export class Series {
    */
   lossShown: readonly number[] = [];
   private possibleLoss: readonly LossReason[] = lossReasons;
-  /** The mode and address possibleLoss was worked out for (a reload that changes labels alone keeps it). */
+  /** The mode, family and address possibleLoss was worked out for (a reload that changes labels alone keeps it). */
   private possibleFor = '';
   readonly rtt: LatencyHistogram;
   readonly connect: LatencyHistogram;
@@ -95,9 +98,10 @@ export class Series {
 
   /** The possible reasons and those that have counted (a counter once served stays, even if the mode changes). */
   private showLossReasons(info?: TargetInfo): void {
-    if (info && `${info.mode} ${info.address}` !== this.possibleFor) {
-      this.possibleLoss = possibleLossReasons(info.mode, isIpAddress(info.address));
-      this.possibleFor = `${info.mode} ${info.address}`;
+    const key = info && `${info.mode} ${info.family ?? 'auto'} ${info.address}`;
+    if (info && key !== this.possibleFor) {
+      this.possibleLoss = possibleLossReasons(info.mode, neverLookedUp(info));
+      this.possibleFor = key as string;
     }
     let mask = 0;
     for (let i = 0; i < lossReasons.length; i++) {
@@ -123,10 +127,13 @@ function shownSet(mask: number): readonly number[] {
   return set;
 }
 
-/** Whether a target's `host:port` names an IP address (no lookup) rather than a host name. */
-function isIpAddress(address: string): boolean {
-  const parsed = parseHostPort(address, 1);
-  return parsed.ok && isIP(parsed.value.host) !== 0;
+/**
+ * Whether a target's pings never look its host up: the round's own test (resolveLiteral), an IP
+ * address of the family asked for. An address of the other family is a `dns` loss there.
+ */
+function neverLookedUp(info: TargetInfo): boolean {
+  const parsed = parseHostPort(info.address, 1);
+  return parsed.ok && resolveLiteral(parsed.value.host, info.family ?? 'auto')?.ok === true;
 }
 
 /** A family's series for one target: their label sets, and their values in the same order (or the histogram). */

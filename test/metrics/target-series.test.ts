@@ -135,6 +135,8 @@ test('the loss reasons served are those a target can give; one that counts anywa
   series.add({ name: 'echo-ip', address: '[::1]:11000', mode: 'echo' });
   series.add({ name: 'connect-name', address: 'db.example:5432', mode: 'connect' });
   series.add({ name: 'connect-ip', address: '10.0.0.1:443', mode: 'connect' });
+  // An IPv4 address where IPv6 is asked for: the round loses each ping as dns, so dns is served.
+  series.add({ name: 'connect-ip-other-family', address: '10.0.0.1:443', mode: 'connect', family: 'ipv6' });
   const reasons = async (target: string) => {
     const text = parseExposition((await series.render()).toString())
       .samples.filter((s) => s.name === 'tcpping_pings_lost_total' && s.labels.target === target)
@@ -150,6 +152,7 @@ test('the loss reasons served are those a target can give; one that counts anywa
   assert.equal(await reasons('echo-ip'), 'timeout=0 refused=0 reset=0 closed=0 unreachable=0 mismatch=0 error=0');
   assert.equal(await reasons('connect-name'), 'timeout=0 refused=0 reset=0 unreachable=0 dns=0 error=0');
   assert.equal(await reasons('connect-ip'), 'timeout=0 refused=0 reset=0 unreachable=0 error=0');
+  assert.equal(await reasons('connect-ip-other-family'), 'timeout=0 refused=0 reset=0 unreachable=0 dns=0 error=0');
   // Not expected of a connect-mode target, but counted all the same: nothing counted is hidden.
   series.ping('connect-ip', { ok: false, error: { seq: 1, reason: 'closed', detail: 'x' } });
   assert.equal(await reasons('connect-ip'), 'timeout=0 refused=0 reset=0 closed=1 unreachable=0 error=0');
