@@ -16,7 +16,6 @@ import { scrapeUntil, value } from '../icmp/lab.js';
  */
 const skip = labSkipReason();
 const count = 25;
-const wanted = 100;
 const perRegime = 4;
 const dir = mkdtempSync(join(tmpdir(), 'tcpping-hidden-'));
 let lab: Lab;
@@ -36,13 +35,18 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const regimes = { short: 500, long: 4000 } as const;
+// Timeout and round interval per regime. A long round lasts 1 s or 3 s when SYNs were dropped: its
+// interval is longer than its timeout, so when it ends never decides when the next one starts.
+const regimes = { short: { timeoutMs: 500, intervalMs: 1000 }, long: { timeoutMs: 4000, intervalMs: 5000 } } as const;
 const names = (regime: keyof typeof regimes) => Array.from({ length: perRegime }, (_, i) => `${regime}-${i}`);
 
 test('20% of SYNs dropped: lost pings at a 0.5 s timeout, retransmitted handshakes at 4 s', { skip, timeout: 120_000 }, async () => {
   const server = lab.node(lab.server, ['src/cli/bin.ts', 'server', '--listen', '0.0.0.0:11000', '--drop-rate', '0']);
   const targets = (Object.keys(regimes) as (keyof typeof regimes)[]).flatMap((regime) =>
-    names(regime).map((name) => `  - { name: ${name}, address: "${lab4.server}:11000", timeoutMs: ${regimes[regime]} }`),
+    names(regime).map(
+      (name) =>
+        `  - { name: ${name}, address: "${lab4.server}:11000", timeoutMs: ${regimes[regime].timeoutMs}, intervalMs: ${regimes[regime].intervalMs} }`,
+    ),
   );
   const file = join(dir, 'config.yaml');
   writeFileSync(
@@ -52,7 +56,7 @@ test('20% of SYNs dropped: lost pings at a 0.5 s timeout, retransmitted handshak
       'responder: { enabled: false }',
       'web: { listenAddress: "127.0.0.1:11001" }',
       'icmp: { capture: off }',
-      `defaults: { mode: connect, count: ${count}, intervalMs: 1000, pingIntervalMs: 0 }`,
+      `defaults: { mode: connect, count: ${count}, pingIntervalMs: 0 }`,
       'targets:',
       ...targets,
       '',
@@ -60,33 +64,44 @@ test('20% of SYNs dropped: lost pings at a 0.5 s timeout, retransmitted handshak
   );
   const service = lab.node(lab.client, ['src/cli/bin.ts', 'serve', '--config', file]);
   const output = finished(service, 100_000);
-  // Counted over completed pings (replies + losses): a ping still in flight is in neither.
-  const completed = (s: Parameters<typeof value>[0], t: string) => value(s, 'tcpping_rtt_seconds_count', { target: t }) + lostOf(s, t);
-  const total = (s: Parameters<typeof value>[0], regime: keyof typeof regimes, f: (s: Parameters<typeof value>[0], t: string) => number) =>
-    names(regime).reduce((n, t) => n + f(s, t), 0);
-  const enough = (s: Parameters<typeof value>[0]) => total(s, 'short', completed) >= wanted && total(s, 'long', completed) >= wanted;
-  const samples = await scrapeUntil(lab, lab.client, 11001, enough);
+  // Counted per target at its first rest between rounds (every ping of the round replied or lost;
+  // rounds never overlap). A snapshot taken mid-round would hold the round's quick replies but not
+  // yet its dropped SYNs (late by a timeout or a 1 s retransmission); summing whatever each target
+  // had done by some moment would favour the targets whose rounds were quick: both read the drop
+  // rate low.
+  type Figures = { n: number; lost: number; retransmitted: number };
+  const atRest = new Map<string, Figures>();
+  const sum = (regime: keyof typeof regimes): Figures =>
+    names(regime).reduce(
+      (acc, t) => {
+        const f = atRest.get(t) ?? { n: 0, lost: 0, retransmitted: 0 };
+        return { n: acc.n + f.n, lost: acc.lost + f.lost, retransmitted: acc.retransmitted + f.retransmitted };
+      },
+      { n: 0, lost: 0, retransmitted: 0 },
+    );
+  const all = (Object.keys(regimes) as (keyof typeof regimes)[]).flatMap(names);
+  const enough = () => all.every((t) => atRest.has(t));
+  const samples = await scrapeUntil(lab, lab.client, 11001, (s) => {
+    for (const t of all) {
+      if (atRest.has(t)) continue;
+      const lost = lostOf(s, t);
+      const n = value(s, 'tcpping_rtt_seconds_count', { target: t }) + lost;
+      if (n > 0 && n % count === 0) atRest.set(t, { n, lost, retransmitted: value(s, 'tcpping_connect_retransmits_total', { target: t }) });
+    }
+    return enough();
+  });
   service.kill('SIGTERM');
   server.kill('SIGTERM');
   const { stderr } = await output;
+  const short = sum('short');
+  const long = sum('long');
   assert.ok(
-    enough(samples),
-    `too few pings completed: ${total(samples, 'short', completed)} short, ${total(samples, 'long', completed)} long. ${stderr}`,
+    enough(),
+    `not every target was seen between two rounds: ${atRest.size} of ${all.length} (${samples.length} samples). ${stderr}`,
   );
 
-  const retransmits = (s: Parameters<typeof value>[0], t: string) => value(s, 'tcpping_connect_retransmits_total', { target: t });
-  const short = {
-    n: total(samples, 'short', completed),
-    lost: total(samples, 'short', lostOf),
-    retransmitted: total(samples, 'short', retransmits),
-  };
-  const long = {
-    n: total(samples, 'long', completed),
-    lost: total(samples, 'long', lostOf),
-    retransmitted: total(samples, 'long', retransmits),
-  };
   const figures = `0.5 s timeout: ${short.lost} lost, ${short.retransmitted} retransmitted of ${short.n}; 4 s timeout: ${long.lost} lost, ${long.retransmitted} retransmitted of ${long.n}`;
-  const inside = (hits: number, n: number) => Math.abs(hits - n * 0.2) <= 3.29 * Math.sqrt(n * 0.16); // binomial 99.9%
+  const inside = (hits: number, n: number) => Math.abs(hits - n * 0.2) <= 3.89 * Math.sqrt(n * 0.16); // binomial 99.99%
   assert.ok(inside(short.lost, short.n), `short timeout: the drops are lost pings. ${figures}`);
   assert.equal(short.retransmitted, 0, figures);
   assert.ok(long.lost <= long.n * 0.03, `long timeout: TCP hides the drops. ${figures}`);
