@@ -4,11 +4,11 @@ import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
 import { deepFreeze } from '../util/freeze.js';
 import { formatHostPort } from '../util/hostport.js';
-import { parseOffThread, type Syntax } from './parse-worker.js';
-import { readConfigBytes, readConfigFile } from './read-file.js';
+import { parseOffThread, type Streamed, type Syntax, streamOffThread } from './parse-worker.js';
+import { readConfigBytesAsync, readConfigFile } from './read-file.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
-import { validateTargetSteps } from './target-entries.js';
+import { type TargetStep, validateTargetSteps } from './target-entries.js';
 
 /** The configuration, validated and frozen. */
 export type Config = Omit<SchemaValues, 'targets'> & {
@@ -45,11 +45,23 @@ export async function parseConfigBytesAsync(bytes: Uint8Array, source: string): 
   return parsed.value;
 }
 
-/** loadConfigFile for a running service: the file read and parsed without holding up the event loop for long. */
-export async function loadConfigFileAsync(path: string, env: Env = process.env): Promise<Config> {
-  const bytes = readConfigBytes(path);
+/**
+ * loadConfigFile for a running service: the file read and parsed without holding up the event
+ * loop for long, a large one parsed off the loop and its targets checked as they come in (see
+ * validateTargetSteps). Targets equal to one of `previous` (the running config's) come back as those objects.
+ */
+export async function loadConfigFileAsync(path: string, env: Env = process.env, previous: readonly Target[] = []): Promise<Config> {
+  const bytes = await readConfigBytesAsync(path);
   if (!bytes.ok) throw new ConfigError([`${path}: ${bytes.error}`]);
-  return loadConfigAsync(await parseConfigBytesAsync(bytes.value, path), path, env);
+  const syntax = syntaxOf(path);
+  if (bytes.value.length <= INLINE_BYTES) return loadConfigAsync(await parseConfigBytesAsync(bytes.value, path), path, env, previous);
+  const head = await streamOffThread(bytes.value, syntax, MAX_ALIASES);
+  if (!head.ok) throw new ConfigError(head.errors.map((e) => `${path}: ${e}`));
+  try {
+    return await loadConfigAsync(head.value, path, env, previous, head);
+  } finally {
+    head.close();
+  }
 }
 
 /** JSON by its extension; YAML for .yaml, .yml or no extension; anything else is named, not misread as YAML. */
@@ -121,16 +133,37 @@ export function loadConfig(document: unknown, source: string, env: Env = process
 /**
  * loadConfig for a running service: the targets are checked ENTRIES_PER_STEP at a time with a
  * turn of the event loop between, so a reload of 10,000 targets does not hold up pings in flight.
+ * `rest`: the document's list of targets goes on in its pieces (streamOffThread).
  */
-export async function loadConfigAsync(document: unknown, source: string, env: Env = process.env): Promise<Config> {
-  const steps = loadSteps(document, source, env);
-  for (let step = steps.next(); ; step = steps.next()) {
-    if (step.done) return step.value;
-    await new Promise((resolve) => setImmediate(resolve));
+export async function loadConfigAsync(
+  document: unknown,
+  source: string,
+  env: Env = process.env,
+  previous: readonly Target[] = [],
+  rest?: Pick<Streamed, 'pieces' | 'next'>,
+): Promise<Config> {
+  const steps = loadSteps(document, source, env, previous, rest?.pieces ?? 0);
+  let step = steps.next();
+  while (!step.done) {
+    if (step.value === 'more' && rest) {
+      const piece = await rest.next();
+      if (!piece.ok) throw new ConfigError(piece.errors.map((e) => `${source}: ${e}`));
+      step = steps.next(piece.piece);
+    } else {
+      await new Promise((resolve) => setImmediate(resolve));
+      step = steps.next();
+    }
   }
+  return step.value;
 }
 
-function* loadSteps(document: unknown, source: string, env: Env): Generator<void, Config> {
+function* loadSteps(
+  document: unknown,
+  source: string,
+  env: Env,
+  previous: readonly Target[] = [],
+  pieces = 0,
+): Generator<TargetStep, Config, unknown[] | undefined> {
   if (!isMapping(document)) throw new ConfigError([`${source}: the top level must be a mapping of keys`]);
   const problems = unknownKeyProblems(document);
   const config = convict(convictSchema, { env, args: [] });
@@ -157,7 +190,12 @@ function* loadSteps(document: unknown, source: string, env: Env): Generator<void
   }
   const typed = values as Omit<SchemaValues, 'targets'>;
   const entries = 'targets' in document ? targetList(document.targets, problems) : selfTargets(typed.responder);
-  const { targets, problems: targetProblems } = yield* validateTargetSteps(entries, typed.defaults);
+  const { targets, problems: targetProblems } = yield* validateTargetSteps(
+    entries,
+    typed.defaults,
+    previous,
+    'targets' in document ? pieces : 0,
+  );
   problems.push(...targetProblems);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
   // Each target was frozen as it was checked.

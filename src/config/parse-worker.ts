@@ -51,6 +51,7 @@ function parse(text, syntax, maxAliasCount) {
 }
 parentPort.on('message', (message) => {
   const { id } = message;
+  if (message.drop) { held.delete(id); return; }
   if (message.next) {
     const rest = held.get(id);
     if (!rest) return;
@@ -71,85 +72,130 @@ parentPort.on('message', (message) => {
   parentPort.postMessage({ id, ok: true, value: head, pieces: Math.ceil(list.length / ${PIECE_ITEMS}) });
 });`;
 
-/** A parse under way: the document, once its head came, and the list its pieces fill. */
+/**
+ * A document whose list of targets (see above) is still on the worker: `next()` asks for its next
+ * piece, `pieces` of them in all; `close()` when done with it, whole or not (the worker drops the rest).
+ */
+export interface Streamed {
+  readonly ok: true;
+  readonly value: unknown;
+  readonly pieces: number;
+  next(): Promise<{ ok: true; piece: unknown[] } | { ok: false; errors: string[] }>;
+  close(): void;
+}
+
+type Head = Streamed | { ok: false; errors: string[] };
+type Piece = Awaited<ReturnType<Streamed['next']>>;
+
+/** A parse under way: waiting for its head, then for each piece asked for. */
 interface Pending {
-  readonly resolve: (result: Parsed) => void;
-  value?: unknown;
-  list?: unknown[];
-  pieces: number;
+  readonly head: (result: Head) => void;
+  readonly done: () => void;
+  piece?: (result: Piece) => void;
   piecesLeft: number;
 }
 
 let nextId = 1;
 const waiting = new Map<number, Pending>();
 
-function settle(id: number, result: Parsed): void {
+/** The parse is over (whole, failed, or abandoned): its worker may idle. */
+function forget(id: number): Pending | undefined {
   const pending = waiting.get(id);
+  if (!pending) return undefined;
   waiting.delete(id);
+  pending.done();
   if (waiting.size === 0) parser.idle();
-  pending?.resolve(result);
+  return pending;
+}
+
+/** The parse failed: whoever waits, for its head or a piece, is told why. */
+function fail(id: number, errors: string[]): void {
+  const pending = forget(id);
+  if (pending?.piece) pending.piece({ ok: false, errors });
+  else pending?.head({ ok: false, errors });
 }
 
 function received(w: Worker, message: FromParser): void {
-  const pending = waiting.get(message.id);
+  const { id } = message;
+  const pending = waiting.get(id);
   if (!pending) return;
   if ('errors' in message) {
-    settle(message.id, { ok: false, errors: message.errors });
+    fail(id, message.errors);
     return;
   }
   if ('piece' in message) {
-    pending.list?.push(...message.piece);
-    pending.piecesLeft--;
-  } else {
-    pending.value = message.value;
-    pending.list = Array.isArray(message.value) ? message.value : (message.value as { targets?: unknown[] }).targets;
-    pending.pieces = message.pieces;
-    pending.piecesLeft = message.pieces;
-  }
-  if (pending.piecesLeft <= 0) {
-    settle(message.id, { ok: true, value: pending.value, pieces: pending.pieces });
+    const take = pending.piece;
+    pending.piece = undefined;
+    if (--pending.piecesLeft <= 0) forget(id);
+    take?.({ ok: true, piece: message.piece });
     return;
   }
-  // The next piece is asked for only once this one is taken, after a turn of the loop: pieces
-  // queued at once would all be copied in in one turn.
-  setImmediate(() => {
-    if (waiting.has(message.id)) w.postMessage({ id: message.id, next: true });
+  pending.piecesLeft = message.pieces;
+  if (message.pieces === 0) forget(id);
+  pending.head({
+    ok: true,
+    value: message.value,
+    pieces: message.pieces,
+    next: () =>
+      new Promise<Piece>((resolve) => {
+        if (!waiting.has(id)) return resolve({ ok: false, errors: ['no piece left of this document'] });
+        pending.piece = resolve;
+        w.postMessage({ id, next: true });
+      }),
+    close: () => {
+      if (forget(id)) w.postMessage({ id, drop: true });
+    },
   });
 }
 
 const parser = new IdleWorker(workerSource(createRequire(import.meta.url).resolve('yaml')), (started) => {
   started.on('message', (message: FromParser) => received(started, message));
-  const fail = (why: string) => {
+  const stopped = (why: string) => {
     if (!parser.forget(started)) return;
-    for (const id of [...waiting.keys()]) settle(id, { ok: false, errors: [why] });
+    for (const id of [...waiting.keys()]) fail(id, [why]);
   };
-  started.on('error', (error) => fail(`config parser failed: ${error.message}`));
-  started.on('exit', () => fail('config parser stopped'));
+  started.on('error', (error) => stopped(`config parser failed: ${error.message}`));
+  started.on('exit', () => stopped('config parser stopped'));
 });
 
 /**
  * Decodes `bytes` (UTF-8) and parses them (YAML, aliases bounded by `maxAliasCount`, or JSON) on
- * the worker thread. The bytes are copied into the message before this returns.
+ * the worker thread; resolves with the document as soon as its head is in, its list of targets to
+ * be asked for piece by piece. The bytes are copied into the message before this returns, unless
+ * they are shared memory: those must stay as they are until the head (or an error) comes back.
  */
-export function parseOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount: number): Promise<Parsed> {
+export function streamOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount: number): Promise<Head> {
   const w = parser.busy();
   const id = nextId++;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      settle(id, { ok: false, errors: [`parsing took longer than ${PARSE_TIMEOUT_MS / 1000} s`] });
+      fail(id, [`parsing took longer than ${PARSE_TIMEOUT_MS / 1000} s`]);
       void w.terminate();
     }, PARSE_TIMEOUT_MS);
     timer.unref();
-    waiting.set(id, {
-      resolve: (result) => {
-        clearTimeout(timer);
-        resolve(result);
-      },
-      pieces: 0,
-      piecesLeft: 0,
-    });
-    // A message copies a view's whole buffer: one much larger than the file (a reused read buffer) is cut to it first.
-    const sent = bytes.byteLength < bytes.buffer.byteLength / 2 ? bytes.slice() : bytes;
+    waiting.set(id, { head: resolve, done: () => clearTimeout(timer), piecesLeft: 0 });
+    // Shared memory (read-file.ts's buffers) goes as it is, read there before the first answer
+    // comes back. Other bytes are copied with their view's whole buffer: cut to the view first when much larger.
+    const shared = bytes.buffer instanceof SharedArrayBuffer;
+    const sent = !shared && bytes.byteLength < bytes.buffer.byteLength / 2 ? bytes.slice() : bytes;
     w.postMessage({ id, bytes: sent, syntax, maxAliasCount });
   });
+}
+
+/**
+ * streamOffThread, the document whole: its pieces asked for one after another, a turn of the loop
+ * between (pieces queued at once would all be copied in in one turn).
+ */
+export async function parseOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount: number): Promise<Parsed> {
+  const head = await streamOffThread(bytes, syntax, maxAliasCount);
+  if (!head.ok) return head;
+  const { value, pieces } = head;
+  const list = Array.isArray(value) ? value : (value as { targets: unknown[] }).targets;
+  for (let i = 0; i < pieces; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const piece = await head.next();
+    if (!piece.ok) return piece;
+    for (const item of piece.piece) list.push(item);
+  }
+  return { ok: true, value, pieces };
 }

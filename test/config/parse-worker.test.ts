@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfigBytesAsync, parseConfigText } from '../../src/config/load.js';
-import { parseOffThread } from '../../src/config/parse-worker.js';
+import { parseOffThread, streamOffThread } from '../../src/config/parse-worker.js';
 import { ConfigError } from '../../src/util/errors.js';
 
 /** A file's text, as its bytes go to the parser. */
@@ -75,4 +75,21 @@ test('the bytes are decoded as UTF-8 on the parser thread, only those of the vie
     parseConfigBytesAsync(big.subarray(bytes.length - 1, 2 * bytes.length), 'utf8.json'),
     /utf8\.json: not valid JSON: /,
   );
+});
+
+test('streamed: the head at once, its list of targets piece by piece as asked; closed half-way, nothing more comes', async () => {
+  const whole = document(1000);
+  const head = await streamOffThread(Buffer.from(JSON.stringify(whole)), 'json', 100);
+  assert.ok(head.ok);
+  assert.equal(head.pieces, 4);
+  assert.deepEqual(head.value, { ...whole, targets: [] });
+  const first = await head.next();
+  assert.ok(first.ok);
+  assert.deepEqual(first.piece, whole.targets.slice(0, 250));
+  const second = await head.next();
+  assert.deepEqual(second.ok && second.piece, whole.targets.slice(250, 500));
+  head.close();
+  assert.deepEqual(await head.next(), { ok: false, errors: ['no piece left of this document'] });
+  // The worker is free for the next document, and the one closed left nothing behind in it.
+  assert.deepEqual(await parseConfigTextAsync(JSON.stringify(whole), 'again.json'), whole);
 });

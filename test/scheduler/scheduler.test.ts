@@ -47,6 +47,7 @@ function harness(durationMs: (req: ProbeRequest) => number = () => 10) {
   const pings: string[] = [];
   const events: string[] = [];
   const lags: number[] = [];
+  const changed: Target[] = [];
   const prober = timedProber(clock, durationMs, pings);
   const scheduler = new Scheduler(
     { clock, probers: { echo: prober, connect: prober }, probeContext: { clock, connect } },
@@ -57,6 +58,7 @@ function harness(durationMs: (req: ProbeRequest) => number = () => 10) {
       },
       roundFinished: (t, s) => events.push(`${t} round@${clock.nowMs()} sent=${s.sent} received=${s.received}`),
       roundSkipped: (t) => events.push(`${t} skipped@${clock.nowMs()}`),
+      targetChanged: (t) => changed.push(t),
     },
   );
   /** Stops and lets fake time run until the pings in flight are done. */
@@ -65,7 +67,7 @@ function harness(durationMs: (req: ProbeRequest) => number = () => 10) {
     await clock.advance(120_000);
     await stopping;
   };
-  return { clock, scheduler, pings, events, lags, stopAll };
+  return { clock, scheduler, pings, events, lags, changed, stopAll };
 }
 
 test('startOffsetMs spreads first rounds evenly over the interval', () => {
@@ -190,6 +192,34 @@ describe('apply(): a new target list as a diff', () => {
     assert.ok(
       events.some((e) => e.startsWith('change round@') && e.includes('sent=2')),
       'change runs its new settings',
+    );
+    await stopAll();
+  });
+
+  test('new labels or degradedLossRatio alone: the target goes on with them, its schedule and round in flight kept', async () => {
+    const { clock, scheduler, events, changed, stopAll } = harness(() => 300);
+    // First rounds: relabel at 0 ms, retune at 500 ms; each ping takes 300 ms.
+    await scheduler.apply([spec('relabel', { count: 2 }), spec('retune', { count: 2 })]);
+    await clock.advance(100);
+    events.length = 0;
+    const relabelled = spec('relabel', { count: 2, labels: { team: 'web' }, degradedLossRatio: 0.5 });
+    const diff = await scheduler.apply([relabelled, spec('retune', { count: 3 })]);
+    assert.deepEqual(diff, { added: [], removed: [], changed: ['relabel', 'retune'], unchanged: [] });
+    assert.deepEqual(
+      changed.map((t) => t.name),
+      ['relabel', 'retune'],
+    );
+    assert.equal(changed[0], relabelled, 'the observers are given the new spec');
+    await clock.advance(2000);
+    assert.ok(events.includes('relabel round@600 sent=2 received=2'), `relabel's round in flight ended as planned: ${events.join(', ')}`);
+    assert.ok(events.includes('relabel ping@1000'), `relabel kept its schedule: ${events.join(', ')}`);
+    assert.ok(
+      events.some((e) => e.startsWith('retune round@') && e.includes('sent=3')),
+      `retune restarted with count 3: ${events.join(', ')}`,
+    );
+    assert.ok(
+      !events.some((e) => e.startsWith('retune round@') && e.includes('sent=2')),
+      `retune ran no round of the old spec: ${events.join(', ')}`,
     );
     await stopAll();
   });
