@@ -125,6 +125,15 @@ test('label values are escaped; metadata updates and removal take effect', async
   assert.ok(
     parseExposition((await series.render()).toString()).has('tcpping_target_info', { target: name, address: 'h:2', mode: 'connect' }),
   );
+  // Labels alone, after both formats kept the old ones: each format serves the new ones.
+  await series.render('protobuf');
+  series.update({ name, address: 'h:2', mode: 'connect', labels: { team: 'net' } });
+  assert.ok(parseExposition((await series.render()).toString()).has('tcpping_target_info', { target: name, team: 'net' }));
+  const info = readMetricFamilies(await series.render('protobuf')).find((f) => f.name === 'tcpping_target_info');
+  assert.ok(
+    info?.metrics[0]?.labels.some((l) => l.name === 'team' && l.value === 'net'),
+    JSON.stringify(info?.metrics[0]?.labels),
+  );
   series.remove(name);
   assert.equal(parseExposition((await series.render()).toString()).samples.length, 0);
 });
