@@ -1,4 +1,4 @@
-import { defaultConfig, loadConfigFile } from '../config/load.js';
+import { defaultConfig, loadConfigFileAsync } from '../config/load.js';
 import { logLevels, schema } from '../config/schema.js';
 import { Service, STOP_GRACE_MS } from '../service.js';
 import { ConfigError } from '../util/errors.js';
@@ -82,7 +82,8 @@ async function serve(args: string[], io: Io, started: (service: Service) => void
   const fallbackFormat = logFormats.find((f) => f === env.TCPPING_LOG_FORMAT) ?? (schema.log.format.default as LogFormat);
   let config: ReturnType<typeof defaultConfig>;
   try {
-    config = values.config === undefined ? defaultConfig(env) : loadConfigFile(values.config, env);
+    // Read as a reload reads it: its YAML parsed on the parser's thread (config/yaml-module.ts).
+    config = values.config === undefined ? defaultConfig(env) : await loadConfigFileAsync(values.config, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // The file's own log.format is unknown when the file is broken: the flag or variable, else the default.

@@ -1,5 +1,4 @@
 import convict from 'convict';
-import { parseDocument } from 'yaml';
 import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
 import { deepFreeze } from '../util/freeze.js';
@@ -9,6 +8,7 @@ import { readConfigBytesAsync, readConfigFile } from './read-file.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
 import { type TargetStep, validateTargetSteps } from './target-entries.js';
+import { yaml } from './yaml-module.js';
 
 /** The configuration, validated and frozen. */
 export type Config = Omit<SchemaValues, 'targets'> & {
@@ -28,18 +28,20 @@ export function loadConfigFile(path: string, env: Env = process.env): Config {
 
 /** Anchors and aliases are fine for sharing a few settings; thousands are an expansion attack. */
 const MAX_ALIASES = 100;
-/** A document this small parses in about a millisecond here; larger ones go to the worker thread. */
+/** A JSON document this small parses in about a millisecond here; larger ones go to the worker thread. */
 const INLINE_BYTES = 16 * 1024;
 
+/** Whether a document is parsed on this thread: small JSON only; YAML goes to the parser's thread whatever its size (see yaml-module.ts). */
+const inline = (syntax: Syntax, bytes: Uint8Array) => syntax === 'json' && bytes.length <= INLINE_BYTES;
+
 /**
- * As parseConfigText, for a file's bytes (UTF-8): a large document is decoded and parsed on a
- * worker thread so pings in flight are not held up (decoding 780 kB into a string alone took 2.6 ms
- * here; copying the bytes into the message 0.1 ms). The bytes are copied before this returns.
+ * As parseConfigText, for a file's bytes (UTF-8): YAML, and JSON over INLINE_BYTES, is decoded and
+ * parsed on a worker thread, so pings in flight are not held up (decoding 780 kB into a string
+ * alone took 2.6 ms here) and this thread never loads the yaml package.
  */
 export async function parseConfigBytesAsync(bytes: Uint8Array, source: string): Promise<unknown> {
   const syntax = syntaxOf(source);
-  if (bytes.length <= INLINE_BYTES)
-    return parseConfigText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'), source);
+  if (inline(syntax, bytes)) return parseConfigText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'), source);
   const parsed = await parseOffThread(bytes, syntax, MAX_ALIASES);
   if (!parsed.ok) throw new ConfigError(parsed.errors.map((e) => `${source}: ${e}`));
   return parsed.value;
@@ -54,7 +56,7 @@ export async function loadConfigFileAsync(path: string, env: Env = process.env, 
   const bytes = await readConfigBytesAsync(path);
   if (!bytes.ok) throw new ConfigError([`${path}: ${bytes.error}`]);
   const syntax = syntaxOf(path);
-  if (bytes.value.length <= INLINE_BYTES) return loadConfigAsync(await parseConfigBytesAsync(bytes.value, path), path, env, previous);
+  if (inline(syntax, bytes.value)) return loadConfigAsync(await parseConfigBytesAsync(bytes.value, path), path, env, previous);
   const head = await streamOffThread(bytes.value, syntax, MAX_ALIASES);
   if (!head.ok) throw new ConfigError(head.errors.map((e) => `${path}: ${e}`));
   try {
@@ -82,7 +84,7 @@ export function parseConfigText(text: string, source: string): unknown {
       throw new ConfigError([`${source}: not valid JSON: ${(error as Error).message}`]);
     }
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.slice(0, 10).map((e) => `${source}: not valid YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`),

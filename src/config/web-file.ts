@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { ConfigError } from '../util/errors.js';
 import { isMapping, unknownKeyProblem } from './suggest.js';
 import { readText, readTls, type WebTls } from './web-tls.js';
 import { parseDuration } from './web-tls-names.js';
+import { yaml } from './yaml-module.js';
 
 /**
  * Prometheus exporter-toolkit's web configuration file (`--web.config.file` in every Go exporter),
@@ -37,7 +37,7 @@ const BCRYPT = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
 export function loadWebFile(file: string): WebFile {
   const source = resolve(file);
   const text = readText(source, 'the web config file');
-  const doc = parseDocument(text, { uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => `${source}: not valid YAML: ${e.message.split('\n')[0]}`));
   let tree: unknown;
   try {
