@@ -58,6 +58,7 @@ export function readConfigBytes(path: string, maxBytes = MAX_FILE_BYTES): Result
 /**
  * readConfigBytes for a running service: the reads run on libuv's threads, not the event loop.
  * The first read of a file just rewritten took 3 ms of one turn there (0.2 ms the next time).
+ * One at a time, as the reloader runs them: every read shares the two buffers.
  */
 export async function readConfigBytesAsync(path: string, maxBytes = MAX_FILE_BYTES): Promise<Result<Buffer>> {
   const reads = stableReads();
