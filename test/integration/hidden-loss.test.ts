@@ -104,7 +104,9 @@ test('20% of SYNs dropped: lost pings at a 0.5 s timeout, retransmitted handshak
   const inside = (hits: number, n: number) => Math.abs(hits - n * 0.2) <= 3.89 * Math.sqrt(n * 0.16); // binomial 99.99%
   assert.ok(inside(short.lost, short.n), `short timeout: the drops are lost pings. ${figures}`);
   assert.equal(short.retransmitted, 0, figures);
-  assert.ok(long.lost <= long.n * 0.03, `long timeout: TCP hides the drops. ${figures}`);
+  // Lost only when a SYN and both its retransmissions (at 1 s and 3 s) were dropped: 0.2³ = 0.8 % a
+  // ping. Of 100, more than 6 lost has a chance of 2 in 100,000 (more than 3, the bound before: 0.9 %).
+  assert.ok(long.lost <= long.n * 0.06, `long timeout: TCP hides the drops. ${figures}`);
   // Each ping sent one SYN and one more per retransmission; a lost one's last SYN was dropped too.
   const syns = long.n + long.retransmitted;
   assert.ok(inside(long.lost + long.retransmitted, syns), `dropped SYNs over SYNs sent track the drop rate. ${figures}`);
