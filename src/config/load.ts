@@ -56,7 +56,7 @@ export async function loadConfigFileAsync(path: string, env: Env = process.env, 
   const bytes = await readConfigBytesAsync(path);
   if (!bytes.ok) throw new ConfigError([`${path}: ${bytes.error}`]);
   const syntax = syntaxOf(path);
-  if (inline(syntax, bytes.value)) return loadConfigAsync(await parseConfigBytesAsync(bytes.value, path), path, env, previous);
+  if (inline(syntax, bytes.value)) return loadConfigAsync(parseConfigText(bytes.value.toString('utf8'), path), path, env, previous);
   const head = await streamOffThread(bytes.value, syntax, MAX_ALIASES);
   if (!head.ok) throw new ConfigError(head.errors.map((e) => `${path}: ${e}`));
   try {

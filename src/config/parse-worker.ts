@@ -4,12 +4,13 @@ import { backgroundPrioritySource } from '../util/background.js';
 import { IdleWorker } from '../util/idle-worker.js';
 
 /**
- * Large config documents are parsed on a worker thread, so a reload does not hold up the pings in
- * flight. YAML parsing is slow in JavaScript: a file_sd file of 10,000 targets (740 kB) takes about
+ * Config documents, YAML of any size and JSON over 16 kB (load.ts), are parsed on a worker thread,
+ * so a reload does not hold up the pings in flight. YAML parsing is slow in JavaScript: a file_sd file of 10,000 targets (740 kB) takes about
  * 2 s of CPU with the yaml package here, 50,000 about 9 s. JSON is fast to parse, but a megabyte of
  * it is still ms of one turn of the loop.
  *
- * The parsed document comes back in pieces, each asked for when the one before it has been taken:
+ * The parsed document comes back in pieces, each asked for when the one before it has been taken
+ * (streamOffThread: when its caller has checked it):
  * a message is copied into this thread in one go (structured clone), and one of 10,000 targets took
  * 11–13 ms from the worker's post to this thread's handler (JSON.parse of the same text here: 3 ms),
  * one of 250 targets 0.5–0.8 ms at the median (at most 2 ms). So the document arrives with its list of targets (the `targets`

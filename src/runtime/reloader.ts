@@ -156,8 +156,6 @@ export class Reloader {
         const diff = { added: [], removed: [], changed: [], unchanged: this.deps.targets.list.map((t) => t.name) };
         return { ok: true, diff, applied: [], needRestart: [], problems: this.applied.problems };
       }
-      // The digest hashed the files (a few tenths of a ms at 10,000 targets); reading them again waits a turn.
-      await new Promise((resolve) => setImmediate(resolve));
       const next = await loadConfigFileAsync(this.current.source, process.env, this.current.targets);
       if (this.stopped) return { ok: false, problems: ['shutting down'] };
       const { live, restart } = changedKeys(this.current, next);
