@@ -1,21 +1,25 @@
 import { connect, isIP, type NetConnectOpts, Socket } from 'node:net';
+import type { BareSocket } from './bare-tcp.js';
 import { type QueuedError, readErrorQueue } from './error-queue.js';
 import { libc, libcUnavailable } from './libc.js';
 import { SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6 } from './linux.js';
 import { bytesWaiting, closeFd, openTcpSocket, setReceiveErrors, takeSocketError } from './sockopt.js';
 import { readTcpInfo, type TcpInfo } from './tcp-info.js';
 
+/** What the kernel views ask: a node:net Socket or a BareHandshake, either keeping libuv's handle in `_handle`. */
+export type KernelSocket = Socket | BareSocket;
+
 /**
- * What the kernel recorded about a node:net socket, asked by socket. Each answer is undefined (or
+ * What the kernel recorded about a socket, asked by socket. Each answer is undefined (or
  * empty) when the kernel cannot be asked: no fd yet, or the socket already closed.
  */
 export interface SocketKernel {
-  tcpInfo(socket: Socket): TcpInfo | undefined;
+  tcpInfo(socket: KernelSocket): TcpInfo | undefined;
   /**
    * The ICMP errors the kernel accepted for this socket, off its error queue. Only where the
    * connect has failed ('connectionAttemptFailed') or the socket is destroyed in the same turn.
    */
-  icmpErrors(socket: Socket): QueuedError[];
+  icmpErrors(socket: KernelSocket): QueuedError[];
   /**
    * From now on an ICMP error the kernel accepts for this established socket fails it at once
    * (IP_RECVERR / IPV6_RECVERR), where it would otherwise only be noted until a timeout.
@@ -27,18 +31,18 @@ export interface SocketKernel {
    */
   takeError(socket: Socket): number | undefined;
   /** Bytes that arrived and wait for Node to read them. */
-  bytesWaiting(socket: Socket): number | undefined;
+  bytesWaiting(socket: KernelSocket): number | undefined;
 }
 
 /** socket._handle.fd: the descriptor libuv uses (none before the connect is issued, nor after close). */
-export function socketFd(socket: Socket): number | undefined {
+export function socketFd(socket: KernelSocket): number | undefined {
   const fd = (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 const ask =
   <T>(read: (fd: number) => T, none: T) =>
-  (socket: Socket): T => {
+  (socket: KernelSocket): T => {
     const fd = socketFd(socket);
     return fd === undefined ? none : read(fd);
   };

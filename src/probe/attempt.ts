@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 import type { KernelFigures, Loss, LossReason, PingResult, Reply, Timing } from '../domain/ping.js';
+import { BareHandshake, type HandshakeEnd } from '../kernel/bare-tcp.js';
+import type { KernelSocket } from '../kernel/sockets.js';
 import type { TimerHandle } from '../util/clock.js';
 import { err, ok } from '../util/result.js';
 import { reasonForError, systemError } from './errno.js';
@@ -55,7 +57,7 @@ export class Attempt {
   private deadlineMs = 0;
   /** The deadline after a wait for what the kernel already saw (a reply to read, an error to report) is the last. */
   private finalDeadline = false;
-  private socket: Socket | undefined;
+  private socket: Socket | BareHandshake<Attempt> | undefined;
   private readonly timing: PingTiming;
   private readonly icmp: PingIcmp;
   private readonly onAbort = () => this.fail('error', 'aborted (shutting down)');
@@ -99,6 +101,27 @@ export class Attempt {
   }
 
   /**
+   * Connect mode's handshake on a bare handle (see BareHandshake), where the context offers one:
+   * its connect(2) is issued here and `onEnd` hears how it ended. False when none can be had
+   * (`open` then makes a net.Socket). The timeout counts from here, as from 'connectionAttempt'.
+   */
+  openHandshake(onEnd: HandshakeEnd<Attempt>): boolean {
+    const opener = this.context.handshake;
+    if (!opener) return false;
+    this.answersOnHandshake = true;
+    this.timing.connectIssued();
+    this.arm(this.request.timeoutMs);
+    const { host, port } = this.request;
+    const socket = opener(host, port, this, onEnd);
+    if (!socket) return false;
+    // Refused before it left (no route, no source address): already failed, and closed.
+    if (this.settled) return true;
+    this.socket = socket;
+    this.icmp.attempting(socket, host, port);
+    return true;
+  }
+
+  /**
    * Node emits 'connectionAttempt' just before it issues connect(2), in the same tick: the timeout
    * counts from the SYN, so a stall between the ping's start and the SYN is not counted against the network.
    */
@@ -112,16 +135,17 @@ export class Attempt {
    * 'connectionAttemptFailed': the failed socket is still open here and libuv has already read its
    * error: the one moment its error queue can be read safely, and what the kernel retransmitted before the failure.
    */
-  connectFailed(socket: Socket): void {
+  connectFailed(socket: KernelSocket): void {
     this.icmp.pin();
     this.icmp.takeQueued(socket);
     const info = this.context.kernel?.tcpInfo(socket);
     if (info) this.note({ synRetransmits: info.totalRetrans });
   }
 
-  /** Closes the connection `open` made, the RST way (see discard). */
+  /** Closes the connection `open` or `openHandshake` made, the RST way (see discard). */
   discardSocket(): void {
-    if (this.socket) discard(this.socket);
+    if (this.socket instanceof BareHandshake) this.socket.discard();
+    else if (this.socket) discard(this.socket);
   }
 
   /** Pings over a kept connection: no handshake, the request goes out at once. */
@@ -145,15 +169,15 @@ export class Attempt {
    * Writes the request. Its reply may take what the handshake left of the timeout, counted from
    * the write: time our loop took between the handshake and the write was not the network's.
    */
-  send(write: () => void): void {
+  send(socket: Socket, write: () => void): void {
     const left = this.request.timeoutMs / 1000 - (this.connectSeconds ?? 0);
-    if (this.socket) this.context.kernel?.reportErrors(this.socket);
+    this.context.kernel?.reportErrors(socket);
     this.timing.writing(left);
     write();
     // Without the kernel's handshake time the deadline stays where it was: userland cannot tell a stall from the network.
     if (this.timing.kernelTimed) this.arm(left * 1000);
     // An ICMP error for the request that came while write() held the socket is only noted there.
-    const errno = this.socket && this.context.kernel?.takeError(this.socket);
+    const errno = this.context.kernel?.takeError(socket);
     if (errno) this.failWith(systemError(errno, 'write'));
   }
 
@@ -276,7 +300,8 @@ export class Attempt {
     this.icmp.pin();
     this.cleanup?.(ok, this);
     // Node keeps a closed socket for a while (past young collections): it must not keep the whole ping.
-    if (this.socket && attemptOf(this.socket) === this) (this.socket as OwnedSocket)[owner] = undefined;
+    if (this.socket instanceof BareHandshake) this.socket.owner = undefined;
+    else if (this.socket && attemptOf(this.socket) === this) (this.socket as OwnedSocket)[owner] = undefined;
     return true;
   }
 }

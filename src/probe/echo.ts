@@ -17,7 +17,7 @@ export const echoProbe: Prober = (request, context) =>
     const expected = expectedReply(line.slice(0, -1));
     let received = '';
 
-    const send = () => a.send(() => socket.write(line));
+    const send = () => a.send(socket, () => socket.write(line));
     const onData = (chunk: Buffer) => {
       const at = performance.now(); // taken first, before any work on the bytes
       received += chunk.toString('latin1');

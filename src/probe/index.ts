@@ -1,10 +1,11 @@
 import { connect } from 'node:net';
 import type { ProbeMode } from '../domain/target.js';
+import { openBareHandshake } from '../kernel/bare-tcp.js';
 import { kernelSockets } from '../kernel/sockets.js';
 import { systemClock } from '../util/clock.js';
 import { connectProbe } from './connect.js';
 import { echoProbe } from './echo.js';
-import type { ProbeContext, Prober } from './types.js';
+import type { HandshakeOpener, ProbeContext, Prober } from './types.js';
 
 export const probers = { echo: echoProbe, connect: connectProbe } satisfies Record<ProbeMode, Prober>;
 
@@ -16,6 +17,12 @@ const kernel = kernelSockets();
  */
 export const kernelTimingUnavailable: string | undefined = 'unavailable' in kernel ? kernel.unavailable : undefined;
 
+/** IPv6 handshakes report their ICMP errors at once where the kernel views work (see connectWithErrorQueue). */
+const receiveErrors6 = 'kernel' in kernel;
+const handshake: HandshakeOpener = (address, port, owner, onEnd) => openBareHandshake(address, port, owner, onEnd, receiveErrors6);
+
 /** Real sockets: the kernel's record of each where it can be asked, node:net alone where not. */
 export const defaultProbeContext: ProbeContext =
-  'kernel' in kernel ? { clock: systemClock, connect: kernel.connect, kernel: kernel.kernel } : { clock: systemClock, connect };
+  'kernel' in kernel
+    ? { clock: systemClock, connect: kernel.connect, handshake, kernel: kernel.kernel }
+    : { clock: systemClock, connect, handshake };

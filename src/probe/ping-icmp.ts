@@ -2,12 +2,13 @@ import type { Socket } from 'node:net';
 import type { IcmpReport, LossReason } from '../domain/ping.js';
 import type { QueuedError } from '../kernel/error-queue.js';
 import { SO_EE_ORIGIN_ICMP } from '../kernel/linux.js';
+import type { KernelSocket } from '../kernel/sockets.js';
 import { lossReasonWithIcmp } from './icmp-reason.js';
 import { icmpVerdict } from './icmp-verdict.js';
 import type { IcmpWatch, ProbeContext, ProbeRequest } from './types.js';
 
 /** Node's socket.localPort is empty while connecting; the handle knows the port once connect(2) is issued (none once closed). */
-function boundLocalPort(socket: Socket): number | undefined {
+function boundLocalPort(socket: KernelSocket): number | undefined {
   const handle = (socket as unknown as { _handle?: { getsockname?: (out: { port?: number }) => number } })._handle;
   const out: { port?: number } = {};
   if (handle?.getsockname?.(out) === 0 && out.port) return out.port;
@@ -48,7 +49,7 @@ export class PingIcmp {
    * just before, in the same tick). The source port the kernel picks is asked of the socket only
    * if an ICMP error needs it, or before the socket of a failed ping closes (see pin).
    */
-  attempting(socket: Socket, address: string, port: number): void {
+  attempting(socket: KernelSocket, address: string, port: number): void {
     this.watch?.bound(address, port, () => boundLocalPort(socket));
   }
 
@@ -58,7 +59,7 @@ export class PingIcmp {
   }
 
   /** Reads the ICMP error the kernel queued for the socket, if any (see SocketKernel.icmpErrors for when). */
-  takeQueued(socket: Socket): void {
+  takeQueued(socket: KernelSocket): void {
     const entry = this.context.kernel?.icmpErrors(socket)[0];
     if (entry) this.queued ??= reportOf(entry);
   }

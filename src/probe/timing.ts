@@ -1,5 +1,4 @@
-import type { Socket } from 'node:net';
-import type { SocketKernel } from '../kernel/sockets.js';
+import type { KernelSocket, SocketKernel } from '../kernel/sockets.js';
 import {
   boundByKernel,
   type DeadlineVerdict,
@@ -48,7 +47,7 @@ export class PingTiming {
   }
 
   /** At 'connect': the handshake's time; the kernel's first RTT sample when it can be asked. */
-  handshake(socket: Socket): Timed {
+  handshake(socket: KernelSocket): Timed {
     const userland = secondsSince(this.connectAt);
     const info = this.kernel?.tcpInfo(socket);
     if (!info) return { seconds: userland };
@@ -65,7 +64,7 @@ export class PingTiming {
   }
 
   /** The whole reply is in, as 'data' saw at `atMs` (performance.now()): write → reply, bounded by the kernel's record. */
-  reply(socket: Socket, atMs: number): Timed {
+  reply(socket: KernelSocket, atMs: number): Timed {
     const userland = secondsSince(this.writeAt, atMs);
     if (this.replySeconds !== undefined) {
       // A late deadline found the reply waiting: its time is the kernel's, whatever userland says.
@@ -79,7 +78,7 @@ export class PingTiming {
   }
 
   /** The deadline has come (perhaps late): what the kernel saw happen in time. */
-  atDeadline(socket: Socket | undefined): DeadlineVerdict {
+  atDeadline(socket: KernelSocket | undefined): DeadlineVerdict {
     const kernel = this.kernel;
     if (!kernel || !socket) return { kind: 'timeout' };
     const connecting = this.phase === 'connecting';

@@ -5,12 +5,20 @@
  */
 import type { Socket } from 'node:net';
 import { defaultProbeContext, probers } from '../../src/probe/index.js';
-import type { ProbeContext } from '../../src/probe/types.js';
+import type { HandshakeOpener, ProbeContext } from '../../src/probe/types.js';
 
 const [mode = 'connect', host = '', portText = '', countText = '1', timeoutText = '1000'] = process.argv.slice(2);
 if (mode !== 'connect' && mode !== 'echo') throw new Error(`mode ${mode}`);
 let localPort: number | undefined;
-// Spy on the factory: each ping's source port is what a capture identifies its flow by.
+// Spy on the factories: each ping's source port is what a capture identifies its flow by.
+const open = defaultProbeContext.handshake;
+const handshake: HandshakeOpener | undefined =
+  open &&
+  ((address, port, owner, onEnd) =>
+    open(address, port, owner, (socket, status) => {
+      if (status === 0) localPort = socket.localPort;
+      onEnd(socket, status);
+    }));
 const context: ProbeContext = {
   ...defaultProbeContext,
   connect: (options) => {
@@ -18,6 +26,7 @@ const context: ProbeContext = {
     socket.once('connect', () => (localPort = socket.localPort));
     return socket;
   },
+  ...(handshake ? { handshake } : {}),
 };
 for (let seq = 1; seq <= Number(countText); seq++) {
   localPort = undefined;

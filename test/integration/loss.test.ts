@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { builtInDefaults } from '../../src/config/load.js';
-import { probers } from '../../src/probe/index.js';
+import { defaultProbeContext, probers } from '../../src/probe/index.js';
 import { Responder } from '../../src/responder/responder.js';
 import { runRound } from '../../src/scheduler/round.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -72,6 +72,18 @@ function timeWaitOn(port: number): number {
 test('1,000 pings leave no TIME_WAIT sockets behind on either side (RST close)', async () => {
   const before = timeWaitOn(cleanPort);
   const outcome = await round(cleanPort, 1000, 2000);
+  assert.equal(outcome.summary.received, 1000);
+  assert.equal(timeWaitOn(cleanPort) - before, 0);
+});
+
+test('1,000 connect-mode pings on bare handles leave no TIME_WAIT sockets behind either (RST close)', async () => {
+  const before = timeWaitOn(cleanPort);
+  const outcome = await runRound(
+    { host: '127.0.0.1', port: cleanPort, mode: 'connect', count: 1000, pingIntervalMs: 0, timeoutMs: 2000, reuseConnection: false },
+    { clock: systemClock, probers, probeContext: defaultProbeContext },
+    {},
+    { plannedStartMs: systemClock.nowMs() },
+  );
   assert.equal(outcome.summary.received, 1000);
   assert.equal(timeWaitOn(cleanPort) - before, 0);
 });

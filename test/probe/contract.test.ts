@@ -3,7 +3,8 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { builtInDefaults } from '../../src/config/load.js';
 import type { Loss, PingResult } from '../../src/domain/ping.js';
-import { probeModes } from '../../src/domain/target.js';
+import { type ProbeMode, probeModes } from '../../src/domain/target.js';
+import { bareHandlesAvailable } from '../../src/kernel/bare-tcp.js';
 import { defaultProbeContext, kernelTimingUnavailable, probers } from '../../src/probe/index.js';
 import type { ProbeContext } from '../../src/probe/types.js';
 import { Responder } from '../../src/responder/responder.js';
@@ -12,12 +13,27 @@ import { synDroppingListener } from '../helpers/backlog.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { closedPort, listener, waitFor } from '../helpers/servers.js';
 
-/** Both ways a probe can run: judged from the kernel's record of its socket (Linux), or timed in userland alone. */
-const contexts: Record<string, ProbeContext> = {
-  kernel: defaultProbeContext,
-  userland: { clock: systemClock, connect },
-};
-if (process.env.CI === 'true') assert.equal(kernelTimingUnavailable, undefined, 'CI runs on Linux with koffi: kernel timing must work');
+/**
+ * Every way a probe can run: judged from the kernel's record of its socket (Linux), or timed in
+ * userland alone; connect mode's handshake on a bare handle, or on a net.Socket where Node's handle
+ * cannot be had (echo mode always uses a net.Socket).
+ */
+const { handshake: bare, ...netOnly } = defaultProbeContext;
+const contexts: { name: string; timing: 'kernel' | 'userland'; context: ProbeContext; modes: readonly ProbeMode[] }[] = [
+  { name: 'kernel timing', timing: 'kernel', context: defaultProbeContext, modes: probeModes },
+  { name: 'kernel timing, net.Socket', timing: 'kernel', context: netOnly, modes: ['connect'] },
+  { name: 'userland timing', timing: 'userland', context: { clock: systemClock, connect }, modes: probeModes },
+  {
+    name: 'userland timing, bare handle',
+    timing: 'userland',
+    context: { clock: systemClock, connect, ...(bare ? { handshake: bare } : {}) },
+    modes: ['connect'],
+  },
+];
+if (process.env.CI === 'true') {
+  assert.equal(kernelTimingUnavailable, undefined, 'CI runs on Linux with koffi: kernel timing must work');
+  assert.ok(bareHandlesAvailable, "CI runs Node's own TCP handles: connect mode must not fall back to net.Socket");
+}
 const real = defaultProbeContext;
 const req = (port: number, over: Partial<{ timeoutMs: number; signal: AbortSignal }> = {}) => ({
   host: '127.0.0.1',
@@ -33,11 +49,11 @@ function lost(result: PingResult): Loss {
 }
 
 // One contract, every mode and timing: what a prober must do on success, refusal, timeout and abort.
-for (const [timing, context] of Object.entries(contexts))
-  for (const mode of probeModes) {
+for (const { name, timing, context, modes } of contexts)
+  for (const mode of modes) {
     const real = context;
     const withClock = (clock: FakeClock): ProbeContext => ({ ...context, clock });
-    describe(`${mode} probe contract (${timing} timing)`, () => {
+    describe(`${mode} probe contract (${name})`, () => {
       const probe = probers[mode];
       let responder: Responder;
       let port: number;
