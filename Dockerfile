@@ -45,6 +45,6 @@ EXPOSE 11000 11001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["/usr/local/bin/node", "-e", "fetch('http://127.0.0.1:11001/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The image's command is `tcpping`: arguments (CMD, or `docker run IMAGE client HOST`) go to it.
-# --max-semi-space-size=8: V8's young generation capped (README, "Memory"; src/cli/node-flags.ts).
-ENTRYPOINT ["/usr/bin/tini", "--", "/bin/sh", "-c", "b=0; while read -r k v; do [ \"$k\" = CapBnd: ] && b=$v; done < /proc/self/status; n=/usr/local/bin/node; [ $((0x$b >> 13 & 1)) = 1 ] && [ -x /usr/local/lib/tcpping/node-netraw ] && n=/usr/local/lib/tcpping/node-netraw; exec \"$n\" --max-semi-space-size=8 /app/dist/cli/bin.js \"$@\"", "tcpping"]
+# --max-semi-space-size=8 --initial-old-space-size=16 --heap-growing-percent=30: V8's heap sized for the service (README, "Memory"; src/cli/node-flags.ts).
+ENTRYPOINT ["/usr/bin/tini", "--", "/bin/sh", "-c", "b=0; while read -r k v; do [ \"$k\" = CapBnd: ] && b=$v; done < /proc/self/status; n=/usr/local/bin/node; [ $((0x$b >> 13 & 1)) = 1 ] && [ -x /usr/local/lib/tcpping/node-netraw ] && n=/usr/local/lib/tcpping/node-netraw; exec \"$n\" --max-semi-space-size=8 --initial-old-space-size=16 --heap-growing-percent=30 /app/dist/cli/bin.js \"$@\"", "tcpping"]
 CMD ["serve", "--config", "/etc/tcpping/tcpping.yaml"]

@@ -116,16 +116,16 @@ async function scrapeWhenPinging(): Promise<ReturnType<typeof parseExposition>> 
   }
 }
 
-/** The service's process, seen from the host: its uid and capabilities, its environment, and whether its exec was secure. */
-function serviceProcess(): { status: Record<string, string>; environ: string[]; secureExec: bigint | undefined } {
+/** The service's process, seen from the host: its uid and capabilities, its command line, and whether its exec was secure. */
+function serviceProcess(): { status: Record<string, string>; cmdline: string[]; secureExec: bigint | undefined } {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (cmdline[1] !== '/opt/tcpping/bin/tcpping' || !cmdline.includes('serve')) continue;
+      if (!cmdline.includes('/opt/tcpping/lib/node_modules/tcpping/dist/cli/bin.js') || !cmdline.includes('serve')) continue;
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return {
         status: Object.fromEntries(status.split('\n').map((line) => line.split(/:\s+/, 2) as [string, string])),
-        environ: readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'),
+        cmdline,
         secureExec: auxvEntry(readFileSync(`/proc/${pid}/auxv`), AT_SECURE),
       };
     } catch {
@@ -155,13 +155,13 @@ test('systemd as PID 1 starts the unit; it pings, captures ICMP as a dynamic use
   const samples = await scrapeWhenPinging();
   assert.equal(samples.value('tcpping_icmp_capture_enabled', {}), 1, 'AmbientCapabilities=CAP_NET_RAW reached the process');
   assert.equal(samples.value('tcpping_pings_lost_total', { target: 'self', reason: 'timeout' }), 0);
-  const { status, environ, secureExec } = serviceProcess();
+  const { status, cmdline, secureExec } = serviceProcess();
   assert.notEqual(status.Uid?.split(/\s+/)[0], '0', 'DynamicUser=yes: not root');
   assert.equal(status.CapEff, '0000000000002000', 'CAP_NET_RAW (bit 13) and nothing else');
   assert.equal(status.CapAmb, '0000000000002000');
   assert.equal(status.NoNewPrivs, '1');
-  // The unit's NODE_OPTIONS (src/cli/node-flags.ts) reaches node: in its environment, and the exec
-  // not secure (ambient capabilities do not make it so; file capabilities would, and node would ignore it).
-  assert.ok(environ.includes(`NODE_OPTIONS=${serviceNodeFlags.join(' ')}`), `environment: ${environ.join(' ')}`);
+  // The unit's ExecStart gives node the flags of src/cli/node-flags.ts; and the exec was not secure
+  // (ambient capabilities do not make it so; file capabilities would).
+  assert.deepEqual(cmdline.slice(1, 1 + serviceNodeFlags.length), [...serviceNodeFlags], `command line: ${cmdline.join(' ')}`);
   assert.equal(secureExec, 0n, 'AT_SECURE');
 });

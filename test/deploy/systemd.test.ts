@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { serviceNodeFlags } from '../../src/cli/node-flags.js';
 import { repoPath } from './dockerfile.js';
 
 const unitPath = repoPath('deploy/systemd/tcpping.service');
@@ -58,7 +59,11 @@ test('systemd-analyze verify accepts the unit', (t) => {
 });
 
 test('it runs `tcpping serve` on /etc/tcpping/tcpping.yaml and reloads with SIGHUP', () => {
-  assert.equal(value('ExecStart'), '/opt/tcpping/bin/tcpping serve --config /etc/tcpping/tcpping.yaml');
+  // node, with the service's flags (src/cli/node-flags.ts), on the file /opt/tcpping/bin/tcpping links to.
+  assert.equal(
+    value('ExecStart'),
+    `/usr/bin/env node ${serviceNodeFlags.join(' ')} /opt/tcpping/lib/node_modules/tcpping/dist/cli/bin.js serve --config /etc/tcpping/tcpping.yaml`,
+  );
   assert.equal(value('ExecReload'), '/bin/kill -HUP $MAINPID');
   assert.equal(value('Type'), 'simple');
   assert.equal(unit.get('Install')?.get('WantedBy')?.[0], 'multi-user.target');
