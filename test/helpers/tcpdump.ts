@@ -58,6 +58,13 @@ export async function capture(
   });
   return {
     stop: async () => {
+      // The last packets can still wait in the ring for tcpdump to be scheduled, and a SIGINT then
+      // loses them: stop once it has printed nothing new for 200 ms (3 s at most).
+      for (let seen = out.length, quietMs = 0, waitedMs = 0; quietMs < 200 && waitedMs < 3000; waitedMs += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        quietMs = out.length === seen ? quietMs + 50 : 0;
+        seen = out.length;
+      }
       const done = new Promise((resolve) => child.once('close', resolve));
       child.kill('SIGINT');
       await done;

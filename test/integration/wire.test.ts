@@ -41,7 +41,10 @@ describe('tcpping against the wire', { skip }, () => {
     for (const ping of pings) {
       assert.ok(ping.ok && ping.timing === 'kernel', JSON.stringify(ping));
       const flow = flows.get(ping.localPort ?? 0);
-      assert.ok(flow, `no captured handshake for source port ${ping.localPort}:\n${JSON.stringify(captured.slice(0, 2000))}`);
+      assert.ok(
+        flow,
+        `no captured handshake for source port ${ping.localPort} of ${flows.size}; the capture's end:\n${captured.slice(-2000)}`,
+      );
       errorsUs.push(((ping.connectSeconds ?? 0) - (flow.synAckAt - flow.synAt)) * 1e6);
     }
     const sorted = errorsUs.map(Math.abs).sort((a, b) => a - b);
