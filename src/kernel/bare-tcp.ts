@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { closeFd, openTcpSocket, setReceiveErrors } from './sockopt.js';
+import { closeFd, openTcp6ReceivingErrors } from './sockopt.js';
 
 /**
  * node:net's own TCP handle (libuv's uv_tcp_t), the object a net.Socket keeps in `_handle`. Only
@@ -130,11 +130,8 @@ export function openBareHandshake<Owner>(
 ): BareHandshake<Owner> | undefined {
   const family = isIP(address);
   if (!binding || family === 0) return undefined;
-  const fd = family === 6 && receiveErrors6 ? openTcpSocket(6) : undefined;
-  if (family === 6 && receiveErrors6 && (fd === undefined || !setReceiveErrors(fd, 6, true))) {
-    if (fd !== undefined) closeFd(fd);
-    return undefined;
-  }
+  const fd = family === 6 && receiveErrors6 ? openTcp6ReceivingErrors() : undefined;
+  if (family === 6 && receiveErrors6 && fd === undefined) return undefined;
   const handle = new binding.TCP(binding.constants.SOCKET);
   if (fd !== undefined && handle.open(fd) !== 0) {
     handle.close();

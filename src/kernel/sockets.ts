@@ -3,7 +3,7 @@ import type { BareSocket } from './bare-tcp.js';
 import { type QueuedError, readErrorQueue } from './error-queue.js';
 import { libc, libcUnavailable } from './libc.js';
 import { SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6 } from './linux.js';
-import { bytesWaiting, closeFd, openTcpSocket, setReceiveErrors, takeSocketError } from './sockopt.js';
+import { bytesWaiting, openTcp6ReceivingErrors, setReceiveErrors, takeSocketError } from './sockopt.js';
 import { readTcpInfo, type TcpInfo } from './tcp-info.js';
 
 /** What the kernel views ask: a node:net Socket or a BareHandshake, either keeping libuv's handle in `_handle`. */
@@ -79,12 +79,8 @@ export const linuxSocketKernel: SocketKernel = {
 export function connectWithErrorQueue(options: NetConnectOpts): Socket {
   const host = 'host' in options ? options.host : undefined;
   if ('path' in options || isIP(host ?? '') !== 6) return connect(options);
-  const fd = openTcpSocket(6);
+  const fd = openTcp6ReceivingErrors();
   if (fd === undefined) return connect(options);
-  if (!setReceiveErrors(fd, 6, true)) {
-    closeFd(fd);
-    return connect(options);
-  }
   const socket = new Socket({ fd });
   reporting.add(socket);
   if ('noDelay' in options && options.noDelay) socket.setNoDelay(true);

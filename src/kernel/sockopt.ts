@@ -69,6 +69,18 @@ export function openTcpSocket(family: 4 | 6): number | undefined {
   return fd >= 0 ? fd : undefined;
 }
 
+/**
+ * An IPv6 TCP socket of our own with IPV6_RECVERR set before connect(2), for a handle or a
+ * net.Socket to take over (connectWithErrorQueue in sockets.ts says why); undefined, and nothing
+ * left open, when either step fails.
+ */
+export function openTcp6ReceivingErrors(): number | undefined {
+  const fd = openTcpSocket(6);
+  if (fd === undefined || setReceiveErrors(fd, 6, true)) return fd;
+  closeFd(fd);
+  return undefined;
+}
+
 /** close(2), for an fd no net.Socket has taken over. */
 export function closeFd(fd: number): void {
   libc()?.close(fd);
