@@ -5,7 +5,7 @@ import type { ExpositionFormat } from '../src/metrics/exposition.js';
 import { Metrics } from '../src/metrics/metrics.js';
 import { readMetricFamilies } from '../test/helpers/protobuf.js';
 import { serveCommands } from './child.js';
-import { fillHistograms, type Mix } from './rtt-mix.js';
+import { fillPings, type Mix } from './rtt-mix.js';
 
 /**
  * Child: the metrics of N targets and nothing else (no pings, no HTTP), so a build of the /metrics
@@ -14,14 +14,15 @@ import { fillHistograms, type Mix } from './rtt-mix.js';
  */
 const targets = Number(process.argv[2]);
 const drop: string[] = JSON.parse(process.argv[3] ?? '[]');
+/** Connect mode (as (c) and (shard) ping): 5 loss reasons a target; echo mode 7. */
+const mode = process.argv[4] === 'echo' ? 'echo' : 'connect';
 const config = loadConfig(
   {
     metrics: { drop },
-    // Connect mode, as (c) and (shard) ping: its targets serve 5 loss reasons (an echo target 7).
     targets: Array.from({ length: targets }, (_, i) => ({
       name: `target-${i}`,
       address: `127.0.0.1:${10_000 + (i % 50_000)}`,
-      mode: 'connect',
+      mode,
     })),
   },
   'bench',
@@ -53,8 +54,18 @@ function storedSeries(body: Buffer): number {
   return n;
 }
 
+/**
+ * The body's chunks as a scrape gets them (the server streams them to gzip and the socket): joined
+ * after the build is timed, since a scrape never joins them.
+ */
+async function chunksOf(format: ExpositionFormat): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of metrics.expositionChunks(format)) chunks.push(chunk);
+  return chunks;
+}
+
 /** Runs `build` while a setImmediate ticker records the longest gap between its turns. */
-async function withLongestBlock(build: () => Promise<Buffer>): Promise<{ body: Buffer; blockMs: number }> {
+async function withLongestBlock(build: () => Promise<Uint8Array[]>): Promise<{ chunks: Uint8Array[]; blockMs: number }> {
   let longest = 0;
   let last = performance.now();
   let running = true;
@@ -65,9 +76,9 @@ async function withLongestBlock(build: () => Promise<Buffer>): Promise<{ body: B
     if (running) setImmediate(tick);
   };
   setImmediate(tick);
-  const body = await build();
+  const chunks = await build();
   running = false;
-  return { body, blockMs: longest };
+  return { chunks, blockMs: longest };
 }
 
 serveCommands(
@@ -75,7 +86,7 @@ serveCommands(
   {
     fill: (args) => {
       const { mix, count } = args as { mix: Mix; count: number };
-      fillHistograms(metrics.schedulerObserver, targets, mix, count);
+      fillPings(metrics.schedulerObserver, targets, mix, count);
       return null;
     },
     build: async (args) => {
@@ -84,16 +95,16 @@ serveCommands(
       const cpuMs: number[] = [];
       const blockMs: number[] = [];
       // Unrecorded: the first build encodes every target's labels once, and warms up the JIT.
-      let body: Buffer = await metrics.exposition(format);
+      let body = Buffer.concat(await chunksOf(format));
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
         const c0 = process.cpuUsage();
-        const built = await withLongestBlock(() => metrics.exposition(format));
+        const built = await withLongestBlock(() => chunksOf(format));
         ms.push(performance.now() - t0);
         const cpu = process.cpuUsage(c0);
         cpuMs.push((cpu.user + cpu.system) / 1000);
         blockMs.push(built.blockMs);
-        body = built.body;
+        body = Buffer.concat(built.chunks);
       }
       const t0 = performance.now();
       const zipped = gzipSync(body, { level: 1 });

@@ -14,7 +14,7 @@ import { systemClock } from '../src/util/clock.js';
 import { HOST } from './bare.js';
 import { loadCommands, profileCommands, serveCommands } from './child.js';
 import { type LoadSpec, loadTargets } from './load-spec.js';
-import { fillHistograms, type Mix } from './rtt-mix.js';
+import { fillPings, type Mix } from './rtt-mix.js';
 import { spread } from './stats.js';
 
 /**
@@ -115,7 +115,7 @@ serveCommands(
     /** Fills every target's histograms with `count` RTTs of a mix (see rtt-mix.ts). */
     fill: (args) => {
       const { mix, count } = args as { mix: Mix; count: number };
-      fillHistograms(service?.metrics.schedulerObserver, config.targets.length, mix, count);
+      fillPings(service?.metrics.schedulerObserver, config.targets.length, mix, count);
       return null;
     },
     /** The /metrics body as a Prometheus with native histograms gets it (protobuf, gzipped): what the static floor server sends. */

@@ -28,6 +28,8 @@ export interface ScrapeOptions {
   readonly intervalMs?: number;
   /** metrics.drop of the service measured. */
   readonly drop?: readonly string[];
+  /** The targets' mode in the builds alone (default connect): an echo-mode target serves 2 loss reasons more. */
+  readonly mode?: 'connect' | 'echo';
   /** scheduler.workers of the service measured: its pings on worker threads, off the thread that builds /metrics. */
   readonly workers?: number;
   /** The rows' section (default "d scrape"). */
@@ -77,7 +79,11 @@ async function builds(child: Child, n: number): Promise<{ text: Build; protobuf:
 export type Built = { realistic: { text: Build; protobuf: Build }; worst: { text: Build; protobuf: Build } };
 
 export async function buildAlone(options: ScrapeOptions): Promise<Built> {
-  const child = await spawnChild('./child-build.ts', [String(options.targets), JSON.stringify(options.drop ?? [])]);
+  const child = await spawnChild('./child-build.ts', [
+    String(options.targets),
+    JSON.stringify(options.drop ?? []),
+    options.mode ?? 'connect',
+  ]);
   try {
     await child.rpc('fill', { mix: 'realistic' satisfies Mix, count: FILL }, 300_000);
     const realistic = await builds(child, options.builds);

@@ -17,6 +17,18 @@ export interface SeriesOptions extends Omit<ScrapeOptions, 'drop' | 'section'> {
 
 export const leanDrop = ['tcpping_rtt_seconds_bucket', 'tcpping_connect_seconds_bucket'] as const;
 
+/**
+ * The lean set, and four one-series families that a prober of 10,000 targets can best spare (README,
+ * "Dropping series you do not need"): /metrics under 10 MB in echo mode too.
+ */
+export const leanerDrop = [
+  ...leanDrop,
+  'tcpping_pings_stalled_total',
+  'tcpping_rounds_skipped_total',
+  'tcpping_target_address_changes_total',
+  'tcpping_path_hops',
+] as const;
+
 type Gaps = {
   wallMs: number;
   maxGapMs: number;
@@ -121,10 +133,15 @@ export async function runSeries(options: SeriesOptions, log: (line: string) => v
     { name: 'default', options: { ...options, section: 'series default' } },
     { name: 'lean', options: { ...options, drop: leanDrop, section: 'series lean' } },
   ];
+  // Built alone only: echo-mode targets (2 loss reasons more each), lean and leaner.
+  const echo = [
+    { name: 'lean, echo mode', options: { ...options, drop: leanDrop, mode: 'echo', section: 'series lean echo' } as const },
+    { name: 'leaner, echo mode', options: { ...options, drop: leanerDrop, mode: 'echo', section: 'series leaner echo' } as const },
+  ];
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
   // The builds alone first: they are what a busy machine disturbs least.
-  for (const p of profiles) {
+  for (const p of [...profiles, ...echo]) {
     const r = await part(`/metrics of ${options.targets} targets built alone, ${p.name} series`, log, async () => {
       const built = await buildAlone(p.options);
       return { rows: builtRows(p.options, built).flat(), raw: built };

@@ -6,12 +6,17 @@ import { type Family, families, type Selection, type Series } from './target-fam
 const headers = new Map(families.map((f) => [f, familyHeader(f.name, f.help, f.type)]));
 
 function labelsOf(f: Family, t: Series): Uint8Array[] {
-  const cached = f.volatile ? undefined : t.protoLabels.get(f);
+  const cached = t.protoLabels[f.index];
   if (cached) return cached;
-  const labels = f.labels(t).map(encodeLabels);
-  if (!f.volatile) t.protoLabels.set(f, labels);
+  const pairs = f.labels(t);
+  // Most targets have no series in the families whose series come and go.
+  if (pairs.length === 0) return noLabels;
+  const labels = pairs.map(encodeLabels);
+  if (!f.volatile) t.protoLabels[f.index] = labels;
   return labels;
 }
+
+const noLabels: Uint8Array[] = [];
 
 /** No classic buckets: a histogram whose `_bucket` series are dropped. */
 const noClassic = new ClassicLayout([]);
@@ -38,7 +43,9 @@ export async function* protobufChunks(
   for (const f of options.selection.families) {
     w.beginFamily(headers.get(f) as Uint8Array);
     const layout = options.selection.withoutClassic.has(f) ? noClassic : options.layout;
-    for (const t of targets) {
+    // Indexed: for-of made an iterator result per target and family.
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[k] as Series;
       const labels = labelsOf(f, t);
       if (f.histogram) {
         const h = f.histogram(t);

@@ -1,4 +1,4 @@
-import { formatValue, header, labelPairs, yieldToLoop } from './exposition.js';
+import { header, labelPairs, yieldToLoop } from './exposition.js';
 import type { LatencyHistogram as Histogram } from './latency-histogram.js';
 import { type Family, families, type Selection, type Series } from './target-families.js';
 import { type Prefixes, packPrefixes, TextWriter } from './text-writer.js';
@@ -7,12 +7,17 @@ import { type Prefixes, packPrefixes, TextWriter } from './text-writer.js';
 const utf8 = new TextEncoder();
 const headers = new Map(families.map((f) => [f, utf8.encode(header(f.name, f.type, f.help))]));
 
+/** What a family of series that come and go writes for a target that has none (most targets, most families). */
+const noPrefixes = packPrefixes([]);
+
 /** A family's line prefixes for one target, made at the first scrape and kept (see Prefixes). */
 function prefixesOf(f: Family, t: Series): Prefixes {
-  const cached = f.volatile ? undefined : t.textPrefixes.get(f);
+  const cached = t.textPrefixes[f.index];
   if (cached) return cached;
-  const prefixes = packPrefixes(f.labels(t).map((labels) => `${f.name}{${labelPairs(labels)}} `));
-  if (!f.volatile) t.textPrefixes.set(f, prefixes);
+  const labels = f.labels(t);
+  if (labels.length === 0) return noPrefixes;
+  const prefixes = packPrefixes(labels.map((l) => `${f.name}{${labelPairs(l)}} `));
+  if (!f.volatile) t.textPrefixes[f.index] = prefixes;
   return prefixes;
 }
 
@@ -52,22 +57,22 @@ function selOf(t: Series): Buffer {
   return t.textSel;
 }
 
-function bucketLine(w: TextWriter, lines: HistogramLines, sel: Buffer, i: number, value: string): void {
+function bucketLine(w: TextWriter, lines: HistogramLines, sel: Buffer, i: number, count: number): void {
   w.raw(lines.bucket);
   w.raw(sel);
   w.raw(lines.les[i] as Buffer);
-  w.value(value);
+  w.number(count);
 }
 
 function sumAndCount(w: TextWriter, lines: HistogramLines, sel: Buffer, h: Histogram): void {
   w.raw(lines.sum);
   w.raw(sel);
   w.raw(close);
-  w.value(formatValue(h.sum));
+  w.number(h.sum);
   w.raw(lines.count);
   w.raw(sel);
   w.raw(close);
-  w.value(formatValue(h.count));
+  w.number(h.count);
 }
 
 /**
@@ -78,7 +83,7 @@ function writeWithoutClassic(w: TextWriter, f: Family, t: Series): void {
   const h = (f.histogram as (t: Series) => Histogram)(t);
   const lines = linesOf(f, h.bounds);
   const sel = selOf(t);
-  bucketLine(w, lines, sel, lines.les.length - 1, formatValue(h.count));
+  bucketLine(w, lines, sel, lines.les.length - 1, h.count);
   sumAndCount(w, lines, sel, h);
 }
 
@@ -88,22 +93,16 @@ function writeSeries(w: TextWriter, f: Family, t: Series): void {
     const lines = linesOf(f, h.bounds);
     const sel = selOf(t);
     let cumulative = 0;
-    let text = '0';
     for (let i = 0; i < h.classic.length; i++) {
-      const count = h.classic[i] as number;
-      // Most buckets repeat the value before them: format only a new one.
-      if (count !== 0) {
-        cumulative += count;
-        text = formatValue(cumulative);
-      }
-      bucketLine(w, lines, sel, i, text);
+      cumulative += h.classic[i] as number;
+      bucketLine(w, lines, sel, i, cumulative);
     }
     sumAndCount(w, lines, sel, h);
     return;
   }
   const prefixes = prefixesOf(f, t);
   const values = (f.values as (t: Series) => ArrayLike<number>)(t);
-  for (let i = 0; i < prefixes.ends.length; i++) w.line(prefixes, i, formatValue(values[i] as number));
+  for (let i = 0; i < prefixes.ends.length; i++) w.numberLine(prefixes, i, values[i] as number);
 }
 
 /** The text body in chunks of about `chunkBytes`, with a turn of the event loop after each. */
@@ -112,8 +111,9 @@ export async function* textChunks(targets: readonly Series[], selection: Selecti
   for (const f of selection.families) {
     w.raw(headers.get(f) as Uint8Array);
     const write = selection.withoutClassic.has(f) ? writeWithoutClassic : writeSeries;
-    for (const t of targets) {
-      write(w, f, t);
+    // Indexed: for-of made an iterator result per target and family (240,000 a scrape at 10,000 targets).
+    for (let i = 0; i < targets.length; i++) {
+      write(w, f, targets[i] as Series);
       if (w.length >= chunkBytes) {
         yield w.take();
         await yieldToLoop();

@@ -1,3 +1,5 @@
+import { formatValue } from './exposition.js';
+
 /**
  * A family's line prefixes (name and labels) for one target, packed: one buffer (from Node's pool)
  * and where each prefix ends. Kept per target and family: two objects, where a Uint8Array per line
@@ -35,13 +37,41 @@ export class TextWriter {
     this.buf = next;
   }
 
-  /** Prefix `i` of `prefixes`, value, newline; value must be ASCII (formatValue's output is). */
-  line(prefixes: Prefixes, i: number, value: string): void {
+  /** Prefix `i` of `prefixes`, the number as formatValue writes it, newline. */
+  numberLine(prefixes: Prefixes, i: number, value: number): void {
     const start = i === 0 ? 0 : (prefixes.ends[i - 1] as number);
     const end = prefixes.ends[i] as number;
     this.ensure(end - start);
-    this.pos += prefixes.bytes.copy(this.buf, this.pos, start, end);
-    this.value(value);
+    // Byte by byte: Buffer#copy of a part makes a view of it per call (a prefix is a few dozen bytes).
+    const { bytes } = prefixes;
+    const buf = this.buf;
+    let p = this.pos;
+    for (let j = start; j < end; j++) buf[p++] = bytes[j] as number;
+    this.pos = p;
+    this.number(value);
+  }
+
+  /**
+   * A number and newline, as formatValue writes it: a whole number (most counters and counts) digit
+   * by digit, without a string made for it; any other through formatValue. A string per value,
+   * 280,000 per scrape at 10,000 targets, was 15 % of a text build's time, and its garbage more.
+   */
+  number(value: number): void {
+    if (!(Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER)) {
+      this.value(formatValue(value));
+      return;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    this.ensure(digits + 1);
+    let p = this.pos + digits;
+    this.buf[p] = 10;
+    let rest = value;
+    do {
+      this.buf[--p] = 48 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    } while (rest > 0);
+    this.pos += digits + 1;
   }
 
   /** value and newline; value must be ASCII (formatValue's output is). */
