@@ -112,7 +112,7 @@ serveCommands(
       return null;
     },
     taps: () => Object.fromEntries([...taps].map(([name, b]) => [name, { rttUs: spread(b.rttUs), lagUs: spread(b.lagUs) }])),
-    /** Fills every target's histograms with `count` RTTs of a mix (see rtt-mix.ts). */
+    /** `count` pings of every target, their RTTs of a mix (see rtt-mix.ts). */
     fill: (args) => {
       const { mix, count } = args as { mix: Mix; count: number };
       fillPings(service?.metrics.schedulerObserver, config.targets.length, mix, count);
