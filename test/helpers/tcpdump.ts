@@ -41,7 +41,24 @@ export async function capture(
   filter: string,
 ): Promise<{ stop: () => Promise<string> }> {
   // --immediate-mode: each packet at once; otherwise libpcap holds them in a block a stop may never see.
-  const child = spawn(['tcpdump', '-i', iface, '-n', '-l', '--immediate-mode', '-tt', '--time-stamp-precision=nano', filter]);
+  // In that mode each packet takes a slot of the snapshot length (262,144 by default) in the kernel's
+  // ring: 2 MiB held 8, and a burst of handshakes while tcpdump waited for a core overflowed it (a CI
+  // rehearsal: "6 packets dropped by kernel"). Headers alone (256 bytes) in 8 MiB: about 30,000 slots.
+  const child = spawn([
+    'tcpdump',
+    '-i',
+    iface,
+    '-n',
+    '-l',
+    '--immediate-mode',
+    '-s',
+    '256',
+    '-B',
+    '8192',
+    '-tt',
+    '--time-stamp-precision=nano',
+    filter,
+  ]);
   let out = '';
   let said = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
