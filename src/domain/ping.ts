@@ -5,13 +5,24 @@ import type { ProbeMode } from './target.js';
 export const lossReasons = ['timeout', 'refused', 'reset', 'closed', 'unreachable', 'mismatch', 'dns', 'error'] as const;
 export type LossReason = (typeof lossReasons)[number];
 
+/** One array per mode and lookup, shared by every target (each target kept its own: 88 bytes). */
+const possibleByKey = new Map<string, readonly LossReason[]>();
+
 /**
  * The reasons a target's pings can be lost for, in lossReasons' order: connect mode reads no reply
  * (never `closed` or `mismatch`), and a target at an IP address of the family it asks for is never
  * looked up (never `dns`).
  */
 export function possibleLossReasons(mode: ProbeMode, neverLookedUp: boolean): readonly LossReason[] {
-  return lossReasons.filter((r) => !(mode === 'connect' && (r === 'closed' || r === 'mismatch')) && !(neverLookedUp && r === 'dns'));
+  const key = `${mode} ${neverLookedUp}`;
+  let reasons = possibleByKey.get(key);
+  if (reasons === undefined) {
+    reasons = Object.freeze(
+      lossReasons.filter((r) => !(mode === 'connect' && (r === 'closed' || r === 'mismatch')) && !(neverLookedUp && r === 'dns')),
+    );
+    possibleByKey.set(key, reasons);
+  }
+  return reasons;
 }
 
 /** An ICMP error about a ping: from the ping socket's error queue, or the ICMP capture's copy. */

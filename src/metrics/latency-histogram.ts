@@ -12,25 +12,41 @@ export function classicBucketIndex(bounds: readonly number[], value: number): nu
   return lo;
 }
 
+/** The shared zero counts of each bucket layout (by its bounds array, one per service). */
+const sharedZeros = new WeakMap<readonly number[], Float64Array>();
+function zerosFor(bounds: readonly number[]): Float64Array {
+  let zeros = sharedZeros.get(bounds);
+  if (zeros === undefined) {
+    zeros = new Float64Array(bounds.length + 1);
+    sharedZeros.set(bounds, zeros);
+  }
+  return zeros;
+}
+
 /**
  * One latency histogram kept both ways, from the same observations: classic buckets (in text and
  * protobuf) and native buckets (protobuf only, for a Prometheus that asks for them). Sum and count
  * belong to both.
  */
 export class LatencyHistogram {
-  /** Per classic bucket, not cumulative; the last one is +Inf. */
-  readonly classic: Float64Array;
+  /**
+   * Per classic bucket, not cumulative; the last one is +Inf. Until the first observation, zeros
+   * shared by every histogram of these bounds (never written): a histogram's own array is made by
+   * its first ping, spread over the interval, not by the reload that adds 10,000 targets at once.
+   */
+  classic: Float64Array;
   readonly native = new NativeHistogram();
   sum = 0;
   count = 0;
 
   constructor(readonly bounds: readonly number[]) {
-    this.classic = new Float64Array(bounds.length + 1);
+    this.classic = zerosFor(bounds);
   }
 
   /** A non-finite value is not counted: it has no native bucket and would poison the sum. */
   observe(value: number): void {
     if (!Number.isFinite(value)) return;
+    if (this.count === 0 && this.classic === zerosFor(this.bounds)) this.classic = new Float64Array(this.bounds.length + 1);
     const i = classicBucketIndex(this.bounds, value);
     this.classic[i] = (this.classic[i] as number) + 1;
     this.sum += value;

@@ -38,16 +38,16 @@ export class Series {
   /** Protobuf label pairs per family, one per series, at the family's index. */
   readonly protoLabels: (Uint8Array[] | undefined)[] = [];
   sent = 0;
-  /** Pings lost, by reason (lossReasons' order). */
-  readonly lost = new Float64Array(lossReasons.length);
+  /** Pings lost, by reason (lossReasons' order): the shared zeros (never written) until the first loss. */
+  private lost = noLoss;
   /**
    * The reasons served, as indices into lossReasons: those the target's mode and address can give
    * (a connect-mode target at an IP address has 5 of the 8), and any other that has counted.
    */
   lossShown: readonly number[] = [];
   private possibleLoss: readonly LossReason[] = lossReasons;
-  /** The mode, family and address possibleLoss was worked out for (a reload that changes labels alone keeps it). */
-  private possibleFor = '';
+  /** The target as possibleLoss was worked out for it (a reload that changes labels alone keeps it). */
+  private possibleFor: TargetInfo | undefined;
   readonly rtt: LatencyHistogram;
   readonly connect: LatencyHistogram;
   retransmits = 0;
@@ -56,7 +56,8 @@ export class Series {
   icmp: ReadonlyMap<string, { labels: Labels; value: number }> = noIcmpSeries;
   icmpUnverified: ReadonlyMap<string, { labels: Labels; value: number }> = noIcmpSeries;
   lossRatio = 0;
-  rttSummary = { min: 0, avg: 0, max: 0, mdev: 0 };
+  /** The last round's RTT figures, written in place each round. */
+  readonly rttSummary = { min: 0, avg: 0, max: 0, mdev: 0 };
   skipped = 0;
   up = 0;
   addressChanges = 0;
@@ -86,6 +87,7 @@ export class Series {
 
   /** One more ping lost for the reason at index `i` of lossReasons. */
   countLoss(i: number): void {
+    if (this.lost === noLoss) this.lost = new Float64Array(lossReasons.length);
     this.lost[i] = (this.lost[i] as number) + 1;
     // A reason the target was thought unable to give is served from now on: nothing counted is hidden.
     if (!this.lossShown.includes(i)) this.showLossReasons();
@@ -99,10 +101,12 @@ export class Series {
 
   /** The possible reasons and those that have counted (a counter once served stays, even if the mode changes). */
   private showLossReasons(info?: TargetInfo): void {
-    const key = info && `${info.mode} ${info.family ?? 'auto'} ${info.address}`;
-    if (info && key !== this.possibleFor) {
-      this.possibleLoss = possibleLossReasons(info.mode, neverLookedUp(info));
-      this.possibleFor = key as string;
+    if (info) {
+      const was = this.possibleFor;
+      if (was === undefined || was.mode !== info.mode || was.family !== info.family || was.address !== info.address) {
+        this.possibleLoss = possibleLossReasons(info.mode, neverLookedUp(info));
+      }
+      this.possibleFor = info;
     }
     let mask = 0;
     for (let i = 0; i < lossReasons.length; i++) {
@@ -116,10 +120,15 @@ export class Series {
 
   /** The labels kept for family `f`, made again at the next scrape. Only those: the others did not change. */
   private forgetLabels(f: Family): void {
-    this.textPrefixes[f.index] = undefined;
-    this.protoLabels[f.index] = undefined;
+    // Only what a scrape made: writing past the end grew both arrays to the family's index at
+    // construction (336 bytes a target of holes, before any scrape and for targets never scraped).
+    if (f.index < this.textPrefixes.length) this.textPrefixes[f.index] = undefined;
+    if (f.index < this.protoLabels.length) this.protoLabels[f.index] = undefined;
   }
 }
+
+/** The loss counts of every target that has lost none: never written (countLoss makes a target's own first). */
+const noLoss = new Float64Array(lossReasons.length);
 
 /** One scratch array for every target's shown counts (10,000 targets need not keep 10,000 copies). */
 const shownCounts = new Float64Array(lossReasons.length);

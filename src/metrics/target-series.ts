@@ -123,7 +123,12 @@ export class TargetSeries {
     t.lossRatio = summary.lossRatio;
     t.up = summary.received > 0 ? 1 : 0;
     const { min, avg, max, mdev } = summary.rtt;
-    t.rttSummary = { min: min ?? Number.NaN, avg: avg ?? Number.NaN, max: max ?? Number.NaN, mdev: mdev ?? Number.NaN };
+    // In place: a new object each round outlived the young generation (10 s at the default interval).
+    const kept = t.rttSummary;
+    kept.min = min ?? Number.NaN;
+    kept.avg = avg ?? Number.NaN;
+    kept.max = max ?? Number.NaN;
+    kept.mdev = mdev ?? Number.NaN;
   }
 
   skipped(name: string): void {

@@ -131,9 +131,13 @@ export class Shard {
     return false;
   }
 
-  /** Hands the worker its part; resolves with the worker's diff once its scheduler applied it. */
-  apply(assignment: Assignment): Promise<TargetDiff> {
+  /**
+   * Hands the worker its part; resolves with the worker's diff once its scheduler applied it.
+   * `kept`: specs whose pings are those the worker already runs (held here, not sent).
+   */
+  apply(assignment: Assignment & { readonly kept?: readonly Target[] }): Promise<TargetDiff> {
     const fresh = new Map(assignment.specs.map((spec) => [spec.name, spec]));
+    for (const spec of assignment.kept ?? []) fresh.set(spec.name, spec);
     const next = new Map<string, Target>();
     for (const name of assignment.names) {
       const spec = fresh.get(name) ?? this.assigned.get(name);
@@ -145,6 +149,17 @@ export class Shard {
       // One send at a time: a restart's and a reload's chunks must not interleave (one answer each).
       this.sending = this.sending.then(() => this.send(assignment)).catch((error) => this.handlers.crashed(error));
     });
+  }
+
+  /**
+   * The worker's part is what it runs, its pings' settings and all (a reload that added a target
+   * to another worker, or relabelled only): `kept` is held here and the worker is not asked. Asked,
+   * a worker of 5,000 targets compared them all again, and kept the diff's maps and arrays over
+   * several turns of its loop: they outlived its young generation.
+   */
+  keep(kept: readonly Target[]): TargetDiff {
+    for (const spec of kept) this.assigned.set(spec.name, spec);
+    return { added: [], removed: [], changed: [], unchanged: [...this.assigned.keys()] };
   }
 
   /** The specs a chunk at a time, each read before the next is sent, then the names. */

@@ -1,6 +1,6 @@
 import type { Target } from '../domain/target.js';
 import { observerEvents } from '../scheduler/observers.js';
-import { nextTurn, type SchedulerObserver, START_BATCH, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
+import { nextTurn, type SchedulerObserver, START_BATCH, samePings, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
 import { EVENT_SLOTS, type IcmpPacket } from './messages.js';
 import { Shard } from './shard.js';
 
@@ -45,10 +45,16 @@ export class ShardedScheduler {
     );
   }
 
-  /** Hands each worker its part of `targets` as a diff against what it runs; resolves with the merged diff. */
+  /**
+   * Hands each worker its part of `targets` as a diff against what it runs; resolves with the merged
+   * diff. A target whose pings stay the same (its labels or degradedLossRatio alone changed) is not
+   * sent: its worker goes on as it is, and the change is announced here. Relabelling 10,000
+   * targets made each worker copy in and keep 5,000 new specs it never reads (2–3 MB that outlived
+   * the young generation: its pings waited on the collections).
+   */
   async apply(targets: readonly Target[]): Promise<TargetDiff> {
     this.specs = new Map(targets.map((target) => [target.name, target]));
-    const parts = this.shards.map(() => ({ id: this.nextId++, names: [] as string[], specs: [] as Target[] }));
+    const parts = this.shards.map(() => ({ id: this.nextId++, names: [] as string[], specs: [] as Target[], kept: [] as Target[] }));
     for (const [index, target] of targets.entries()) {
       // Compared a batch per turn, as the scheduler does: a reload of 10,000 must not hold the web surface.
       if (index > 0 && index % START_BATCH === 0) await nextTurn();
@@ -56,14 +62,28 @@ export class ShardedScheduler {
       const part = parts[shard] as (typeof parts)[number];
       part.names.push(target.name);
       const held = this.shards[shard]?.assigned.get(target.name);
-      if (held === undefined || !sameSpec(held, target)) part.specs.push(target);
+      if (held === undefined || !samePings(held, target)) part.specs.push(target);
+      else if (!sameSpec(held, target)) part.kept.push(target);
     }
-    const diffs = await Promise.all(this.shards.map((shard, index) => shard.apply(parts[index] as (typeof parts)[number])));
+    const diffs = await Promise.all(
+      this.shards.map((shard, index) => {
+        const part = parts[index] as (typeof parts)[number];
+        // Every name held already (none sent) and no other: the worker runs its part as it is and is not asked.
+        const same = part.specs.length === 0 && part.names.length === shard.assigned.size;
+        return same ? shard.keep(part.kept) : shard.apply(part);
+      }),
+    );
+    const relabelled = parts.flatMap((part) => part.kept);
+    for (const [index, spec] of relabelled.entries()) {
+      if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      this.observer.targetChanged?.(spec);
+    }
+    const kept = new Set(relabelled.map((spec) => spec.name));
     return {
       added: diffs.flatMap((d) => d.added),
       removed: diffs.flatMap((d) => d.removed),
-      changed: diffs.flatMap((d) => d.changed),
-      unchanged: diffs.flatMap((d) => d.unchanged),
+      changed: [...diffs.flatMap((d) => d.changed), ...kept],
+      unchanged: diffs.flatMap((d) => d.unchanged).filter((name) => !kept.has(name)),
     };
   }
 

@@ -14,7 +14,8 @@ export interface AbortWatch {
  * at thousands of pings a second; this is a short array.
  */
 export class AbortRelay implements AbortWatch {
-  private listeners: (() => void)[] = [];
+  /** Made by the first listener: a target that never pings (or a relay that never fires) keeps none. */
+  private listeners: (() => void)[] | undefined;
   private fired = false;
 
   /** Relays `signal`; without one, fires when fire() is called (a latch: the scheduler keeps two per target, AbortControllers cost about 1 KB). */
@@ -28,12 +29,15 @@ export class AbortRelay implements AbortWatch {
   }
 
   addEventListener(_type: 'abort', listener: () => void): void {
-    if (!this.fired) this.listeners.push(listener);
+    if (this.fired) return;
+    if (this.listeners === undefined) this.listeners = [listener];
+    else this.listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
     // The last one moved into its place: splice would make an array of the removed one per ping.
     const listeners = this.listeners;
+    if (listeners === undefined) return;
     const i = listeners.indexOf(listener);
     if (i < 0) return;
     listeners[i] = listeners[listeners.length - 1] as () => void;
@@ -44,7 +48,7 @@ export class AbortRelay implements AbortWatch {
     if (this.fired) return;
     this.fired = true;
     const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener();
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
   }
 }

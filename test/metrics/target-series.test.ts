@@ -286,3 +286,49 @@ test('a scrape lets the event loop turn about every 32 KiB it writes, in both fo
     assert.ok(turns >= atLeast && atLeast >= 5, `${format}: ${turns} turns for ${body.length} bytes`);
   }
 });
+
+test('targets share zero counts until their first ping and loss: one target counting never shows in another, in either format', async () => {
+  const series = new TargetSeries();
+  for (const name of ['busy', 'quiet', 'late']) series.add({ name, address: '127.0.0.1:1', mode: 'echo' });
+  for (let seq = 0; seq < 5; seq++) series.ping('busy', { ok: true, value: { seq, rttSeconds: 0.002 * (seq + 1), connectSeconds: 0.001 } });
+  series.ping('busy', { ok: false, error: { seq: 5, reason: 'timeout', detail: 'x' } });
+  series.round('busy', round);
+  series.round('busy', { sent: 2, received: 1, lossRatio: 0.5, rtt: { min: 0.004, avg: 0.004, max: 0.004, mdev: 0 } });
+  // A target whose first ping comes after the others' counted starts from zero too.
+  series.ping('late', { ok: true, value: { seq: 0, rttSeconds: 0.3 } });
+
+  const text = parseExposition((await series.render('text')).toString());
+  const at = (name: string, target: string, extra: Record<string, string> = {}) => text.value(name, { target, ...extra });
+  for (const le of ['0.0025', '0.01', '+Inf']) {
+    assert.equal(at('tcpping_rtt_seconds_bucket', 'quiet', { le }), 0, `quiet le=${le}`);
+    assert.equal(at('tcpping_connect_seconds_bucket', 'late', { le }), 0, `late connect le=${le}`);
+  }
+  assert.equal(at('tcpping_rtt_seconds_bucket', 'busy', { le: '0.0025' }), 1);
+  assert.equal(at('tcpping_rtt_seconds_bucket', 'busy', { le: '+Inf' }), 5);
+  assert.equal(at('tcpping_rtt_seconds_bucket', 'late', { le: '0.25' }), 0);
+  assert.equal(at('tcpping_rtt_seconds_bucket', 'late', { le: '0.5' }), 1);
+  assert.equal(at('tcpping_pings_lost_total', 'busy', { reason: 'timeout' }), 1);
+  assert.equal(at('tcpping_pings_lost_total', 'quiet', { reason: 'timeout' }), 0);
+  assert.equal(at('tcpping_pings_lost_total', 'late', { reason: 'timeout' }), 0);
+  // The round's figures are the last round's (kept in place, round after round), the others' still 0.
+  assert.equal(at('tcpping_round_rtt_max_seconds', 'busy'), 0.004);
+  assert.equal(at('tcpping_round_loss_ratio', 'busy'), 0.5);
+  assert.equal(at('tcpping_round_rtt_max_seconds', 'quiet'), 0);
+
+  const families = readMetricFamilies(await series.render('protobuf'));
+  const rtt = (target: string) =>
+    families.find((f) => f.name === 'tcpping_rtt_seconds')?.metrics.find((m) => m.labels.some((l) => l.value === target))?.histogram ??
+    assert.fail(`no RTT histogram of ${target}`);
+  assert.deepEqual(
+    [
+      rtt('quiet').sampleCount,
+      nativeCounts(rtt('quiet')).size,
+      rtt('quiet')
+        .buckets.map((b) => b.cumulativeCount)
+        .at(-1),
+    ],
+    [0, 0, 0],
+  );
+  assert.deepEqual(nativeCounts(rtt('late')), new Map([[bucketIndex(0.3, 4), 1]]));
+  assert.equal(nativeCounts(rtt('busy')).size, 5);
+});

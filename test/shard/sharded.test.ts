@@ -171,6 +171,14 @@ describe('pings on worker threads (scheduler.workers)', () => {
         'restarted with the new labels',
       );
       assert.equal(sharded.targetNames.length, 1100);
+      // Relabelled, the workers went on as they were; the new labels are what is held now.
+      const again = await sharded.apply(targets('2', 1100));
+      assert.deepEqual([again.changed.length, again.unchanged.length], [0, 1100]);
+      assert.equal(seen.events.filter((e) => e.event === 'changed').length, 1100, 'no change announced twice');
+      // A setting the pings read still goes to the worker, which restarts the target with it.
+      const slower = targets('2', 1100).map((t) => (t.name === 't7' ? { ...t, timeoutMs: 3000 } : t));
+      const restarted = await sharded.apply(slower);
+      assert.deepEqual([restarted.changed, restarted.unchanged.length], [['t7'], 1099]);
     } finally {
       await sharded.stop(1000);
     }
