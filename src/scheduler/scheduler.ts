@@ -118,8 +118,16 @@ export class Scheduler {
     }
     const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
     const stopping: Promise<void>[] = [];
-    for (const [index, [name, runner]] of [...this.runners].entries()) {
+    // The names alone, taken before the loop (it deletes as it goes): a copy of the entries was a
+    // pair array per target kept over every turn of the diff (1 MB at 10,000 targets copied out of
+    // the young generation).
+    const names = [...this.runners.keys()];
+    for (let index = 0; index < names.length; index++) {
       if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      const name = names[index] as string;
+      const runner = this.runners.get(name);
+      // stop() came during a turn: it stops every runner itself.
+      if (runner === undefined) continue;
       const spec = next.get(name);
       const same = spec !== undefined && sameSpec(spec, runner.spec);
       (spec === undefined ? diff.removed : same ? diff.unchanged : diff.changed).push(name);
