@@ -42,8 +42,8 @@ const names = (regime: keyof typeof regimes) => Array.from({ length: perRegime }
 
 test('20% of SYNs dropped: lost pings at a 0.5 s timeout, retransmitted handshakes at 4 s', { skip, timeout: 120_000 }, async () => {
   const server = lab.node(lab.server, ['src/cli/bin.ts', 'server', '--listen', '0.0.0.0:11000', '--drop-rate', '0']);
-  // Pinged only once it listens: a ping refused by a server still starting is not a dropped SYN
-  // (on a busy machine tsx took seconds to start it, and the first refusals were counted as drops).
+  // Pinged only once it listens: a ping refused by a server still starting is not a dropped SYN,
+  // yet it would count as lost (on a busy machine tsx can take seconds to start it).
   for (let tries = 0; tries < 80 && lab.exec(lab.server, ['ss', '-Hltn', 'sport = :11000']).trim() === ''; tries++) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
