@@ -46,7 +46,8 @@ export class LatencyHistogram {
   /** A non-finite value is not counted: it has no native bucket and would poison the sum. */
   observe(value: number): void {
     if (!Number.isFinite(value)) return;
-    if (this.count === 0 && this.classic === zerosFor(this.bounds)) this.classic = new Float64Array(this.bounds.length + 1);
+    // The first observation (count counts nothing else): the histogram's own counts from now on.
+    if (this.count === 0) this.classic = new Float64Array(this.bounds.length + 1);
     const i = classicBucketIndex(this.bounds, value);
     this.classic[i] = (this.classic[i] as number) + 1;
     this.sum += value;
