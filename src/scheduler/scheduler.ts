@@ -4,8 +4,8 @@ import type { Target } from '../domain/target.js';
 import type { UnverifiedIcmpListener } from '../probe/types.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import { AbortRelay } from '../util/abort-relay.js';
-import type { TimerHandle } from '../util/clock.js';
 import { sameValue } from '../util/same-value.js';
+import { type Due, DueQueue } from './due-queue.js';
 import { type RoundDeps, type RoundHooks, runRound } from './round.js';
 
 /**
@@ -100,11 +100,15 @@ export class Scheduler {
   /** Runners a diff is stopping (removed or changed targets): stop() must bound their pings too. */
   private readonly retiring = new Set<TargetRunner>();
   private stopped = false;
+  /** Every runner's next round, under one timer. */
+  private readonly queue: DueQueue;
 
   constructor(
     private readonly deps: RoundDeps,
     private readonly observer: SchedulerObserver,
-  ) {}
+  ) {
+    this.queue = new DueQueue(deps.clock);
+  }
 
   /**
    * Applies a new target list as a diff: unchanged targets keep running untouched, removed ones
@@ -173,7 +177,7 @@ export class Scheduler {
   }
 
   private launch(spec: Target, firstRoundMs: number): void {
-    const runner = new TargetRunner(spec, this.deps, this.observer);
+    const runner = new TargetRunner(spec, this.deps, this.observer, this.queue);
     this.runners.set(spec.name, runner);
     runner.schedule(firstRoundMs);
   }
@@ -198,8 +202,11 @@ export class Scheduler {
  * One target's rounds, and the hooks its rounds report through (methods of its own: a hooks object
  * of four closures was 390 bytes a target, made by the thousand on a reload).
  */
-class TargetRunner implements RoundHooks {
-  private timer: TimerHandle | undefined;
+class TargetRunner implements RoundHooks, Due {
+  /** Its next round's planned time and place in the queue (the queue's to set). */
+  dueMs = 0;
+  slot = -1;
+  order = 0;
   private running: Promise<void> | undefined;
   /** Fired by stop(): no round starts, the round running ends after its ping in flight. */
   private readonly stopping = new AbortRelay();
@@ -207,16 +214,15 @@ class TargetRunner implements RoundHooks {
   private readonly abort = new AbortRelay();
   private lastAddress: string | undefined;
   private readonly name: string;
-  private readonly onTimer = () => this.tick(this.plannedMs);
   /** Called unbound (the ICMP capture keeps it while an ended ping lingers): a closure, made once. */
   readonly unverifiedIcmp: UnverifiedIcmpListener = (seq, report, reason) => this.observer.unverifiedIcmp?.(this.name, seq, report, reason);
-  private plannedMs = 0;
 
   /** Replaced in place when only what the pings do not read changed (samePings); a round takes it as it starts. */
   constructor(
     public spec: Target,
     private readonly deps: RoundDeps,
     private readonly observer: SchedulerObserver,
+    private readonly queue: DueQueue,
   ) {
     this.name = spec.name;
   }
@@ -236,9 +242,11 @@ class TargetRunner implements RoundHooks {
   }
 
   schedule(plannedMs: number): void {
-    if (this.stopping.aborted) return;
-    this.plannedMs = plannedMs;
-    this.timer = this.deps.clock.setTimeout(this.onTimer, plannedMs - this.deps.clock.nowMs());
+    if (!this.stopping.aborted) this.queue.add(this, plannedMs);
+  }
+
+  fire(): void {
+    this.tick(this.dueMs);
   }
 
   private tick(plannedMs: number): void {
@@ -270,7 +278,7 @@ class TargetRunner implements RoundHooks {
 
   async stop(abortAfterMs: number): Promise<void> {
     this.stopping.fire();
-    this.deps.clock.clearTimeout(this.timer);
+    this.queue.remove(this);
     if (!this.running) return;
     if (!Number.isFinite(abortAfterMs)) return this.running;
     const timer = this.deps.clock.setTimeout(() => this.abort.fire(), abortAfterMs);
