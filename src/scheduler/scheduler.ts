@@ -120,17 +120,32 @@ export class Scheduler {
       if (index > 0 && index % (10 * START_BATCH) === 0) await nextTurn();
       next.set(target.name, target);
     }
-    const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
-    const stopping: Promise<void>[] = [];
-    // The names alone, taken before the loop (it deletes as it goes): a copy of the entries was a
+    // The names alone, taken before the diff (it deletes as it goes): a copy of the entries was a
     // pair array per target kept over every turn of the diff (1 MB at 10,000 targets copied out of
     // the young generation).
-    const names = [...this.runners.keys()];
+    return this.change([...this.runners.keys()], next, targets);
+  }
+
+  /**
+   * Applies a change to some targets only: each of `upserts` starts, or replaces the target of its
+   * name as apply() would, and `removed` stop; the others are not looked at. A worker told of one
+   * new target compared its 5,000 again (3 ms more of its pings' lateness, median of 8 reloads).
+   * The diff's `unchanged` are those of `upserts` that were the same.
+   */
+  update(upserts: readonly Target[], removed: readonly string[]): Promise<TargetDiff> {
+    const next = new Map(upserts.map((target) => [target.name, target]));
+    return this.change([...removed, ...next.keys()], next, upserts);
+  }
+
+  /** The diff of the runners named in `names` against `next`; `targets` (in order) are those to start if not running. */
+  private async change(names: readonly string[], next: ReadonlyMap<string, Target>, targets: readonly Target[]): Promise<TargetDiff> {
+    const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
+    const stopping: Promise<void>[] = [];
     for (let index = 0; index < names.length; index++) {
       if (index > 0 && index % START_BATCH === 0) await nextTurn();
       const name = names[index] as string;
       const runner = this.runners.get(name);
-      // stop() came during a turn: it stops every runner itself.
+      // Not running (new in an update), or stop() came during a turn: it stops every runner itself.
       if (runner === undefined) continue;
       const spec = next.get(name);
       const same = spec !== undefined && sameSpec(spec, runner.spec);

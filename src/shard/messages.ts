@@ -1,15 +1,15 @@
 import type { Target } from '../domain/target.js';
-import type { TargetDiff } from '../scheduler/scheduler.js';
 
 /**
- * A worker's part of the targets, sent as a diff against what it runs: every name in order, and
- * the specs of those new or changed only. A reload of 10,000 targets that changes one sends one
- * spec: copying them all into the worker would hold its pings for the time of the copy.
+ * A change to a worker's part of the targets, against what it runs: the specs of the targets new
+ * or changed, and the names of those it stops. A reload of 10,000 targets that adds one sends one
+ * spec and no name: copying them all into the worker would hold its pings for the time of the
+ * copy, and its scheduler would compare all it runs again.
  */
 export interface Assignment {
   readonly id: number;
-  readonly names: readonly string[];
   readonly specs: readonly Target[];
+  readonly removed: readonly string[];
 }
 
 export interface IcmpPacket {
@@ -23,8 +23,8 @@ export interface IcmpPacket {
 export type ToWorker =
   /** Specs of an assignment to come, a chunk at a time (each one answered `took`): the worker's pings run between chunks. */
   | { readonly kind: 'specs'; readonly specs: readonly Target[] }
-  /** Every name the worker is to run, in order; the specs it does not hold came in `specs` chunks just before. */
-  | { readonly kind: 'apply'; readonly id: number; readonly names: readonly string[] }
+  /** The change: the specs that came in `specs` chunks just before start or replace theirs, `removed` stop. */
+  | { readonly kind: 'apply'; readonly id: number; readonly removed: readonly string[] }
   /** Packets off the service's ICMP raw sockets, those of one turn of its loop: every worker matches them against its own pings. */
   | { readonly kind: 'icmp'; readonly packets: readonly IcmpPacket[] }
   | { readonly kind: 'stop'; readonly abortAfterMs: number };
@@ -34,7 +34,8 @@ export type FromWorker =
   /** Observer events, five slots each: the event's index in `observerEvents`, then its arguments (a target by name). */
   | { readonly kind: 'events'; readonly events: unknown[] }
   | { readonly kind: 'took' }
-  | { readonly kind: 'applied'; readonly id: number; readonly diff: TargetDiff }
+  /** The change `id` is applied: the targets it stopped have ended, those it started are announced. */
+  | { readonly kind: 'applied'; readonly id: number }
   | { readonly kind: 'stopped' };
 
 /** What a worker is started with. */

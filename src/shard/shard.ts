@@ -1,6 +1,5 @@
 import type { Worker } from 'node:worker_threads';
 import type { Target } from '../domain/target.js';
-import type { TargetDiff } from '../scheduler/scheduler.js';
 import { type Assignment, EVENT_SLOTS, type FromWorker, SPECS_PER_MESSAGE, type ToWorker, type WorkerSetup } from './messages.js';
 import { spawnWorker } from './spawn.js';
 
@@ -35,7 +34,8 @@ export class Shard {
   private worker: Worker;
   /** Resolves when the current worker has exited. */
   private exited: Promise<void> = Promise.resolve();
-  private readonly pending = new Map<number, (diff: TargetDiff) => void>();
+  /** Changes sent and not yet answered: each resolves when the worker has applied it. */
+  private readonly pending = new Map<number, () => void>();
   private stopping: Promise<void> | undefined;
   private lastError: unknown;
   /** Called when the worker has read the chunk of specs last sent. */
@@ -87,8 +87,11 @@ export class Shard {
     this.pending.clear();
     // Its own ids, below zero: never one of the service's.
     const id = -++this.restarts;
-    void this.apply({ id, names: [...this.assigned.keys()], specs: [...this.assigned.values()] }).then((diff) => {
-      for (const [, resolve] of waiting) resolve(diff);
+    // A new worker runs nothing: everything assigned is new to it.
+    const all = [...this.assigned.values()];
+    this.assigned = new Map();
+    void this.apply({ id, specs: all, removed: [] }).then(() => {
+      for (const [, resolve] of waiting) resolve();
     });
   }
 
@@ -123,7 +126,7 @@ export class Shard {
         this.inboxAt = 0;
       } else if (message.kind === 'took') this.took?.();
       else if (message.kind === 'applied') {
-        this.pending.get(message.id)?.(message.diff);
+        this.pending.get(message.id)?.();
         this.pending.delete(message.id);
       }
       this.inbox.shift();
@@ -132,18 +135,14 @@ export class Shard {
   }
 
   /**
-   * Hands the worker its part; resolves with the worker's diff once its scheduler applied it.
-   * `kept`: specs whose pings are those the worker already runs (held here, not sent).
+   * Hands the worker a change to its part; resolves once its scheduler applied it (the targets it
+   * stops have ended, those it starts are announced). `kept`: specs whose pings are those the
+   * worker already runs (held here, not sent).
    */
-  apply(assignment: Assignment & { readonly kept?: readonly Target[] }): Promise<TargetDiff> {
-    const fresh = new Map(assignment.specs.map((spec) => [spec.name, spec]));
-    for (const spec of assignment.kept ?? []) fresh.set(spec.name, spec);
-    const next = new Map<string, Target>();
-    for (const name of assignment.names) {
-      const spec = fresh.get(name) ?? this.assigned.get(name);
-      if (spec) next.set(name, spec);
-    }
-    this.assigned = next;
+  apply(assignment: Assignment & { readonly kept?: readonly Target[] }): Promise<void> {
+    for (const name of assignment.removed) this.assigned.delete(name);
+    for (const spec of assignment.specs) this.assigned.set(spec.name, spec);
+    this.keep(assignment.kept ?? []);
     return new Promise((resolve) => {
       this.pending.set(assignment.id, resolve);
       // One send at a time: a restart's and a reload's chunks must not interleave (one answer each).
@@ -157,13 +156,12 @@ export class Shard {
    * a worker of 5,000 targets compared them all again, and kept the diff's maps and arrays over
    * several turns of its loop: they outlived its young generation.
    */
-  keep(kept: readonly Target[]): TargetDiff {
+  keep(kept: readonly Target[]): void {
     for (const spec of kept) this.assigned.set(spec.name, spec);
-    return { added: [], removed: [], changed: [], unchanged: [...this.assigned.keys()] };
   }
 
-  /** The specs a chunk at a time, each read before the next is sent, then the names. */
-  private async send({ id, names, specs }: Assignment): Promise<void> {
+  /** The specs a chunk at a time, each read before the next is sent, then the names removed. */
+  private async send({ id, specs, removed }: Assignment): Promise<void> {
     const worker = this.worker;
     for (let at = 0; at < specs.length; at += SPECS_PER_MESSAGE) {
       const took = new Promise<void>((resolve) => {
@@ -174,7 +172,7 @@ export class Shard {
       await Promise.race([took, this.exited]);
       if (worker !== this.worker || this.stopping) return;
     }
-    worker.postMessage({ kind: 'apply', id, names } satisfies ToWorker);
+    worker.postMessage({ kind: 'apply', id, removed } satisfies ToWorker);
   }
 
   post(message: ToWorker): void {
@@ -191,7 +189,7 @@ export class Shard {
         // What the worker reported before it stopped is the service's before stop resolves.
         this.drain(true);
         // An apply the worker never answered ends with it: a reload under way must not wait forever.
-        for (const answer of this.pending.values()) answer({ added: [], removed: [], changed: [], unchanged: [] });
+        for (const answer of this.pending.values()) answer();
         this.pending.clear();
         void worker.terminate().then(() => resolve());
       };

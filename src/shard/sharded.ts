@@ -46,31 +46,48 @@ export class ShardedScheduler {
   }
 
   /**
-   * Hands each worker its part of `targets` as a diff against what it runs; resolves with the merged
-   * diff. A target whose pings stay the same (its labels or degradedLossRatio alone changed) is not
-   * sent: its worker goes on as it is, and the change is announced here. Relabelling 10,000
-   * targets made each worker copy in and keep 5,000 new specs it never reads (2–3 MB that outlived
-   * the young generation: its pings waited on the collections).
+   * Hands each worker the change to its part of `targets`, and resolves with the diff once they
+   * applied it. The diff is made here, against what each worker was given: a worker is sent only
+   * the specs of its targets new or changed and the names of those gone, and one whose part did
+   * not change is not asked. A target whose pings stay the same (its labels or degradedLossRatio
+   * alone changed) is not sent either: its worker goes on as it is, and the change is announced
+   * here. Relabelling 10,000 targets made each worker copy in and keep 5,000 new specs it never
+   * reads (2–3 MB that outlived the young generation: its pings waited on the collections).
    */
   async apply(targets: readonly Target[]): Promise<TargetDiff> {
     this.specs = new Map(targets.map((target) => [target.name, target]));
-    const parts = this.shards.map(() => ({ id: this.nextId++, names: [] as string[], specs: [] as Target[], kept: [] as Target[] }));
+    const parts = this.shards.map(() => ({ id: this.nextId++, specs: [] as Target[], kept: [] as Target[], removed: [] as string[] }));
+    const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
     for (const [index, target] of targets.entries()) {
       // Compared a batch per turn, as the scheduler does: a reload of 10,000 must not hold the web surface.
       if (index > 0 && index % START_BATCH === 0) await nextTurn();
-      const shard = this.shardOf(target.name);
+      const { name } = target;
+      const shard = this.shardOf(name);
       const part = parts[shard] as (typeof parts)[number];
-      part.names.push(target.name);
-      const held = this.shards[shard]?.assigned.get(target.name);
-      if (held === undefined || !samePings(held, target)) part.specs.push(target);
-      else if (!sameSpec(held, target)) part.kept.push(target);
+      const held = this.shards[shard]?.assigned.get(name);
+      if (held === undefined) {
+        part.specs.push(target);
+        diff.added.push(name);
+      } else if (!samePings(held, target)) {
+        part.specs.push(target);
+        diff.changed.push(name);
+      } else if (!sameSpec(held, target)) {
+        part.kept.push(target);
+        diff.changed.push(name);
+      } else diff.unchanged.push(name);
     }
-    const diffs = await Promise.all(
+    for (const [index, shard] of this.shards.entries()) {
+      const part = parts[index] as (typeof parts)[number];
+      for (const name of shard.assigned.keys()) {
+        if (this.specs.has(name)) continue;
+        part.removed.push(name);
+        diff.removed.push(name);
+      }
+    }
+    await Promise.all(
       this.shards.map((shard, index) => {
         const part = parts[index] as (typeof parts)[number];
-        // Every name held already (none sent) and no other: the worker runs its part as it is and is not asked.
-        const same = part.specs.length === 0 && part.names.length === shard.assigned.size;
-        return same ? shard.keep(part.kept) : shard.apply(part);
+        return part.specs.length === 0 && part.removed.length === 0 ? shard.keep(part.kept) : shard.apply(part);
       }),
     );
     const relabelled = parts.flatMap((part) => part.kept);
@@ -78,13 +95,7 @@ export class ShardedScheduler {
       if (index > 0 && index % START_BATCH === 0) await nextTurn();
       this.observer.targetChanged?.(spec);
     }
-    const kept = new Set(relabelled.map((spec) => spec.name));
-    return {
-      added: diffs.flatMap((d) => d.added),
-      removed: diffs.flatMap((d) => d.removed),
-      changed: [...diffs.flatMap((d) => d.changed), ...kept],
-      unchanged: diffs.flatMap((d) => d.unchanged).filter((name) => !kept.has(name)),
-    };
+    return diff;
   }
 
   get targetNames(): string[] {

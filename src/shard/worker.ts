@@ -25,22 +25,15 @@ const scheduler = new Scheduler(
   { clock: systemClock, probers, probeContext: capture ? { ...defaultProbeContext, icmp: capture } : defaultProbeContext },
   outbox.observer,
 );
-/** What this worker runs, by name: the specs a later assignment does not resend. */
-let running = new Map<string, Target>();
-/** Specs of the assignment under way, as their chunks came in (frozen: the scheduler keeps each one's canonical form). */
-let incoming = new Map<string, Target>();
+/** Specs of the change under way, as their chunks came in (frozen: the scheduler keeps each one's canonical form). */
+let incoming: Target[] = [];
+/** Changes are applied one after another, in the order they came. */
+let applying: Promise<void> = Promise.resolve();
 
-async function apply(id: number, names: readonly string[]): Promise<void> {
-  const list: Target[] = [];
-  for (const name of names) {
-    const spec = incoming.get(name) ?? running.get(name);
-    if (spec) list.push(spec);
-  }
-  incoming = new Map();
-  running = new Map(list.map((spec) => [spec.name, spec]));
-  const diff = await scheduler.apply(list);
+async function apply(id: number, upserts: readonly Target[], removed: readonly string[]): Promise<void> {
+  await scheduler.update(upserts, removed);
   outbox.flush();
-  post({ kind: 'applied', id, diff });
+  post({ kind: 'applied', id });
 }
 
 async function stop(abortAfterMs: number): Promise<void> {
@@ -56,12 +49,15 @@ port.on('message', (message: ToWorker) => {
       for (const { family, packet, source } of message.packets) capture?.receive(family, packet, source);
       break;
     case 'specs':
-      for (const spec of message.specs) incoming.set(spec.name, deepFreeze(spec));
+      for (const spec of message.specs) incoming.push(deepFreeze(spec));
       post({ kind: 'took' });
       break;
-    case 'apply':
-      void apply(message.id, message.names);
+    case 'apply': {
+      const upserts = incoming;
+      incoming = [];
+      applying = applying.then(() => apply(message.id, upserts, message.removed));
       break;
+    }
     case 'stop':
       void stop(message.abortAfterMs);
       break;

@@ -234,6 +234,59 @@ describe('apply(): a new target list as a diff', () => {
   });
 });
 
+describe('update(): a change to some targets, the others not looked at', () => {
+  test('upserts start or replace their targets, removed ones stop, the rest keep their schedule', async () => {
+    const { clock, scheduler, events, changed, stopAll } = harness();
+    await scheduler.apply([
+      spec('keep', { count: 1 }),
+      spec('drop', { count: 1 }),
+      spec('change', { count: 1 }),
+      spec('relabel', { count: 1 }),
+    ]);
+    await clock.advance(1100);
+    events.length = 0;
+    const relabelled = spec('relabel', { count: 1, labels: { team: 'web' } });
+    const diff = await scheduler.update([spec('change', { count: 2 }), spec('new', { count: 1 }), relabelled], ['drop', 'absent']);
+    assert.deepEqual(diff, { added: ['new'], removed: ['drop'], changed: ['change', 'relabel'], unchanged: [] });
+    assert.deepEqual(scheduler.targetNames.sort(), ['change', 'keep', 'new', 'relabel']);
+    assert.deepEqual(
+      changed.map((t) => t.name),
+      ['relabel', 'change'],
+    );
+    assert.equal(changed[0], relabelled, 'the observers are given the new spec');
+    // An upsert equal to what runs changes nothing.
+    assert.deepEqual(await scheduler.update([spec('keep', { count: 1 })], []), {
+      added: [],
+      removed: [],
+      changed: [],
+      unchanged: ['keep'],
+    });
+    await clock.advance(1000);
+    assert.ok(events.includes('keep ping@2000'), `keep kept its schedule: ${events.join(', ')}`);
+    assert.ok(!events.some((e) => e.startsWith('drop ')), `drop ran nothing after its removal: ${events.join(', ')}`);
+    assert.ok(
+      events.some((e) => e.startsWith('change round@') && e.includes('sent=2')),
+      `change runs its new settings: ${events.join(', ')}`,
+    );
+    assert.ok(
+      events.some((e) => e.startsWith('new ping@')),
+      `new started: ${events.join(', ')}`,
+    );
+    await stopAll();
+  });
+
+  test('on an empty scheduler, the first upserts are spread over the interval as a first apply is', async () => {
+    const { clock, scheduler, events, stopAll } = harness();
+    await scheduler.update([spec('a', { count: 1 }), spec('b', { count: 1 }), spec('c', { count: 1 }), spec('d', { count: 1 })], []);
+    await clock.advance(999);
+    assert.deepEqual(
+      events.filter((e) => e.includes('ping@')),
+      ['a ping@0', 'b ping@250', 'c ping@500', 'd ping@750'],
+    );
+    await stopAll();
+  });
+});
+
 describe('names are resolved every round', () => {
   function dnsHarness(answers: (string | Error)[]) {
     const clock = new FakeClock();

@@ -10,6 +10,7 @@ import type { Target } from '../../src/domain/target.js';
 import { Responder } from '../../src/responder/responder.js';
 import type { SchedulerObserver } from '../../src/scheduler/scheduler.js';
 import { Service } from '../../src/service.js';
+import type { ToWorker } from '../../src/shard/messages.js';
 import { ShardedScheduler } from '../../src/shard/sharded.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -179,6 +180,32 @@ describe('pings on worker threads (scheduler.workers)', () => {
       const slower = targets('2', 1100).map((t) => (t.name === 't7' ? { ...t, timeoutMs: 3000 } : t));
       const restarted = await sharded.apply(slower);
       assert.deepEqual([restarted.changed, restarted.unchanged.length], [['t7'], 1099]);
+
+      // One target more: its worker is sent its spec and no name, the other is not asked; then it goes again.
+      const { shards } = sharded as unknown as { shards: { worker: Worker }[] };
+      const sent: string[] = [];
+      for (const [index, shard] of shards.entries()) {
+        const worker = shard.worker;
+        const post = worker.postMessage.bind(worker);
+        worker.postMessage = (message: ToWorker) => {
+          const size = message.kind === 'specs' ? message.specs.length : message.kind === 'apply' ? message.removed.length : '';
+          sent.push(`${index} ${message.kind} ${size}`);
+          post(message);
+        };
+      }
+      // (t1100 ran at the start, before the list went down to 1,100.)
+      const [addedBefore, removedBefore] = [seen.count('added', 't1100'), seen.count('removed', 't1100')];
+      const plusOne = await sharded.apply([...slower, ...targets('2', 1101).slice(1100)]);
+      assert.deepEqual([plusOne.added, plusOne.changed, plusOne.removed, plusOne.unchanged.length], [['t1100'], [], [], 1100]);
+      assert.equal(seen.count('added', 't1100'), addedBefore + 1, 'announced by its worker before the apply resolved');
+      const owner = sent[0]?.split(' ')[0];
+      assert.deepEqual(sent, [`${owner} specs 1`, `${owner} apply 0`]);
+      sent.length = 0;
+      const minusOne = await sharded.apply(slower);
+      assert.deepEqual([minusOne.removed, minusOne.unchanged.length], [['t1100'], 1100]);
+      assert.deepEqual(sent, [`${owner} apply 1`]);
+      assert.equal(seen.count('removed', 't1100'), removedBefore + 1);
+      assert.equal(sharded.targetNames.length, 1100);
     } finally {
       await sharded.stop(1000);
     }
