@@ -25,7 +25,7 @@ const scheduler = new Scheduler(
   { clock: systemClock, probers, probeContext: capture ? { ...defaultProbeContext, icmp: capture } : defaultProbeContext },
   outbox.observer,
 );
-/** Specs of the change under way, as their chunks came in (frozen: the scheduler keeps each one's canonical form). */
+/** Specs of the change under way, as their chunks came in (frozen, as the main thread's are). */
 let incoming: Target[] = [];
 /** Changes are applied one after another, in the order they came. */
 let applying: Promise<void> = Promise.resolve();
