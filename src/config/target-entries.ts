@@ -121,12 +121,23 @@ function checkEntry(
     else problems.push(`${at}.${key}: ${checked.error}: value was ${JSON.stringify(entry[key])}`);
   }
   if (problems.length !== before || !parsed.ok || !labels.ok) return undefined;
-  // Object.assign, not a spread: V8's optimized object spread gave every target a hidden class of
-  // its own (measured: about 300 bytes of map and descriptors per target, and slower code reading them).
-  return Object.assign({}, settings as TargetSettings, {
+  // One literal with every key, in one order: every target has one hidden class and its fields in
+  // the object. A spread gave every target a hidden class of its own (about 300 bytes of map and
+  // descriptors a target); Object.assign onto {} kept 9 of the 13 fields in a second array (88 bytes).
+  const s = settings as TargetSettings;
+  return {
+    mode: s.mode,
+    count: s.count,
+    intervalMs: s.intervalMs,
+    pingIntervalMs: s.pingIntervalMs,
+    timeoutMs: s.timeoutMs,
+    reuseConnection: s.reuseConnection,
+    degradedLossRatio: s.degradedLossRatio,
+    family: s.family,
     name: name as string,
     address: address as string,
-    ...parsed.value,
+    host: parsed.value.host,
+    port: parsed.value.port,
     labels: labels.value,
-  });
+  };
 }

@@ -24,18 +24,19 @@ export interface TracerDeps {
   readonly release?: () => void;
 }
 
+/** Every field set when it is made (undefined until known): one later kept them in a second array, 40 bytes a target. */
 interface Flow {
   port: number;
   threshold: number;
   state: TargetState;
   rounds: number;
-  address?: string;
+  address: string | undefined;
   /** The last trace, which the next one of the same flow is compared with. */
-  last?: PathTrace;
-  pending?: TraceTrigger;
+  last: PathTrace | undefined;
+  pending: TraceTrigger | undefined;
   /** When `pending` was first set (a count): the longest waiting goes first. */
   waitingSince: number;
-  running?: AbortController;
+  running: AbortController | undefined;
 }
 
 /**
@@ -111,7 +112,17 @@ export class PathTracer {
     else {
       flow?.running?.abort();
       this.waiting.delete(target.name);
-      this.flows.set(target.name, { port: target.port, threshold: target.degradedLossRatio, state: 'pending', rounds: 0, waitingSince: 0 });
+      this.flows.set(target.name, {
+        port: target.port,
+        threshold: target.degradedLossRatio,
+        state: 'pending',
+        rounds: 0,
+        address: undefined,
+        last: undefined,
+        pending: undefined,
+        waitingSince: 0,
+        running: undefined,
+      });
     }
   }
 
