@@ -59,11 +59,13 @@ export class DueQueue {
     this.timer = undefined;
     const limit = Math.max(this.armedMs, this.clock.nowMs());
     this.armedMs = Number.POSITIVE_INFINITY;
+    // What fires queues itself again later than `limit` (its next round is after now and after the
+    // time this timer was armed for, the earliest then queued); and only what was queued before
+    // the pass fires in it, whatever an item does: so a pass ends.
+    const queuedBefore = this.queued;
     this.firing = true;
     try {
-      // What fires queues itself again later than `limit` (its next round is after now and after
-      // the time this timer was armed for, the earliest then queued), so this ends.
-      for (let first = this.heap[0]; first !== undefined && first.dueMs <= limit; first = this.heap[0]) {
+      for (let first = this.heap[0]; first !== undefined && first.dueMs <= limit && first.order < queuedBefore; first = this.heap[0]) {
         this.removeAt(0);
         first.fire();
       }

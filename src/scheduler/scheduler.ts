@@ -133,8 +133,9 @@ export class Scheduler {
    * The diff's `unchanged` are those of `upserts` that were the same.
    */
   update(upserts: readonly Target[], removed: readonly string[]): Promise<TargetDiff> {
+    // By name: a name given twice starts one runner (the last spec given).
     const next = new Map(upserts.map((target) => [target.name, target]));
-    return this.change([...removed, ...next.keys()], next, upserts);
+    return this.change([...removed, ...next.keys()], next, [...next.values()]);
   }
 
   /** The diff of the runners named in `names` against `next`; `targets` (in order) are those to start if not running. */

@@ -143,6 +143,8 @@ export class Shard {
     for (const name of assignment.removed) this.assigned.delete(name);
     for (const spec of assignment.specs) this.assigned.set(spec.name, spec);
     this.keep(assignment.kept ?? []);
+    // Stopping, the worker applies nothing more (and answers nothing): no reload waits on it.
+    if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       this.pending.set(assignment.id, resolve);
       // One send at a time: a restart's and a reload's chunks must not interleave (one answer each).

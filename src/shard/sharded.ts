@@ -24,8 +24,8 @@ export class ShardedScheduler {
   private readonly shards: Shard[];
   /** The specs of the targets as last applied, for the events that name a target added or changed. */
   private specs = new Map<string, Target>();
-  /** Targets announced on the observer: a restarted worker announces its targets again. */
-  private readonly announced = new Set<string>();
+  /** Targets announced on the observer, with the spec they were announced with: a restarted worker announces its targets again. */
+  private readonly announced = new Map<string, Target>();
   private readonly listeners: Partial<Record<keyof SchedulerObserver, Listener>>;
   private nextId = 1;
   private icmpPackets: IcmpPacket[] = [];
@@ -93,7 +93,16 @@ export class ShardedScheduler {
     const relabelled = parts.flatMap((part) => part.kept);
     for (const [index, spec] of relabelled.entries()) {
       if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      this.announced.set(spec.name, spec);
       this.observer.targetChanged?.(spec);
+    }
+    // A worker that was down when the change came never reports the targets it no longer runs as
+    // removed (its successor never ran them): said here, so their series and status go.
+    let said = 0;
+    for (const name of diff.removed) {
+      if (!this.announced.delete(name)) continue;
+      if (said++ > 0 && said % START_BATCH === 0) await nextTurn();
+      this.observer.targetRemoved?.(name);
     }
     return diff;
   }
@@ -134,9 +143,15 @@ export class ShardedScheduler {
       const a = events[i + 1];
       if (key === 'targetAdded' || key === 'targetChanged') {
         const spec = this.specs.get(a as string);
-        // A restarted worker announces again the targets it had: they go on, history and all.
-        if (spec === undefined || (key === 'targetAdded' && this.announced.has(spec.name))) continue;
-        this.announced.add(spec.name);
+        if (spec === undefined) continue;
+        const announced = this.announced.get(spec.name);
+        this.announced.set(spec.name, spec);
+        // A restarted worker announces again the targets it had: they go on, history and all (and
+        // one a reload changed while the worker was down is announced as changed).
+        if (key === 'targetAdded' && announced !== undefined) {
+          if (!sameSpec(announced, spec)) this.observer.targetChanged?.(spec);
+          continue;
+        }
         this.observer[key]?.(spec);
         continue;
       }

@@ -55,7 +55,15 @@ port.on('message', (message: ToWorker) => {
     case 'apply': {
       const upserts = incoming;
       incoming = [];
-      applying = applying.then(() => apply(message.id, upserts, message.removed));
+      // A change that failed (a bug) ends the worker, which is started again on its targets: the
+      // changes after it must not be skipped unanswered.
+      applying = applying
+        .then(() => apply(message.id, upserts, message.removed))
+        .catch((error: unknown) => {
+          setImmediate(() => {
+            throw error;
+          });
+        });
       break;
     }
     case 'stop':

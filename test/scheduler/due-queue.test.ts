@@ -106,6 +106,42 @@ describe('DueQueue: the targets next rounds under one timer', () => {
     assert.deepEqual(log.at(-1), 'c@19.3');
   });
 
+  test('random adds, moves and removals fire in time order, ties in the order queued (a seeded run)', async () => {
+    // mulberry32: the same sequence every run.
+    let seed = 0x2545f491;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const clock = new FakeClock();
+    const queue = new DueQueue(clock);
+    const log: string[] = [];
+    const items = Array.from({ length: 60 }, (_, i) => item(`i${i}`, log, clock));
+    /** What should fire: each queued item's time and the order it was last queued in. */
+    const expected = new Map<Due, { at: number; order: number }>();
+    let queued = 0;
+    for (let step = 0; step < 400; step++) {
+      const it = items[Math.floor(random() * items.length)] as Due;
+      if (random() < 0.3) {
+        queue.remove(it);
+        expected.delete(it);
+      } else {
+        const at = 1 + Math.floor(random() * 50); // few distinct times: many ties
+        queue.add(it, at);
+        expected.set(it, { at, order: queued++ });
+      }
+    }
+    assert.equal(queue.size, expected.size);
+    await clock.advance(100);
+    const order = [...expected.entries()]
+      .sort(([, a], [, b]) => a.at - b.at || a.order - b.order)
+      .map(([it, { at }]) => `i${items.indexOf(it)}@${at}`);
+    assert.deepEqual(log, order);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
   test('an item that throws does not stop the queue', async () => {
     const clock = new FakeClock();
     const queue = new DueQueue(clock);

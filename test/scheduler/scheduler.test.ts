@@ -275,6 +275,19 @@ describe('update(): a change to some targets, the others not looked at', () => {
     await stopAll();
   });
 
+  test('a name given twice starts one runner, with the last spec, and stop leaves no timer', async () => {
+    const { clock, scheduler, events, stopAll } = harness();
+    const diff = await scheduler.update([spec('d', { count: 1 }), spec('d', { count: 2 })], []);
+    assert.deepEqual([diff.added, scheduler.targetNames], [['d'], ['d']]);
+    await clock.advance(500);
+    assert.deepEqual(
+      events.filter((e) => e.includes('round@')),
+      ['d round@20 sent=2 received=2'],
+    );
+    await stopAll();
+    assert.equal(clock.pendingTimers, 0, 'a runner left behind still had its round queued');
+  });
+
   test('on an empty scheduler, the first upserts are spread over the interval as a first apply is', async () => {
     const { clock, scheduler, events, stopAll } = harness();
     await scheduler.update([spec('a', { count: 1 }), spec('b', { count: 1 }), spec('c', { count: 1 }), spec('d', { count: 1 })], []);

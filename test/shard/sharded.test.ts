@@ -142,6 +142,42 @@ describe('pings on worker threads (scheduler.workers)', () => {
     }
   });
 
+  test('a reload while a worker is down: what it removes is removed, what it changes is announced changed', {
+    timeout: 60_000,
+  }, async () => {
+    const seen = recorder();
+    const crashes: unknown[] = [];
+    const sharded = new ShardedScheduler({ workers: 1, icmp: false, crashed: (_worker, error) => crashes.push(error) }, seen.observer);
+    const config = (targets: { name: string; timeoutMs?: number }[]) =>
+      loadConfig(
+        {
+          defaults: { count: 1, intervalMs: 100, pingIntervalMs: 0, timeoutMs: 2000 },
+          targets: targets.map((t) => ({ address: `127.0.0.1:${port}`, ...t })),
+        },
+        'test',
+        {},
+      ).targets;
+    try {
+      await sharded.apply(config([{ name: 'x' }, { name: 'y' }, { name: 'z' }]));
+      await until(() => ['x', 'y', 'z'].every((n) => seen.replies(n) >= 1), 'replies before the crash');
+      const { shards } = sharded as unknown as { shards: { worker: Worker }[] };
+      await shards[0]?.worker.terminate();
+      await until(() => crashes.length === 1, 'the crash reported');
+      // The worker is started again 0.5 s after its death: this reload comes before.
+      const diff = await sharded.apply(config([{ name: 'x', timeoutMs: 3000 }, { name: 'z' }]));
+      assert.deepEqual([diff.removed, diff.changed, diff.unchanged], [['y'], ['x'], ['z']]);
+      assert.equal(seen.count('removed', 'y'), 1, 'y removed on the observer');
+      const changed = seen.events.filter((e) => e.event === 'changed' && e.target === 'x').map((e) => (e.detail as Target).timeoutMs);
+      assert.deepEqual(changed, [3000], 'x announced once, with its new timeout');
+      assert.deepEqual([seen.count('added', 'x'), seen.count('added', 'z'), seen.count('changed', 'z')], [1, 1, 0], 'z goes on');
+      const yPings = seen.replies('y');
+      await until(() => seen.replies('x') >= 3 && seen.replies('z') >= 3, 'x and z pinged by the new worker');
+      assert.equal(seen.replies('y'), yPings, 'y pinged no more');
+    } finally {
+      await sharded.stop(1000);
+    }
+  });
+
   test('a reload of many targets (sent to the workers in pieces) is applied as a diff, restarting only what changed', {
     timeout: 60_000,
   }, async () => {
