@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { type Due, DueQueue } from '../../src/scheduler/due-queue.js';
 import type { Clock } from '../../src/util/clock.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { prng } from '../helpers/prng.js';
 
 /** An item that logs when it fired, and by default queues itself again `everyMs` later. */
 function item(name: string, log: string[], clock: Clock, then?: (self: Due) => void): Due {
@@ -107,14 +108,7 @@ describe('DueQueue: the targets next rounds under one timer', () => {
   });
 
   test('random adds, moves and removals fire in time order, ties in the order queued (a seeded run)', async () => {
-    // mulberry32: the same sequence every run.
-    let seed = 0x2545f491;
-    const random = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = prng(0x2545f491); // the same sequence every run
     const clock = new FakeClock();
     const queue = new DueQueue(clock);
     const log: string[] = [];
