@@ -3,6 +3,7 @@ import type { Target } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
 import { deepFreeze } from '../util/freeze.js';
 import { formatHostPort } from '../util/hostport.js';
+import { Pace } from '../util/pace.js';
 import { parseOffThread, type Streamed, type Syntax, streamOffThread } from './parse-worker.js';
 import { readConfigBytesAsync, readConfigFile } from './read-file.js';
 import { envName, isSetting, type SchemaValues, schema, setAt, settingPaths, valueAt } from './schema.js';
@@ -134,7 +135,7 @@ export function loadConfig(document: unknown, source: string, env: Env = process
 
 /**
  * loadConfig for a running service: the targets are checked ENTRIES_PER_STEP at a time with a
- * turn of the event loop between, so a reload of 10,000 targets does not hold up pings in flight.
+ * pause between (util/pace.ts), so a reload of 10,000 targets does not hold up pings in flight.
  * `rest`: the document's list of targets goes on in its pieces (streamOffThread).
  */
 export async function loadConfigAsync(
@@ -145,14 +146,16 @@ export async function loadConfigAsync(
   rest?: Pick<Streamed, 'pieces' | 'next'>,
 ): Promise<Config> {
   const steps = loadSteps(document, source, env, previous, rest?.pieces ?? 0);
+  const pace = new Pace();
   let step = steps.next();
   while (!step.done) {
     if (step.value === 'more' && rest) {
       const piece = await rest.next();
       if (!piece.ok) throw new ConfigError(piece.errors.map((e) => `${source}: ${e}`));
+      pace.begin();
       step = steps.next(piece.piece);
     } else {
-      await new Promise((resolve) => setImmediate(resolve));
+      await pace.pause();
       step = steps.next();
     }
   }

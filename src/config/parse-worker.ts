@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
 import { backgroundPrioritySource } from '../util/background.js';
 import { IdleWorker } from '../util/idle-worker.js';
+import { Pace } from '../util/pace.js';
 
 /**
  * Config documents, YAML of any size and JSON over 16 kB (load.ts), are parsed on a worker thread,
@@ -184,17 +185,19 @@ export function streamOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount
 }
 
 /**
- * streamOffThread, the document whole: its pieces asked for one after another, a turn of the loop
- * between (pieces queued at once would all be copied in in one turn).
+ * streamOffThread, the document whole: its pieces asked for one after another, a pause between
+ * (pieces queued at once would all be copied in in one turn).
  */
 export async function parseOffThread(bytes: Uint8Array, syntax: Syntax, maxAliasCount: number): Promise<Parsed> {
   const head = await streamOffThread(bytes, syntax, maxAliasCount);
   if (!head.ok) return head;
   const { value, pieces } = head;
   const list = Array.isArray(value) ? value : (value as { targets: unknown[] }).targets;
+  const pace = new Pace();
   for (let i = 0; i < pieces; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await pace.pause();
     const piece = await head.next();
+    pace.begin();
     if (!piece.ok) return piece;
     for (const item of piece.piece) list.push(item);
   }

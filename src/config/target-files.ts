@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Target, TargetSettings } from '../domain/target.js';
 import { ConfigError } from '../util/errors.js';
+import { Pace } from '../util/pace.js';
 import { parseConfigBytesAsync } from './load.js';
 import { readConfigBytes } from './read-file.js';
 import { isMapping } from './suggest.js';
@@ -67,6 +68,7 @@ export async function readTargetFile(file: string, defaults: TargetSettings): Pr
   }
   const targets: Target[] = [];
   const problems: string[] = [];
+  const pace = new Pace();
   let sinceTurn = 0;
   for (const [g, group] of document.entries()) {
     if (!isMapping(group) || !Array.isArray(group.targets)) {
@@ -88,7 +90,7 @@ export async function readTargetFile(file: string, defaults: TargetSettings): Pr
     sinceTurn += entries.length;
     if (sinceTurn >= ENTRIES_PER_STEP) {
       sinceTurn = 0;
-      await new Promise((resolve) => setImmediate(resolve));
+      await pace.pause();
     }
   }
   return { targets, problems };

@@ -1,5 +1,6 @@
 import type { Target } from '../domain/target.js';
-import { nextTurn, type Scheduler, START_BATCH, type TargetDiff } from '../scheduler/scheduler.js';
+import { type Scheduler, START_BATCH, type TargetDiff } from '../scheduler/scheduler.js';
+import { Pace } from '../util/pace.js';
 
 export const targetSources = ['config', 'files', 'mesh'] as const;
 export type TargetSource = (typeof targetSources)[number];
@@ -40,10 +41,11 @@ export class TargetSet {
     const merged = new Map<string, Target>();
     const clashes: string[] = [];
     let count = 0;
+    const pace = new Pace();
     for (const source of targetSources) {
       for (const target of this.sources.get(source) ?? []) {
         // 10,000 targets merged in one go held the loop 2.5 ms.
-        if (++count % (10 * START_BATCH) === 0) await nextTurn();
+        if (++count % (10 * START_BATCH) === 0) await pace.pause();
         if (merged.has(target.name)) clashes.push(`target "${target.name}" from ${source} is already defined; the first one is kept`);
         else merged.set(target.name, target);
       }

@@ -4,6 +4,7 @@ import type { Target } from '../domain/target.js';
 import type { UnverifiedIcmpListener } from '../probe/types.js';
 import type { RoundSummary } from '../stats/round-summary.js';
 import { AbortRelay } from '../util/abort-relay.js';
+import { Pace } from '../util/pace.js';
 import { sameValue } from '../util/same-value.js';
 import { type Due, DueQueue } from './due-queue.js';
 import { type RoundDeps, type RoundHooks, runRound } from './round.js';
@@ -73,11 +74,10 @@ export function samePings(a: Target, b: Target): boolean {
 }
 
 /**
- * Targets compared, stopped or started between two turns of the event loop when a diff has many:
+ * Targets compared, stopped or started between two pauses (util/pace.ts) when a diff has many:
  * pings keep their time. 100 of them are 1–2 ms of work (500 held pings up to 6 ms).
  */
 export const START_BATCH = 100;
-export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** FNV-1a: a stable start offset for a target added at run time, the same on every reload. */
 export function stableHash(text: string): number {
@@ -116,14 +116,15 @@ export class Scheduler {
    */
   async apply(targets: readonly Target[]): Promise<TargetDiff> {
     const next = new Map<string, Target>();
+    const pace = new Pace();
     for (const [index, target] of targets.entries()) {
-      if (index > 0 && index % (10 * START_BATCH) === 0) await nextTurn();
+      if (index > 0 && index % (10 * START_BATCH) === 0) await pace.pause();
       next.set(target.name, target);
     }
     // The names alone, taken before the diff (it deletes as it goes): a copy of the entries was a
     // pair array per target kept over every turn of the diff (1 MB at 10,000 targets copied out of
     // the young generation).
-    return this.change([...this.runners.keys()], next, targets);
+    return this.change([...this.runners.keys()], next, targets, pace);
   }
 
   /**
@@ -135,15 +136,20 @@ export class Scheduler {
   update(upserts: readonly Target[], removed: readonly string[]): Promise<TargetDiff> {
     // By name: a name given twice starts one runner (the last spec given).
     const next = new Map(upserts.map((target) => [target.name, target]));
-    return this.change([...removed, ...next.keys()], next, [...next.values()]);
+    return this.change([...removed, ...next.keys()], next, [...next.values()], new Pace());
   }
 
   /** The diff of the runners named in `names` against `next`; `targets` (in order) are those to start if not running. */
-  private async change(names: readonly string[], next: ReadonlyMap<string, Target>, targets: readonly Target[]): Promise<TargetDiff> {
+  private async change(
+    names: readonly string[],
+    next: ReadonlyMap<string, Target>,
+    targets: readonly Target[],
+    pace: Pace,
+  ): Promise<TargetDiff> {
     const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
     const stopping: Promise<void>[] = [];
     for (let index = 0; index < names.length; index++) {
-      if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      if (index > 0 && index % START_BATCH === 0) await pace.pause();
       const name = names[index] as string;
       const runner = this.runners.get(name);
       // Not running (new in an update), or stop() came during a turn: it stops every runner itself.
@@ -162,9 +168,10 @@ export class Scheduler {
       stopping.push(runner.stop(runner.spec.timeoutMs).finally(() => this.retiring.delete(runner)));
     }
     await Promise.all(stopping);
+    pace.begin();
     for (const [index, name] of diff.removed.entries()) {
-      // Their series and status go a batch per turn too.
-      if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      // Their series and status go a batch at a time too.
+      if (index > 0 && index % START_BATCH === 0) await pace.pause();
       this.observer.targetRemoved?.(name);
     }
     // stop() may have come while the old runners were finishing: start nothing after it.
@@ -175,9 +182,9 @@ export class Scheduler {
     const changed = new Set(diff.changed);
     const now = this.deps.clock.nowMs();
     for (const [index, spec] of fresh.entries()) {
-      // Many targets are announced (series, status) and started a batch per turn of the loop.
+      // Many targets are announced (series, status) and started a batch at a time, paced.
       if (index > 0 && index % START_BATCH === 0) {
-        await nextTurn();
+        await pace.pause();
         if (this.stopped) return diff;
       }
       if (changed.has(spec.name)) this.observer.targetChanged?.(spec);

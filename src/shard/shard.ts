@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Target } from '../domain/target.js';
+import { Pace } from '../util/pace.js';
 import { type Assignment, EVENT_SLOTS, type FromWorker, SPECS_PER_MESSAGE, type ToWorker, type WorkerSetup } from './messages.js';
 import { spawnWorker } from './spawn.js';
 
@@ -9,9 +10,10 @@ const STOP_MARGIN_MS = 1000;
 const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 60_000;
 /**
- * The worker's events are replayed EVENTS_PER_STEP at a time, with a turn of the loop whenever
+ * The worker's events are replayed EVENTS_PER_STEP at a time, with a pause (Pace) whenever
  * REPLAY_BUDGET_MS has gone by: 10,000 targets changed at once came back as a few messages of a
- * thousand events each, which held the service's loop 90–170 ms (its HTTP and the ICMP relay).
+ * thousand events each, which held the service's loop 90–170 ms (its HTTP and the ICMP relay), and
+ * replayed back to back took the cores from the workers' pings.
  */
 const EVENTS_PER_STEP = 16;
 const REPLAY_BUDGET_MS = 2;
@@ -48,6 +50,7 @@ export class Shard {
   private readonly inbox: FromWorker[] = [];
   private inboxAt = 0;
   private draining = false;
+  private readonly replayPace = new Pace();
 
   constructor(
     private readonly setup: WorkerSetup,
@@ -107,15 +110,16 @@ export class Shard {
     }
   }
 
-  /** True when it stopped for a turn of the loop (and will go on after it). */
+  /** True when it stopped for a pause (and will go on after it). */
   private handleSome(all: boolean): boolean {
+    this.replayPace.begin();
     const until = performance.now() + REPLAY_BUDGET_MS;
     for (let message = this.inbox[0]; message !== undefined; message = this.inbox[0]) {
       if (message.kind === 'events') {
         const { events } = message;
         while (this.inboxAt < events.length) {
           if (!all && performance.now() >= until) {
-            setImmediate(() => this.drain(this.stopping !== undefined));
+            void this.replayPace.pause().then(() => this.drain(this.stopping !== undefined));
             return true;
           }
           const to = Math.min(events.length, this.inboxAt + EVENTS_PER_STEP * EVENT_SLOTS);

@@ -1,6 +1,7 @@
 import type { Target } from '../domain/target.js';
 import { observerEvents } from '../scheduler/observers.js';
-import { nextTurn, type SchedulerObserver, START_BATCH, samePings, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
+import { type SchedulerObserver, START_BATCH, samePings, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
+import { Pace, shareCores } from '../util/pace.js';
 import { EVENT_SLOTS, type IcmpPacket } from './messages.js';
 import { Shard } from './shard.js';
 
@@ -29,6 +30,8 @@ export class ShardedScheduler {
   private readonly listeners: Partial<Record<keyof SchedulerObserver, Listener>>;
   private nextId = 1;
   private icmpPackets: IcmpPacket[] = [];
+  /** Long work on this thread (a reload, the workers' reports) paces itself while the workers run. */
+  private readonly unshareCores = shareCores();
 
   constructor(
     options: ShardedOptions,
@@ -58,9 +61,10 @@ export class ShardedScheduler {
     this.specs = new Map(targets.map((target) => [target.name, target]));
     const parts = this.shards.map(() => ({ id: this.nextId++, specs: [] as Target[], kept: [] as Target[], removed: [] as string[] }));
     const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
+    const pace = new Pace();
     for (const [index, target] of targets.entries()) {
-      // Compared a batch per turn, as the scheduler does: a reload of 10,000 must not hold the web surface.
-      if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      // Compared a batch at a time, as the scheduler does: a reload of 10,000 must not hold the web surface.
+      if (index > 0 && index % START_BATCH === 0) await pace.pause();
       const { name } = target;
       const shard = this.shardOf(name);
       const part = parts[shard] as (typeof parts)[number];
@@ -90,9 +94,10 @@ export class ShardedScheduler {
         return part.specs.length === 0 && part.removed.length === 0 ? shard.keep(part.kept) : shard.apply(part);
       }),
     );
+    pace.begin();
     const relabelled = parts.flatMap((part) => part.kept);
     for (const [index, spec] of relabelled.entries()) {
-      if (index > 0 && index % START_BATCH === 0) await nextTurn();
+      if (index > 0 && index % START_BATCH === 0) await pace.pause();
       this.announced.set(spec.name, spec);
       this.observer.targetChanged?.(spec);
     }
@@ -101,7 +106,7 @@ export class ShardedScheduler {
     let said = 0;
     for (const name of diff.removed) {
       if (!this.announced.delete(name)) continue;
-      if (said++ > 0 && said % START_BATCH === 0) await nextTurn();
+      if (said++ > 0 && said % START_BATCH === 0) await pace.pause();
       this.observer.targetRemoved?.(name);
     }
     return diff;
@@ -130,6 +135,7 @@ export class ShardedScheduler {
   /** Stops every worker's scheduler (pings in flight get `abortAfterMs`, as the scheduler's stop) and ends the workers. */
   async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {
     await Promise.all(this.shards.map((shard) => shard.stop(abortAfterMs)));
+    this.unshareCores();
   }
 
   private shardOf(name: string): number {

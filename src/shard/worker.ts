@@ -5,6 +5,7 @@ import { defaultProbeContext, probers } from '../probe/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock } from '../util/clock.js';
 import { deepFreeze } from '../util/freeze.js';
+import { shareCores } from '../util/pace.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { Outbox } from './outbox.js';
 
@@ -19,6 +20,8 @@ if (!port) throw new Error('src/shard/worker.ts runs in a worker thread');
 const setup = workerData as WorkerSetup;
 const post = (message: FromWorker) => port.postMessage(message);
 
+// This worker's changes pause between their slices (util/pace.ts): the service's other threads share the cores.
+shareCores();
 const outbox = new Outbox(post);
 const capture = setup.icmp ? new IcmpCapture(systemClock) : undefined;
 const scheduler = new Scheduler(

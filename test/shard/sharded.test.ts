@@ -12,6 +12,7 @@ import type { SchedulerObserver } from '../../src/scheduler/scheduler.js';
 import { Service } from '../../src/service.js';
 import type { ToWorker } from '../../src/shard/messages.js';
 import { ShardedScheduler } from '../../src/shard/sharded.js';
+import { Pace, type PaceTime } from '../../src/util/pace.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 /** Every event, in the order the observer heard it. */
@@ -292,6 +293,25 @@ describe('pings on worker threads (scheduler.workers)', () => {
       ticking = false;
       await sharded.stop(1000);
     }
+  });
+
+  test('while the workers run, long work on the main thread pauses between its slices; after stop it turns the loop', async () => {
+    const pauses: string[] = [];
+    const time: PaceTime = {
+      nowMs: () => 0,
+      turn: async () => pauses.push('turn'),
+      sleep: async (ms) => pauses.push(`sleep ${ms}`),
+    };
+    const pace = new Pace(time);
+    await pace.pause();
+    const sharded = new ShardedScheduler({ workers: 1, icmp: false }, {});
+    try {
+      await pace.pause();
+    } finally {
+      await sharded.stop(1000);
+    }
+    await pace.pause();
+    assert.deepEqual(pauses, ['turn', 'sleep 1', 'turn']);
   });
 
   test('a service given its own clock cannot run its pings on worker threads, and says why', async () => {
