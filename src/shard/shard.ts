@@ -10,10 +10,11 @@ const STOP_MARGIN_MS = 1000;
 const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 60_000;
 /**
- * The worker's events are replayed EVENTS_PER_STEP at a time, with a pause (Pace) whenever
+ * The worker's events are replayed EVENTS_PER_STEP at a time, with a turn of the loop whenever
  * REPLAY_BUDGET_MS has gone by: 10,000 targets changed at once came back as a few messages of a
- * thousand events each, which held the service's loop 90–170 ms (its HTTP and the ICMP relay), and
- * replayed back to back took the cores from the workers' pings.
+ * thousand events each, which held the service's loop 90–170 ms (its HTTP and the ICMP relay).
+ * While a change is under way the turn is a pause (Pace): replayed back to back, its reports
+ * took the cores from the workers' pings.
  */
 const EVENTS_PER_STEP = 16;
 const REPLAY_BUDGET_MS = 2;
@@ -110,7 +111,7 @@ export class Shard {
     }
   }
 
-  /** True when it stopped for a pause (and will go on after it). */
+  /** True when it stopped for a turn of the loop or a pause (and will go on after it). */
   private handleSome(all: boolean): boolean {
     this.replayPace.begin();
     const until = performance.now() + REPLAY_BUDGET_MS;
@@ -119,7 +120,11 @@ export class Shard {
         const { events } = message;
         while (this.inboxAt < events.length) {
           if (!all && performance.now() >= until) {
-            void this.replayPace.pause().then(() => this.drain(this.stopping !== undefined));
+            // Paced while a change is under way (its reports); the pings' own results, a turn of the loop:
+            // paused, a main thread behind its workers would fall further behind.
+            const next = () => this.drain(this.stopping !== undefined);
+            if (this.pending.size > 0) void this.replayPace.pause().then(next);
+            else setImmediate(next);
             return true;
           }
           const to = Math.min(events.length, this.inboxAt + EVENTS_PER_STEP * EVENT_SLOTS);

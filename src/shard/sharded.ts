@@ -30,8 +30,8 @@ export class ShardedScheduler {
   private readonly listeners: Partial<Record<keyof SchedulerObserver, Listener>>;
   private nextId = 1;
   private icmpPackets: IcmpPacket[] = [];
-  /** Long work on this thread (a reload, the workers' reports) paces itself while the workers run. */
-  private readonly unshareCores = shareCores();
+  /** Long work on this thread (a reload, the workers' reports of it) paces itself while the workers run. */
+  private readonly unshareCores: () => void;
 
   constructor(
     options: ShardedOptions,
@@ -46,6 +46,7 @@ export class ShardedScheduler {
           { events: (events, from, to) => this.replay(events, from, to), crashed: (error) => options.crashed?.(index, error) },
         ),
     );
+    this.unshareCores = shareCores();
   }
 
   /**
@@ -134,8 +135,11 @@ export class ShardedScheduler {
 
   /** Stops every worker's scheduler (pings in flight get `abortAfterMs`, as the scheduler's stop) and ends the workers. */
   async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {
-    await Promise.all(this.shards.map((shard) => shard.stop(abortAfterMs)));
-    this.unshareCores();
+    try {
+      await Promise.all(this.shards.map((shard) => shard.stop(abortAfterMs)));
+    } finally {
+      this.unshareCores();
+    }
   }
 
   private shardOf(name: string): number {

@@ -33,16 +33,13 @@ export function shareCores(): () => void {
 }
 
 /**
- * The pace of long work done in slices while the service pings (a reload's checks, its diff and
- * starts, a worker's reports replayed). With the pings on worker threads (shareCores) it pauses
- * after each slice as long as the slice took, at least 1 ms, so the work is spread over at least
- * twice its time; otherwise it turns the loop, which lets a ping due meanwhile start. With only a
- * turn between slices a reload ran through every thread at once (the main thread's checks and
- * diff, the parser thread, each worker's changes, their reports replayed) on 2 cores: 10,000
- * targets replaced on 2 workers, 1,000 pings a second, started pings up to 17.1 ms late (p99 12.4
- * ms; medians of 40 reloads) where paced they waited 11.6 ms at most (p99 6.8 ms), and the reload
- * took 0.92 s rather than 0.42 s. On one thread pausing moved nothing beyond the noise but the
- * reload's length (one target added to 10,000: 0.16 → 0.5 s), so there it does not pause.
+ * The pace of long work done in slices while the service pings (the targets' checks and diff at a
+ * start or reload, each worker's change, the workers' reports of it). With the pings on worker
+ * threads (shareCores) it pauses after each slice about as long as the slice took, at least 1 ms:
+ * with only a turn of the loop between, a reload ran through every thread at once and took the
+ * cores from the pings (README, "Every core": the pings' lateness measured both ways). On one
+ * thread a pause is a turn of the loop, which lets a ping due meanwhile start: pausing there
+ * moved nothing but the reload's length.
  */
 export class Pace {
   private resumedMs: number;
