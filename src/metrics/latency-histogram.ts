@@ -23,6 +23,9 @@ function zerosFor(bounds: readonly number[]): Float64Array {
   return zeros;
 }
 
+/** The native buckets of every histogram before its first observation (observe() replaces it first). */
+const unobserved = new NativeHistogram();
+
 /**
  * One latency histogram kept both ways, from the same observations: classic buckets (in text and
  * protobuf) and native buckets (protobuf only, for a Prometheus that asks for them). Sum and count
@@ -35,7 +38,8 @@ export class LatencyHistogram {
    * its first ping, spread over the interval, not by the reload that adds 10,000 targets at once.
    */
   classic: Float64Array;
-  readonly native = new NativeHistogram();
+  /** Its native buckets: likewise one empty histogram shared by all until the first observation (never written). */
+  native = unobserved;
   sum = 0;
   count = 0;
 
@@ -47,7 +51,10 @@ export class LatencyHistogram {
   observe(value: number): void {
     if (!Number.isFinite(value)) return;
     // The first observation (count counts nothing else): the histogram's own counts from now on.
-    if (this.count === 0) this.classic = new Float64Array(this.bounds.length + 1);
+    if (this.count === 0) {
+      this.classic = new Float64Array(this.bounds.length + 1);
+      this.native = new NativeHistogram();
+    }
     const i = classicBucketIndex(this.bounds, value);
     this.classic[i] = (this.classic[i] as number) + 1;
     this.sum += value;

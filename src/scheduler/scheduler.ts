@@ -231,14 +231,18 @@ class TargetRunner implements RoundHooks, Due {
   slot = -1;
   order = 0;
   private running: Promise<void> | undefined;
-  /** Fired by stop(): no round starts, the round running ends after its ping in flight. */
-  private readonly stopping = new AbortRelay();
+  private stopped = false;
+  /**
+   * What a round watches, made by the first (a reload that adds 10,000 targets makes none of it:
+   * it comes with their first pings, spread over the interval). Fired by stop(): no round starts,
+   * the round running ends after its ping in flight.
+   */
+  private stopping: AbortRelay | undefined;
   /** Fired when stop()'s grace is over: the ping in flight is aborted. Latches, not AbortControllers (about 1 KB a target less). */
-  private readonly abort = new AbortRelay();
+  private abort: AbortRelay | undefined;
+  private onUnverifiedIcmp: UnverifiedIcmpListener | undefined;
   private lastAddress: string | undefined;
   private readonly name: string;
-  /** Called unbound (the ICMP capture keeps it while an ended ping lingers): a closure, made once. */
-  readonly unverifiedIcmp: UnverifiedIcmpListener = (seq, report, reason) => this.observer.unverifiedIcmp?.(this.name, seq, report, reason);
 
   /** Replaced in place when only what the pings do not read changed (samePings); a round takes it as it starts. */
   constructor(
@@ -248,6 +252,12 @@ class TargetRunner implements RoundHooks, Due {
     private readonly queue: DueQueue,
   ) {
     this.name = spec.name;
+  }
+
+  /** Called unbound (the ICMP capture keeps it while an ended ping lingers): a closure, made by the first ping. */
+  get unverifiedIcmp(): UnverifiedIcmpListener {
+    this.onUnverifiedIcmp ??= (seq, report, reason) => this.observer.unverifiedIcmp?.(this.name, seq, report, reason);
+    return this.onUnverifiedIcmp;
   }
 
   pingStarted(_seq: number, lagSeconds: number): void {
@@ -265,7 +275,7 @@ class TargetRunner implements RoundHooks, Due {
   }
 
   schedule(plannedMs: number): void {
-    if (!this.stopping.aborted) this.queue.add(this, plannedMs);
+    if (!this.stopped) this.queue.add(this, plannedMs);
   }
 
   fire(): void {
@@ -289,6 +299,8 @@ class TargetRunner implements RoundHooks, Due {
   private async round(plannedStartMs: number): Promise<void> {
     const name = this.spec.name;
     try {
+      this.stopping ??= new AbortRelay();
+      this.abort ??= new AbortRelay();
       const control = { plannedStartMs, stopping: this.stopping, signal: this.abort };
       const outcome = await runRound(this.spec, this.deps, this, control);
       if (outcome.complete) this.observer.roundFinished?.(name, outcome.summary, outcome.results);
@@ -300,11 +312,12 @@ class TargetRunner implements RoundHooks, Due {
   }
 
   async stop(abortAfterMs: number): Promise<void> {
-    this.stopping.fire();
+    this.stopped = true;
+    this.stopping?.fire();
     this.queue.remove(this);
     if (!this.running) return;
     if (!Number.isFinite(abortAfterMs)) return this.running;
-    const timer = this.deps.clock.setTimeout(() => this.abort.fire(), abortAfterMs);
+    const timer = this.deps.clock.setTimeout(() => this.abort?.fire(), abortAfterMs);
     await this.running;
     this.deps.clock.clearTimeout(timer);
   }

@@ -161,6 +161,17 @@ test('stop(abortAfterMs) aborts pings still in flight after the grace period', a
   assert.equal(stopped, true);
 });
 
+test('a target stopped before its first round never pings, and stop leaves no timer', async () => {
+  const { clock, scheduler, events } = harness();
+  // Spread over the interval: a's first round at 0, b's at 500.
+  await scheduler.apply([spec('a', { count: 1 }), spec('b', { count: 1 })]);
+  await clock.advance(100);
+  await scheduler.stop();
+  await clock.advance(5000);
+  assert.deepEqual(events, ['a ping@0', 'a round@10 sent=1 received=1']);
+  assert.equal(clock.pendingTimers, 0);
+});
+
 test('falling behind by whole intervals skips those rounds instead of bunching them', async () => {
   const { clock, scheduler, events, stopAll } = harness(() => 3500);
   await scheduler.apply([spec('a', { count: 1 })]);
