@@ -48,9 +48,16 @@ const cpuMs = () => {
 };
 
 /**
+ * With the pings on workers, the main thread's turns are watched by a 1 ms timer: a ticker that
+ * turns the loop without pause keeps a core busy, one of the 2 the workers ping on.
+ */
+const spin = Number(workersText) === 0;
+
+/**
  * Gaps between turns of the event loop while `work` runs, in ms of wall time and of the process's
  * CPU time: on a shared machine the wall gap also holds the time the OS gave other processes, the
- * CPU gap only the work the loop did before it could turn (the main thread does nearly all of it).
+ * CPU gap only the work the loop did before it could turn (on one thread, the main thread does
+ * nearly all of it; with workers, process CPU is theirs too, and a gap is at least the timer's 1 ms).
  */
 async function gapsDuring<T>(
   work: () => Promise<T>,
@@ -68,9 +75,10 @@ async function gapsDuring<T>(
     cpuGapsMs.push(cpu - lastCpu);
     last = now;
     lastCpu = cpu;
-    if (running) setImmediate(tick);
+    if (running) next();
   };
-  setImmediate(tick);
+  const next = () => (spin ? setImmediate(tick) : setTimeout(tick, 1));
+  next();
   const t0 = performance.now();
   const result = await work();
   const wallMs = performance.now() - t0;
