@@ -60,7 +60,7 @@ export async function runReloads(options: SeriesOptions, workers = 0): Promise<{
   );
   const section = workers > 0 ? `series reload, ${workers} workers` : 'series reload';
   const rows: Row[] = [];
-  const raw: Record<string, Reloaded[]> = {};
+  const raw: Record<string, unknown> = {};
   try {
     await child.rpc('start', undefined, 120_000);
     await sleep(options.warmupMs);
@@ -113,11 +113,81 @@ export async function runReloads(options: SeriesOptions, workers = 0): Promise<{
         },
       );
     }
+    await child.stop();
+    if (workers === 0) {
+      const replaced = raw[kinds(options.targets)[1].name] as Reloaded[];
+      const bare = await runBareReloads(options, responder.ready.port as number);
+      raw.bare = bare.runs;
+      rows.push({
+        section,
+        name: `ping lag, max, ${options.targets} targets made anew: replaced, against the bare loop making as much state`,
+        unit: 'ms',
+        ours: median(replaced.map((r) => r.reload.maxPingLagMs)),
+        floor: bare.maxPingLagMs,
+        ratio: median(replaced.map((r) => r.reload.maxPingLagMs)) / bare.maxPingLagMs,
+        note: bare.note,
+      });
+    }
   } finally {
     await child.stop();
     await responder.stop();
   }
   return { rows, raw };
+}
+
+/**
+ * What a target's state takes on the heap at a reload that makes it, before its first ping: heap
+ * snapshots of the service on 10,000 targets and on one, connect mode, pings an hour apart
+ * (README, "Every core": 1.72 KB in 21 objects). An input to the floor, measured apart: 21
+ * objects of child-bare-reload.ts's shape take about as much (1.70 kB, measured in its run). A
+ * change that makes a target lighter or heavier should update it.
+ */
+export const TARGET_STATE = { objects: 21 } as const;
+
+/** About a quarter of it (0.38 kB), for how the floor moves with the state a target takes. */
+const QUARTER_STATE = { objects: 6 } as const;
+
+type BareReloaded = { reload: Pick<Gaps, 'maxPingLagMs' | 'p99PingLagMs' | 'pings' | 'wallMs'>; quiet: BareReloaded['reload'] };
+
+/**
+ * The floor of a reload that makes every target anew (child-bare-reload.ts): the bare loop pinging
+ * the same targets against the same responder, making TARGET_STATE a target anew 100 a turn, the
+ * same count of reloads; and a quarter of that state, for what a lighter target would buy.
+ */
+async function runBareReloads(options: SeriesOptions, port: number): Promise<{ runs: unknown; maxPingLagMs: number; note: string }> {
+  const child = await spawnChild('./child-bare-reload.ts', [String(port), String(options.targets), String(options.intervalMs ?? 10_000)], {
+    execArgv: [...serviceNodeFlags, '--expose-gc'],
+  });
+  try {
+    const bytes = await child.rpc<number>('stateBytes', TARGET_STATE);
+    const quarterBytes = await child.rpc<number>('stateBytes', QUARTER_STATE);
+    await child.rpc('start', TARGET_STATE);
+    await sleep(options.warmupMs);
+    const runs: BareReloaded[] = [];
+    const quarter: BareReloaded[] = [];
+    for (let i = 0; i < options.reloads; i++) {
+      runs.push(await child.rpc<BareReloaded>('reload', TARGET_STATE, 120_000));
+      await sleep(1100);
+    }
+    for (let i = 0; i < options.reloads; i++) {
+      quarter.push(await child.rpc<BareReloaded>('reload', QUARTER_STATE, 120_000));
+      await sleep(1100);
+    }
+    const med = (of: BareReloaded[], pick: (r: BareReloaded) => number) => median(of.map(pick));
+    const maxPingLagMs = med(runs, (r) => r.reload.maxPingLagMs);
+    return {
+      runs: { bytes, quarterBytes, runs, quarter },
+      maxPingLagMs,
+      note:
+        `floor: plain node:net pinging the same targets, making ${(bytes / 1000).toFixed(2)} kB in ${TARGET_STATE.objects} objects a target anew ` +
+        `(tcpping's size, from its heap snapshots) 100 a turn, the old dropped; its p99 ${med(runs, (r) => r.reload.p99PingLagMs).toFixed(2)} ms, ` +
+        `its quiet max ${med(runs, (r) => r.quiet.maxPingLagMs).toFixed(1)} ms, made in ${med(runs, (r) => r.reload.wallMs).toFixed(0)} ms; ` +
+        `${(quarterBytes / 1000).toFixed(2)} kB in ${QUARTER_STATE.objects} objects: max ${med(quarter, (r) => r.reload.maxPingLagMs).toFixed(1)} ms ` +
+        `(quiet ${med(quarter, (r) => r.quiet.maxPingLagMs).toFixed(1)}); medians of ${runs.length}`,
+    };
+  } finally {
+    await child.stop();
+  }
 }
 
 /** Each part's rows as soon as it ends (printed: a later part failing on a busy machine loses nothing). */
