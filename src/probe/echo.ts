@@ -26,22 +26,24 @@ export const echoProbe: Prober = (request, context) =>
     const onEnd = () =>
       a.fail('closed', received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`);
     const onError = (error: Error) => a.failWith(error);
+    const onConnect = () => {
+      if (a.connected()) send();
+    };
 
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('close', onEnd);
     socket.on('error', onError);
     if (reused) send();
-    else {
-      socket.on('connect', () => {
-        if (a.connected()) send();
-      });
-    }
+    else socket.once('connect', onConnect);
 
+    // Every listener that holds the ping goes with it: node keeps a closed socket past young
+    // collections, and a listener left on it kept the attempt, its promise and its round too.
     return (ok) => {
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('close', onEnd);
+      socket.off('connect', onConnect);
       if (ok && request.kept) {
         socket.off('error', onError);
         keep(request.kept, socket);

@@ -139,6 +139,47 @@ describe('echo probe: bad replies and early closes', () => {
     });
   }
 
+  test('an ended ping leaves no listener of its own on its socket, answered or refused', async () => {
+    // Node keeps a closed socket past young collections: a listener made for the ping and left on
+    // it kept the whole ping (its attempt, promise and round) alive with it.
+    const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
+    const { port } = await responder.listen('127.0.0.1', 0);
+    const refusedPort = await closedPort();
+    /** Per socket, the listeners the probe's own code added (not node's, made inside the calls). */
+    const added: [import('node:net').Socket, string | symbol, (...args: never[]) => void][] = [];
+    const recording: ProbeContext = {
+      ...real,
+      connect: (options) => {
+        const socket = real.connect(options);
+        for (const method of ['on', 'once', 'addListener', 'prependListener'] as const) {
+          const original = socket[method];
+          socket[method] = function (this: typeof socket, event: string | symbol, listener: (...args: never[]) => void) {
+            const caller = new Error().stack?.split('\n')[2] ?? '';
+            if (caller.includes('/src/probe/')) added.push([socket, event, listener]);
+            return Reflect.apply(original, this, [event, listener]);
+          } as typeof original;
+        }
+        return socket;
+      },
+    };
+    const outcomes = [];
+    for (const target of [port, port, refusedPort, refusedPort]) outcomes.push((await echo(req(target), recording)).ok);
+    await responder.stop();
+    assert.deepEqual(outcomes, [true, true, false, false]);
+    const sockets = [...new Set(added.map(([socket]) => socket))];
+    assert.equal(sockets.length, 4);
+    const left = sockets.map((socket) =>
+      added.filter(([s, event, listener]) => s === socket && socket.listeners(event).includes(listener)).map(([, e, l]) => [e, l]),
+    );
+    assert.ok(
+      added.some(([, event]) => event === 'connect'),
+      "the probe's listeners were recorded",
+    );
+    // What stays is shared by every ping (one handler of the probe's): the same functions on both sockets.
+    assert.deepEqual(left[0], left[1], 'a listener made for one answered ping stayed on its socket');
+    assert.deepEqual(left[2], left[3], 'a listener made for one refused ping stayed on its socket');
+  });
+
   test('a classic server that answers without a newline is accepted', async () => {
     const server = await listener((s) => s.on('data', (d) => s.write(d.toString().trim().toUpperCase())));
     const result = await echo(req(server.port), real);
