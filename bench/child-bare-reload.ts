@@ -19,8 +19,8 @@ const intervalMs = Number(intervalText);
 /** Targets made between two turns of the loop: tcpping's START_BATCH, and its check of 100 targets a turn. */
 const SLICE = 100;
 
-/** A target's state: `objects` objects, in about 120 + 88 × (objects − 3) bytes (stateBytes measures it). */
-export interface StateShape {
+/** A target's state: `objects` objects, about 88 bytes each (stateBytes measures it). */
+interface StateShape {
   readonly objects: number;
 }
 
@@ -50,7 +50,7 @@ interface State {
   pings: number;
 }
 
-/** The holder (40 B), its name (about 32 B), an array of the parts (48 B and 8 a part) and `objects − 3` parts. */
+/** Its holder, its name, an array of its parts, and `objects − 3` parts. */
 function makeState(i: number, generation: number, shape: StateShape): State {
   const count = Math.max(1, shape.objects - 3);
   const parts: Part7[] = new Array(count);
