@@ -126,6 +126,8 @@ serveCommands(
       gc();
       return (process.memoryUsage().heapUsed - before - 8 * aside.length) / aside.length;
     },
+    /** No reload: the pings over `ms`. */
+    quiet: (args) => lagsDuring(() => new Promise((resolve) => setTimeout(resolve, (args as { ms: number }).ms))),
     /** Every target's state made anew in slices, then a quiet stretch as long. */
     reload: async (args) => {
       const shape = args as StateShape;

@@ -54,6 +54,15 @@ const cpuMs = () => {
 const spin = Number(workersText) === 0;
 
 /**
+ * The ticker's records, made once: a spinning ticker turns the loop about 10^5 times a second, and
+ * arrays grown by each turn would be garbage of the benchmark's own, collected beside the pings
+ * it measures (the bare loop it is compared with has no ticker).
+ */
+const TICKS_ROOM = 1 << 20;
+const gapsRoom = new Float64Array(TICKS_ROOM);
+const cpuGapsRoom = new Float64Array(TICKS_ROOM);
+
+/**
  * Gaps between turns of the event loop while `work` runs, in ms of wall time and of the process's
  * CPU time: on a shared machine the wall gap also holds the time the OS gave other processes, the
  * CPU gap only the work the loop did before it could turn (on one thread, the main thread does
@@ -63,16 +72,17 @@ async function gapsDuring<T>(
   work: () => Promise<T>,
 ): Promise<{ result: T; gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[] }> {
   pingLagsMs = [];
-  const gapsMs: number[] = [];
-  const cpuGapsMs: number[] = [];
+  let ticks = 0;
   let last = performance.now();
   let lastCpu = cpuMs();
   let running = true;
   const tick = () => {
     const now = performance.now();
     const cpu = cpuMs();
-    gapsMs.push(now - last);
-    cpuGapsMs.push(cpu - lastCpu);
+    if (ticks === TICKS_ROOM) throw new Error(`more than ${TICKS_ROOM} turns of the loop in one stretch`);
+    gapsRoom[ticks] = now - last;
+    cpuGapsRoom[ticks] = cpu - lastCpu;
+    ticks++;
     last = now;
     lastCpu = cpu;
     if (running) next();
@@ -89,6 +99,8 @@ async function gapsDuring<T>(
   running = false;
   const lags = pingLagsMs;
   pingLagsMs = undefined;
+  const gapsMs = Array.from(gapsRoom.subarray(0, ticks));
+  const cpuGapsMs = Array.from(cpuGapsRoom.subarray(0, ticks));
   return { result, gapsMs, cpuGapsMs, wallMs, pingLagsMs: lags ?? [] };
 }
 
@@ -120,6 +132,17 @@ serveCommands(
         observer: { pingStarted: (_target, lag) => pingLagsMs?.push(lag * 1000) },
       });
       return service.httpAddress?.port;
+    },
+    /**
+     * No reload: the pings' lags over `ms`, how late the loop's own collections make them anyway
+     * (no ticker: turning the loop for seconds would be a load of its own).
+     */
+    quiet: async (args) => {
+      pingLagsMs = [];
+      await new Promise((resolve) => setTimeout(resolve, (args as { ms: number }).ms));
+      const lags = pingLagsMs;
+      pingLagsMs = undefined;
+      return { maxPingLagMs: largest(lags), p99PingLagMs: lags.length > 0 ? percentile(lags, 99) : 0, pings: lags.length };
     },
     /** Rewrites the file as `variant` and reloads; the quiet floor is taken over the same wall time right after. */
     reload: async (args) => {
