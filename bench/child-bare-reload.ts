@@ -1,6 +1,6 @@
 import { bareNewPing, HOST } from './bare.js';
 import { serveCommands } from './child.js';
-import { percentile } from './stats.js';
+import { lagSummary } from './stats.js';
 
 /**
  * Child: the floor of a reload that makes every target anew. The bare loop of child-bare.ts (one
@@ -89,7 +89,6 @@ function start(shape: StateShape): void {
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
-const largest = (values: readonly number[]) => values.reduce((a, b) => Math.max(a, b), 0);
 
 /** The pings' lags over `work`, and over the 100 ms after it (what it left to collect is its own). */
 async function lagsDuring(work: () => Promise<unknown>) {
@@ -100,12 +99,7 @@ async function lagsDuring(work: () => Promise<unknown>) {
   await new Promise((resolve) => setTimeout(resolve, 100));
   const lags = lagsMs;
   lagsMs = undefined;
-  return {
-    maxPingLagMs: largest(lags),
-    p99PingLagMs: lags.length > 0 ? percentile(lags, 99) : 0,
-    pings: lags.length,
-    wallMs,
-  };
+  return { ...lagSummary(lags), wallMs };
 }
 
 let generation = 0;
@@ -126,8 +120,14 @@ serveCommands(
       gc();
       return (process.memoryUsage().heapUsed - before - 8 * aside.length) / aside.length;
     },
-    /** No reload: the pings over `ms`. */
-    quiet: (args) => lagsDuring(() => new Promise((resolve) => setTimeout(resolve, (args as { ms: number }).ms))),
+    /** No reload: the pings' lags over `ms` (as long as the service's stretches: no tail after it). */
+    quiet: async (args) => {
+      lagsMs = [];
+      await new Promise((resolve) => setTimeout(resolve, (args as { ms: number }).ms));
+      const lags = lagsMs;
+      lagsMs = undefined;
+      return lagSummary(lags);
+    },
     /** Every target's state made anew in slices, then a quiet stretch as long. */
     reload: async (args) => {
       const shape = args as StateShape;

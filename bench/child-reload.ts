@@ -5,7 +5,7 @@ import { loadConfigFile } from '../src/config/load.js';
 import { Service } from '../src/service.js';
 import { HOST } from './bare.js';
 import { serveCommands } from './child.js';
-import { percentile } from './stats.js';
+import { lagSummary, largest, percentile } from './stats.js';
 
 /**
  * Child: the Service from a config file of N targets (one ping each every intervalMs, echo mode,
@@ -104,16 +104,11 @@ async function gapsDuring<T>(
   return { result, gapsMs, cpuGapsMs, wallMs, pingLagsMs: lags ?? [] };
 }
 
-/** The largest value (a spread of a long array would overflow the stack). */
-const largest = (values: readonly number[]) => values.reduce((a, b) => Math.max(a, b), 0);
-
 /** Pings' lags (ms) recorded while a stretch runs; undefined between stretches. */
 let pingLagsMs: number[] | undefined;
 
 const summary = (r: { gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[] }) => ({
-  maxPingLagMs: largest(r.pingLagsMs),
-  p99PingLagMs: r.pingLagsMs.length > 0 ? percentile(r.pingLagsMs, 99) : 0,
-  pings: r.pingLagsMs.length,
+  ...lagSummary(r.pingLagsMs),
   wallMs: r.wallMs,
   maxGapMs: largest(r.gapsMs),
   p99GapMs: percentile(r.gapsMs, 99),
@@ -142,7 +137,7 @@ serveCommands(
       await new Promise((resolve) => setTimeout(resolve, (args as { ms: number }).ms));
       const lags = pingLagsMs;
       pingLagsMs = undefined;
-      return { maxPingLagMs: largest(lags), p99PingLagMs: lags.length > 0 ? percentile(lags, 99) : 0, pings: lags.length };
+      return lagSummary(lags);
     },
     /** Rewrites the file as `variant` and reloads; the quiet floor is taken over the same wall time right after. */
     reload: async (args) => {

@@ -38,3 +38,13 @@ export function rotated<T>(items: readonly T[], rep: number): T[] {
   const k = rep % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
 }
+
+/** The largest value (a spread of a long array would overflow the stack); 0 for none. */
+export function largest(values: readonly number[]): number {
+  return values.reduce((a, b) => Math.max(a, b), 0);
+}
+
+/** Pings' lags (ms) over a stretch: the latest, the p99 (0 for none) and how many. */
+export function lagSummary(lags: readonly number[]): { maxPingLagMs: number; p99PingLagMs: number; pings: number } {
+  return { maxPingLagMs: largest(lags), p99PingLagMs: lags.length > 0 ? percentile(lags, 99) : 0, pings: lags.length };
+}
