@@ -1,5 +1,6 @@
 import { bareNewPing, HOST } from './bare.js';
 import { serveCommands } from './child.js';
+import { minorFaults } from './faults.js';
 import { lagSummary } from './stats.js';
 
 /**
@@ -93,13 +94,14 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 /** The pings' lags over `work`, and over the 100 ms after it (what it left to collect is its own). */
 async function lagsDuring(work: () => Promise<unknown>) {
   lagsMs = [];
+  const faultsBefore = minorFaults();
   const t0 = performance.now();
   await work();
   const wallMs = performance.now() - t0;
   await new Promise((resolve) => setTimeout(resolve, 100));
   const lags = lagsMs;
   lagsMs = undefined;
-  return { ...lagSummary(lags), wallMs };
+  return { ...lagSummary(lags), wallMs, pageFaults: minorFaults() - faultsBefore };
 }
 
 let generation = 0;
@@ -123,10 +125,11 @@ serveCommands(
     /** No reload: the pings' lags over `ms` (as long as the service's stretches: no tail after it). */
     quiet: async (args) => {
       lagsMs = [];
+      const faultsBefore = minorFaults();
       await new Promise((resolve) => setTimeout(resolve, (args as { ms: number }).ms));
       const lags = lagsMs;
       lagsMs = undefined;
-      return lagSummary(lags);
+      return { ...lagSummary(lags), pageFaults: minorFaults() - faultsBefore };
     },
     /** Every target's state made anew in slices, then a quiet stretch as long. */
     reload: async (args) => {

@@ -5,6 +5,7 @@ import { loadConfigFile } from '../src/config/load.js';
 import { Service } from '../src/service.js';
 import { HOST } from './bare.js';
 import { serveCommands } from './child.js';
+import { minorFaults } from './faults.js';
 import { lagSummary, largest, percentile } from './stats.js';
 
 /**
@@ -70,8 +71,9 @@ const cpuGapsRoom = new Float64Array(TICKS_ROOM);
  */
 async function gapsDuring<T>(
   work: () => Promise<T>,
-): Promise<{ result: T; gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[] }> {
+): Promise<{ result: T; gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[]; pageFaults: number }> {
   pingLagsMs = [];
+  const faultsBefore = minorFaults();
   let ticks = 0;
   let last = performance.now();
   let lastCpu = cpuMs();
@@ -97,18 +99,20 @@ async function gapsDuring<T>(
   // (what the work left to do after it, a collection of its garbage, is the work's).
   await new Promise((resolve) => setTimeout(resolve, 100));
   running = false;
+  const pageFaults = minorFaults() - faultsBefore;
   const lags = pingLagsMs;
   pingLagsMs = undefined;
   const gapsMs = Array.from(gapsRoom.subarray(0, ticks));
   const cpuGapsMs = Array.from(cpuGapsRoom.subarray(0, ticks));
-  return { result, gapsMs, cpuGapsMs, wallMs, pingLagsMs: lags ?? [] };
+  return { result, gapsMs, cpuGapsMs, wallMs, pingLagsMs: lags ?? [], pageFaults };
 }
 
 /** Pings' lags (ms) recorded while a stretch runs; undefined between stretches. */
 let pingLagsMs: number[] | undefined;
 
-const summary = (r: { gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[] }) => ({
+const summary = (r: { gapsMs: number[]; cpuGapsMs: number[]; wallMs: number; pingLagsMs: number[]; pageFaults: number }) => ({
   ...lagSummary(r.pingLagsMs),
+  pageFaults: r.pageFaults,
   wallMs: r.wallMs,
   maxGapMs: largest(r.gapsMs),
   p99GapMs: percentile(r.gapsMs, 99),
@@ -134,10 +138,11 @@ serveCommands(
      */
     quiet: async (args) => {
       pingLagsMs = [];
+      const faultsBefore = minorFaults();
       await new Promise((resolve) => setTimeout(resolve, (args as { ms: number }).ms));
       const lags = pingLagsMs;
       pingLagsMs = undefined;
-      return lagSummary(lags);
+      return { ...lagSummary(lags), pageFaults: minorFaults() - faultsBefore };
     },
     /** Rewrites the file as `variant` and reloads; the quiet floor is taken over the same wall time right after. */
     reload: async (args) => {

@@ -1,5 +1,6 @@
 import { serviceNodeFlags } from '../src/cli/node-flags.js';
 import { spawnChild } from './child.js';
+import { faultCostUs } from './faults.js';
 import { printTable, type Row } from './report.js';
 import { buildAlone, builtRows, loadedRows, runLoaded, type ScrapeOptions } from './scrape.js';
 import { median, sleep } from './stats.js';
@@ -20,7 +21,7 @@ export interface SeriesOptions extends Omit<ScrapeOptions, 'drop' | 'section'> {
   readonly backgroundWindows: number;
 }
 
-type Stretch = Pick<Gaps, 'maxPingLagMs' | 'p99PingLagMs' | 'pings'>;
+type Stretch = Pick<Gaps, 'maxPingLagMs' | 'p99PingLagMs' | 'pings' | 'pageFaults'>;
 
 /** `windows` stretches of `ms` each, one after the other, from a child's `quiet` command. */
 async function stretches(child: Awaited<ReturnType<typeof spawnChild>>, windows: number, ms: number): Promise<Stretch[]> {
@@ -55,6 +56,8 @@ type Gaps = {
   maxPingLagMs: number;
   p99PingLagMs: number;
   pings: number;
+  /** Minor page faults of the process over the stretch (each a page fresh from the kernel). */
+  pageFaults: number;
 };
 type Reloaded = { reload: Gaps; quiet: Gaps; diff: { added: number; removed: number; changed: number } };
 
@@ -105,7 +108,7 @@ export async function runReloads(options: SeriesOptions, workers = 0): Promise<{
           ours: med((r) => r.reload.maxPingLagMs),
           floor: med((r) => r.quiet.maxPingLagMs),
           ratio: Number.NaN,
-          note: `the most any ping started late during the reload (${med((r) => r.reload.pings).toFixed(0)} pings); p99 ${med((r) => r.reload.p99PingLagMs).toFixed(2)} ms (floor ${med((r) => r.quiet.p99PingLagMs).toFixed(2)}); floor: a quiet stretch as long`,
+          note: `the most any ping started late during the reload (${med((r) => r.reload.pings).toFixed(0)} pings); p99 ${med((r) => r.reload.p99PingLagMs).toFixed(2)} ms (floor ${med((r) => r.quiet.p99PingLagMs).toFixed(2)}); page faults ${med((r) => r.reload.pageFaults).toFixed(0)} (floor ${med((r) => r.quiet.pageFaults).toFixed(0)}); floor: a quiet stretch as long`,
         },
         // With workers, process CPU is theirs too: the main thread's holds are the wall row's.
         ...(workers > 0
@@ -137,8 +140,19 @@ export async function runReloads(options: SeriesOptions, workers = 0): Promise<{
     const ourBackground = median(background.map((s) => s.maxPingLagMs));
     const backgroundName = `ping lag, max, any ${intervalMs / 1000} s with no reload (each target pinged once)`;
     const backgroundNote = (of: readonly Stretch[]) =>
-      `median of ${of.length} stretches (maxima ${maxima(of)} ms), p99 ${median(of.map((s) => s.p99PingLagMs)).toFixed(2)} ms, ${median(of.map((s) => s.pings)).toFixed(0)} pings each`;
+      `median of ${of.length} stretches (maxima ${maxima(of)} ms), p99 ${median(of.map((s) => s.p99PingLagMs)).toFixed(2)} ms, ${median(of.map((s) => s.pings)).toFixed(0)} pings and ${median(of.map((s) => s.pageFaults)).toFixed(0)} page faults each`;
     if (workers === 0) {
+      const fault = faultCostUs();
+      raw.pageFault = fault;
+      rows.push({
+        section,
+        name: 'a page fault (memory fresh from the kernel), this machine',
+        unit: 'µs',
+        ours: fault.usPerFault,
+        floor: Number.NaN,
+        ratio: Number.NaN,
+        note: `each page of a new 32 MiB buffer touched once (${fault.faultsPerProbe} faults), median of 5: what a page V8 takes anew costs here (a reload's new state promoted, a Map's table past 128 KiB), times the page faults in the rows above`,
+      });
       const replaced = raw[kinds(options.targets)[1].name] as Reloaded[];
       const ours = median(replaced.map((r) => r.reload.maxPingLagMs));
       const bare = await runBareReloads(options, responder.ready.port as number);
@@ -193,7 +207,10 @@ const TARGET_STATE = { objects: 21 } as const;
 /** About a quarter of it (0.44 kB), for how the floor moves with the state a target takes. */
 const QUARTER_STATE = { objects: 6 } as const;
 
-type BareReloaded = { reload: Pick<Gaps, 'maxPingLagMs' | 'p99PingLagMs' | 'pings' | 'wallMs'>; quiet: BareReloaded['reload'] };
+type BareReloaded = {
+  reload: Pick<Gaps, 'maxPingLagMs' | 'p99PingLagMs' | 'pings' | 'wallMs' | 'pageFaults'>;
+  quiet: BareReloaded['reload'];
+};
 
 /**
  * The floor of a reload that makes every target anew (child-bare-reload.ts): the bare loop pinging
@@ -233,7 +250,7 @@ async function runBareReloads(
       note:
         `floor: plain node:net pinging the same targets, making ${(bytes / 1000).toFixed(2)} kB in ${TARGET_STATE.objects} objects a target anew ` +
         `(tcpping's size, from its heap snapshots) 100 a turn, the old dropped; its p99 ${med(runs, (r) => r.reload.p99PingLagMs).toFixed(2)} ms, ` +
-        `its quiet max ${med(runs, (r) => r.quiet.maxPingLagMs).toFixed(1)} ms, made in ${med(runs, (r) => r.reload.wallMs).toFixed(0)} ms; ` +
+        `its quiet max ${med(runs, (r) => r.quiet.maxPingLagMs).toFixed(1)} ms, made in ${med(runs, (r) => r.reload.wallMs).toFixed(0)} ms with ${med(runs, (r) => r.reload.pageFaults).toFixed(0)} page faults; ` +
         `${(quarterBytes / 1000).toFixed(2)} kB in ${QUARTER_STATE.objects} objects: max ${med(quarter, (r) => r.reload.maxPingLagMs).toFixed(1)} ms ` +
         `(quiet ${med(quarter, (r) => r.quiet.maxPingLagMs).toFixed(1)}); medians of ${runs.length}`,
     };
