@@ -23,9 +23,13 @@ type Listener = (a: unknown, b: unknown, c: unknown, d: unknown) => void;
 /** Every event's arguments fit in four: forwarded without a rest array per call (several per ping). */
 export const observerEvents = Object.keys(events) as (keyof SchedulerObserver)[];
 
+/** What each fan-out forwards to, for observersIn. */
+const fannedTo = new WeakMap<SchedulerObserver, readonly SchedulerObserver[]>();
+
 /** One observer that forwards every report to several, in order. */
 export function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
   const out: Record<string, Listener> = {};
+  fannedTo.set(out as SchedulerObserver, observers);
   for (const key of observerEvents) {
     const listeners = observers.map((o) => o[key] as Listener | undefined).filter((l) => l !== undefined);
     if (listeners.length === 0) continue;
@@ -34,6 +38,16 @@ export function fanOut(...observers: SchedulerObserver[]): SchedulerObserver {
     };
   }
   return out as SchedulerObserver;
+}
+
+/**
+ * The observers a report to `observer` reaches, in order: those of a fan-out (and of the fan-outs
+ * in it), or `observer` itself. The scheduler tells many targets' arrivals and departures to one
+ * observer at a time (see Scheduler.tellEach).
+ */
+export function observersIn(observer: SchedulerObserver): SchedulerObserver[] {
+  const parts = fannedTo.get(observer);
+  return parts === undefined ? [observer] : parts.flatMap(observersIn);
 }
 
 /** Log lines of the rounds and traces; `skipped` rate-limits rounds skipped (at 10,000 targets behind, one a target a round). */

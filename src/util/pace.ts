@@ -53,12 +53,16 @@ export class Pace {
     this.resumedMs = this.time.nowMs();
   }
 
+  /** How long the slice has run so far, in ms. */
+  ranMs(): number {
+    return this.time.nowMs() - this.resumedMs;
+  }
+
   /** Ends a slice: resolves after a turn of the loop, or, sharing cores, a pause as long as the slice (1–20 ms). */
   async pause(): Promise<void> {
     if (sharing === 0) await this.time.turn();
     else {
-      const sliceMs = this.time.nowMs() - this.resumedMs;
-      await this.time.sleep(Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, Math.ceil(sliceMs))));
+      await this.time.sleep(Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, Math.ceil(this.ranMs()))));
     }
     this.resumedMs = this.time.nowMs();
   }

@@ -4,7 +4,9 @@ import { describe, test } from 'node:test';
 import type { PingResult } from '../../src/domain/ping.js';
 import type { Target } from '../../src/domain/target.js';
 import type { ProbeRequest, Prober } from '../../src/probe/types.js';
-import { Scheduler, sameSpec, startOffsetMs } from '../../src/scheduler/scheduler.js';
+import { fanOut } from '../../src/scheduler/observers.js';
+import { Scheduler, type SchedulerObserver, sameSpec, startOffsetMs } from '../../src/scheduler/scheduler.js';
+import type { PaceTime } from '../../src/util/pace.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 /** A prober on fake time: each ping takes `durationMs` and succeeds, unless aborted first. */
@@ -308,6 +310,88 @@ describe('update(): a change to some targets, the others not looked at', () => {
       ['a ping@0', 'b ping@250', 'c ping@500', 'd ping@750'],
     );
     await stopAll();
+  });
+});
+
+describe('many targets arriving or leaving are told to one observer at a time', () => {
+  /**
+   * Two observers (a fan-out, as the service's) on fake pace time: `a` takes 3 ms over `slowAt`, as
+   * an observer whose Map of targets doubles there. The log says who heard what, runs of targets
+   * shortened, with the pauses between slices.
+   */
+  function telling(slowAt: string, onSlow?: (scheduler: Scheduler) => void) {
+    const clock = new FakeClock();
+    const log: string[] = [];
+    let now = 0;
+    const time: PaceTime = { nowMs: () => now, turn: async () => log.push('turn'), sleep: async () => log.push('sleep') };
+    let scheduler: Scheduler | undefined;
+    const started: string[] = [];
+    const heard = (who: string): SchedulerObserver => {
+      const hear = (name: string, sign: string) => {
+        const last = log.at(-1) ?? '';
+        if (last.startsWith(`${who} ${sign}`)) log[log.length - 1] = `${last.split('..')[0]}..${name}`;
+        else log.push(`${who} ${sign}${name}`);
+        if (who === 'a' && name === slowAt && scheduler) {
+          now += 3;
+          onSlow?.(scheduler);
+        }
+        // Runners start after every observer has heard of their batch.
+        if (sign === '+' && scheduler?.targetNames.includes(name)) started.push(name);
+      };
+      return { targetAdded: (t) => hear(t.name, '+'), targetRemoved: (name) => hear(name, '-') };
+    };
+    const prober = timedProber(clock, () => 10, []);
+    scheduler = new Scheduler(
+      { clock, probers: { echo: prober, connect: prober }, probeContext: { clock, connect } },
+      fanOut(heard('a'), fanOut(heard('b'))),
+      time,
+    );
+    const targets = Array.from({ length: 250 }, (_, i) => spec(`t${i}`, { count: 1, intervalMs: 60_000 }));
+    return { clock, scheduler, log, started, targets };
+  }
+
+  test('each observer hears a batch in turn; one that ran long ends the slice before the next hears it', async () => {
+    const { clock, scheduler, log, started, targets } = telling('t150');
+    await scheduler.apply(targets);
+    assert.deepEqual(log, [
+      'a +t0..t99',
+      'b +t0..t99',
+      'turn',
+      'a +t100..t199',
+      'turn',
+      'b +t100..t199',
+      'turn',
+      'a +t200..t249',
+      'b +t200..t249',
+    ]);
+    assert.deepEqual(started, [], 'a target was started before every observer had heard of it');
+    assert.equal(scheduler.targetNames.length, 250);
+    log.length = 0;
+    await scheduler.apply([]);
+    assert.deepEqual(log, [
+      // The diff's own slices (stopping the runners), then the departures as the arrivals.
+      'turn',
+      'turn',
+      'a -t0..t99',
+      'b -t0..t99',
+      'turn',
+      'a -t100..t199',
+      'turn',
+      'b -t100..t199',
+      'turn',
+      'a -t200..t249',
+      'b -t200..t249',
+    ]);
+    await scheduler.stop();
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  test('stop() between two observers: the batch is still told to every one, and none of it starts', async () => {
+    const { clock, scheduler, log, targets } = telling('t150', (s) => void s.stop());
+    await scheduler.apply(targets);
+    assert.deepEqual(log, ['a +t0..t99', 'b +t0..t99', 'turn', 'a +t100..t199', 'turn', 'b +t100..t199']);
+    assert.deepEqual(scheduler.targetNames, []);
+    assert.equal(clock.pendingTimers, 0, 'a runner started after stop() still had its round queued');
   });
 });
 
