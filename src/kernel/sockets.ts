@@ -1,4 +1,4 @@
-import { connect, isIP, type NetConnectOpts, Socket } from 'node:net';
+import { connect, isIP, type NetConnectOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import type { BareSocket } from './bare-tcp.js';
 import { type QueuedError, readErrorQueue } from './error-queue.js';
 import { libc, libcUnavailable } from './libc.js';
@@ -81,7 +81,10 @@ export function connectWithErrorQueue(options: NetConnectOpts): Socket {
   if ('path' in options || isIP(host ?? '') !== 6) return connect(options);
   const fd = openTcp6ReceivingErrors();
   if (fd === undefined) return connect(options);
-  const socket = new Socket({ fd });
+  // Where it reads to (echo mode's shared buffer) is the constructor's option, as node:net's
+  // connect() passes it; the type declarations leave it out.
+  const onread = 'onread' in options ? options.onread : undefined;
+  const socket = new Socket(onread ? ({ fd, onread } as SocketConstructorOpts) : { fd });
   reporting.add(socket);
   if ('noDelay' in options && options.noDelay) socket.setNoDelay(true);
   return socket.connect(options);

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import type { KernelFigures, Loss, LossReason, PingResult, Reply, Timing } from '../domain/ping.js';
 import { BareHandshake, type HandshakeEnd } from '../kernel/bare-tcp.js';
 import type { KernelSocket } from '../kernel/sockets.js';
@@ -86,12 +86,17 @@ export class Attempt {
     return this.settled;
   }
 
-  /** Opens the ping's connection. `answersOnHandshake`: a completed handshake is the reply (connect mode). */
-  open(answersOnHandshake = false): Socket {
+  /**
+   * Opens the ping's connection. `answersOnHandshake`: a completed handshake is the reply (connect
+   * mode). `onread`: where the socket reads to (node:net's option), instead of a 'data' event.
+   */
+  open(answersOnHandshake = false, onread?: OnReadOpts): Socket {
     this.answersOnHandshake = answersOnHandshake;
     this.timing.connectIssued();
     // Nagle only delays writes: a handshake-only ping writes nothing, and saves the setsockopt(2).
-    const socket = this.context.connect({ host: this.request.host, port: this.request.port, noDelay: !answersOnHandshake });
+    const { host, port } = this.request;
+    const noDelay = !answersOnHandshake;
+    const socket = this.context.connect(onread ? { host, port, noDelay, onread } : { host, port, noDelay });
     this.socket = socket;
     (socket as OwnedSocket)[owner] = this;
     // Listeners shared by every ping (`this` is the socket), not closures made per ping.
