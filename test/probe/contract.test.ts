@@ -187,6 +187,24 @@ describe('echo probe: bad replies and early closes', () => {
     await server.close();
   });
 
+  test('a reply that comes in pieces, each a read of its own, is put together', async () => {
+    const server = await listener((s) => {
+      s.setNoDelay(true);
+      s.once('data', (d) => {
+        const reply = d.toString('latin1').toUpperCase();
+        const pieces = [reply.slice(0, 3), reply.slice(3, 9), reply.slice(9)];
+        const next = () => {
+          s.write(pieces.shift() as string);
+          if (pieces.length > 0) setTimeout(next, 5);
+        };
+        next();
+      });
+    });
+    const result = await echo(req(server.port), real);
+    assert.ok(result.ok, JSON.stringify(result));
+    await server.close();
+  });
+
   test('kept connection: several pings over one socket, each answered', async () => {
     const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
     const { port } = await responder.listen('127.0.0.1', 0);
