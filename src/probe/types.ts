@@ -28,6 +28,10 @@ export interface ProbeRequest {
 
 export type UnverifiedIcmpListener = (seq: number, report: IcmpReport, reason: UnverifiedIcmpReason) => void;
 
+/**
+ * A socket factory like node:net's `connect`. Its options must reach the socket whole: echo mode
+ * gives `onread` (its bytes go there, and no 'data' event is listened to).
+ */
 export type ConnectFn = (options: NetConnectOpts) => Socket;
 
 /**

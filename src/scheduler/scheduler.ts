@@ -202,7 +202,6 @@ export class Scheduler {
       if (from > 0) await pace.pause();
       if (this.stopped) return diff;
       const batch = fresh.slice(from, from + START_BATCH);
-      for (const spec of batch) if (!changed.has(spec.name)) diff.added.push(spec.name);
       await this.tellEach(batch, pace, (observer, spec) =>
         changed.has(spec.name) ? observer.targetChanged?.(spec) : observer.targetAdded?.(spec),
       );
@@ -211,6 +210,7 @@ export class Scheduler {
       // Told to every observer even when stop() came between two of them; started only if not.
       if (this.stopped) return diff;
       for (const [k, spec] of batch.entries()) {
+        if (!changed.has(spec.name)) diff.added.push(spec.name);
         const index = from + k;
         const offset = first ? startOffsetMs(index, fresh.length, spec.intervalMs) : stableHash(spec.name) % spec.intervalMs;
         // The first rounds keep the times planned at the start of the diff, wherever the batch falls.
