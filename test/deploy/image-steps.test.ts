@@ -158,9 +158,27 @@ test('the runtime directory holds production dependencies only, and package.json
   assert.ok(!existsSync(join(app, 'src')), 'sources are not copied into the runtime');
 });
 
-test('started as the image starts it, it serves /-/healthy and /metrics, and SIGTERM stops it with exit 0', async () => {
+/**
+ * Polls /-/ready (bounded: 10 s). /-/healthy answers once the web port listens, which is before the
+ * targets are applied (tens of ms later): a target's series are there once it is ready.
+ */
+async function ready(web: number): Promise<void> {
+  const answers = () =>
+    fetch(`http://127.0.0.1:${web}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  for (let i = 0; i < 200; i++) {
+    if (await answers()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail('/-/ready did not answer 200 within 10 s');
+}
+
+test('started as the image starts it, it serves /-/healthy, /-/ready and /metrics, and SIGTERM stops it with exit 0', async () => {
   const service = await start(privilegeGap ? undefined : asNobody);
   try {
+    await ready(service.web);
     const metrics = await fetch(`http://127.0.0.1:${service.web}/metrics`);
     assert.equal(metrics.status, 200);
     const text = await metrics.text();
