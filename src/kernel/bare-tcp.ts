@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
+import { constants } from 'node:os';
 import { closeFd, openTcp6ReceivingErrors } from './sockopt.js';
 
 /**
  * node:net's own TCP handle (libuv's uv_tcp_t), the object a net.Socket keeps in `_handle`. Only
- * what a handshake needs: connect, the source port, and the two ways to close.
+ * what a handshake needs (connect, the source port, and the two ways to close) and what echo mode's
+ * one line each way needs (a write, reads into a buffer of ours).
  */
 interface TcpHandle {
   readonly fd: number;
@@ -14,6 +16,14 @@ interface TcpHandle {
   /** Close with an RST (SO_LINGER 0): no TIME_WAIT left behind. Non-zero when it cannot. */
   reset(): number;
   close(): void;
+  /** Writes now what the kernel takes at once, the rest later (then `oncomplete` hears how it went). Non-zero: failed at once. */
+  writeLatin1String(request: WriteRequest, text: string): number;
+  /** Reads go into `buffer`, each told to `onread` (its length, or an error, in the stream state). */
+  useUserBuffer(buffer: Uint8Array): void;
+  readStart(): number;
+  onread: ((this: TcpHandle) => void) | undefined;
+  /** The connection reading from it, for the read callback shared by all. */
+  connection?: BareHandshake<unknown>;
 }
 
 /** libuv's connect request; `oncomplete` is called with the connect's status (0, or a negative errno). */
@@ -26,6 +36,21 @@ interface TcpWrapBinding {
   TCP: new (type: number) => TcpHandle;
   TCPConnectWrap: new () => ConnectRequest;
   constants: { SOCKET: number };
+}
+
+/** libuv's write request; `oncomplete` is called (with `this` the request) only when the write did not finish at once. */
+interface WriteRequest {
+  handle: TcpHandle;
+  oncomplete: (this: WriteRequest, status: number) => void;
+  connection: BareHandshake<unknown>;
+}
+
+/** What node:net reads and writes its streams through (`process.binding('stream_wrap')`). */
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteRequest;
+  /** Filled in by each read: its length, or a negative errno. */
+  streamBaseState: Int32Array;
+  kReadBytesOrError: number;
 }
 
 /**
@@ -50,23 +75,71 @@ function tcpWrap(): TcpWrapBinding | undefined {
 
 const binding = tcpWrap();
 
+/** node:net's stream binding, as tcpWrap; undefined where it is gone or changed (echo mode then reads through net.Socket). */
+function streamWrap(): StreamWrapBinding | undefined {
+  try {
+    const stream = (process as unknown as { binding?: (name: string) => unknown }).binding?.('stream_wrap') as
+      | Partial<StreamWrapBinding>
+      | undefined;
+    const { WriteWrap, streamBaseState, kReadBytesOrError } = stream ?? {};
+    if (typeof WriteWrap !== 'function' || !(streamBaseState instanceof Int32Array) || typeof kReadBytesOrError !== 'number')
+      return undefined;
+    const methods = ['writeLatin1String', 'useUserBuffer', 'readStart'] as const;
+    if (!binding || !methods.every((name) => typeof (binding.TCP.prototype as TcpHandle)[name] === 'function')) return undefined;
+    return { WriteWrap, streamBaseState, kReadBytesOrError };
+  } catch {
+    return undefined;
+  }
+}
+
+const streams = streamWrap();
+
+const { EBADF } = constants.errno;
+
+/** libuv's end of stream: the peer closed its side. */
+export const UV_EOF = -4095;
+
+/**
+ * Where every bare connection reads to, one buffer per thread: each read is told at once, its
+ * bytes taken as text, before the next read can come (as echo mode's net.Socket reads, src/probe/echo.ts).
+ */
+const readBuffer = Buffer.allocUnsafe(4096);
+
 /** False where Node's handles cannot be had: connect mode then handshakes on net.Socket. */
 export const bareHandlesAvailable = binding !== undefined;
+
+/** False where they cannot be read and written: echo mode then pings through net.Socket. */
+export const bareReadsAvailable = streams !== undefined;
 
 /** What the kernel views read of a BareHandshake, whoever owns it: the handle, as they read a net.Socket's. */
 export interface BareSocket {
   readonly _handle: { readonly fd: number } | null;
   readonly localPort: number | undefined;
+  readonly remoteFamily: 'IPv4' | 'IPv6';
 }
 
 /** Told once how the handshake ended: 0 connected, else the negative errno (as node:net's errors carry it). */
 export type HandshakeEnd<Owner> = (handshake: BareHandshake<Owner>, status: number) => void;
 
 /**
- * A TCP connection that only ever handshakes (connect mode): libuv's handle and one connect
- * request, without a net.Socket, its stream state, its events and the read it starts once
- * connected. A ping needs none of those, and at 1,000 pings a second they were most of what a
- * ping cost in JavaScript (see README, "Performance"). The kernel views ask it as they ask a
+ * Told what a connection that reads (BareHandshake.read) got: `text`, the bytes as latin1 text,
+ * with `at` when the read came (performance.now(), taken first); or no text and the negative
+ * errno that ended it: UV_EOF when the peer closed its side, or a failed read or write (`syscall`).
+ */
+export type BareRead<Owner> = (
+  connection: BareHandshake<Owner>,
+  text: string | undefined,
+  status: number,
+  at: number,
+  syscall: 'read' | 'write',
+) => void;
+
+/**
+ * A TCP connection on libuv's handle: one connect request and, for a connection that reads (echo
+ * mode's, given `onRead`), a write and reads into a shared buffer; a handshake alone for connect
+ * mode. Without a net.Socket, its stream state and its events: a ping needs none of those, and at
+ * 1,000 pings a second they were most of what a ping cost in JavaScript and most of what outlived
+ * the young generation (see README, "Performance"). The kernel views ask it as they ask a
  * net.Socket (src/kernel/sockets.ts): through the handle.
  */
 export class BareHandshake<Owner = unknown> implements BareSocket {
@@ -79,6 +152,9 @@ export class BareHandshake<Owner = unknown> implements BareSocket {
     /** Whoever opened it (the ping's attempt), for a listener shared by all handshakes; cleared by the owner when done with it. */
     public owner: Owner | undefined,
     private readonly onEnd: HandshakeEnd<Owner>,
+    readonly remoteFamily: 'IPv4' | 'IPv6',
+    /** Where its reads go once `read` starts them (echo mode); none for a handshake alone. */
+    private readonly onRead?: BareRead<Owner>,
   ) {
     this._handle = handle;
   }
@@ -104,6 +180,45 @@ export class BareHandshake<Owner = unknown> implements BareSocket {
     if (this.connecting || handle.reset() !== 0) handle.close();
   }
 
+  /**
+   * Once connected: reads from now on go to `onRead`, into the shared buffer (libuv reads in its
+   * poll phase, so nothing is missed between the handshake and this). 0, or the negative errno.
+   */
+  read(): number {
+    const handle = this._handle;
+    if (!handle || !this.onRead || !streams) return -EBADF;
+    handle.connection = this as BareHandshake<unknown>;
+    handle.onread = onHandleRead;
+    handle.useUserBuffer(readBuffer);
+    return handle.readStart();
+  }
+
+  /**
+   * Writes `text` (latin1): 0 once the kernel has it or will have it (a failure then is told to
+   * `onRead` as the write's), or the negative errno of a write that failed at once.
+   */
+  write(text: string): number {
+    const handle = this._handle;
+    if (!handle || !streams) return -EBADF;
+    const request = new streams.WriteWrap();
+    request.handle = handle;
+    request.oncomplete = onWriteComplete;
+    request.connection = this as BareHandshake<unknown>;
+    return handle.writeLatin1String(request, text);
+  }
+
+  /** What a read brought: `length` bytes in the shared buffer, or the negative errno that ended the connection. */
+  readDone(length: number, at: number): void {
+    if (!this._handle) return;
+    if (length > 0) this.onRead?.(this, readBuffer.toString('latin1', 0, length), 0, at, 'read');
+    else if (length < 0) this.onRead?.(this, undefined, length, at, 'read');
+  }
+
+  /** A write that went on after writeLatin1String returned has ended with `status`: only a failure is news. */
+  writeDone(status: number): void {
+    if (status < 0 && this._handle) this.onRead?.(this, undefined, status, performance.now(), 'write');
+  }
+
   /** libuv's callback; a handshake discarded before it completes hears of nothing more (its status is ECANCELED). */
   static complete(this: void, status: number, _handle: TcpHandle, request: ConnectRequest): void {
     const handshake = request.handshake;
@@ -113,13 +228,25 @@ export class BareHandshake<Owner = unknown> implements BareSocket {
   }
 }
 
+/** libuv's read callback, shared by every handle (`this` is the handle): the length first, before any work on the bytes. */
+function onHandleRead(this: TcpHandle): void {
+  const at = performance.now();
+  if (streams) this.connection?.readDone(streams.streamBaseState[streams.kReadBytesOrError] as number, at);
+}
+
+/** libuv's callback for a write that did not finish at once (`this` is its request). */
+function onWriteComplete(this: WriteRequest, status: number): void {
+  this.connection.writeDone(status);
+}
+
 /**
  * Opens a handshake to `address:port` (an IP address) and issues its connect(2) now, or returns
  * undefined when no bare handle can be had (no binding, a name to look up): the caller goes
  * through net.Socket then. `onEnd` hears how it ended, in a later turn; a connect the kernel
  * refused at once (no route, no source address) is closed here and heard before this returns.
  * IPv6 gets IPV6_RECVERR before connect(2) when `receiveErrors6`, for the reason
- * connectWithErrorQueue gives (src/kernel/sockets.ts).
+ * connectWithErrorQueue gives (src/kernel/sockets.ts). With `onRead`, the connection can also
+ * write and read (echo mode; undefined where the stream binding cannot be had).
  */
 export function openBareHandshake<Owner>(
   address: string,
@@ -127,9 +254,10 @@ export function openBareHandshake<Owner>(
   owner: Owner,
   onEnd: HandshakeEnd<Owner>,
   receiveErrors6: boolean,
+  onRead?: BareRead<Owner>,
 ): BareHandshake<Owner> | undefined {
   const family = isIP(address);
-  if (!binding || family === 0) return undefined;
+  if (!binding || family === 0 || (onRead && !streams)) return undefined;
   const fd = family === 6 && receiveErrors6 ? openTcp6ReceivingErrors() : undefined;
   if (family === 6 && receiveErrors6 && fd === undefined) return undefined;
   const handle = new binding.TCP(binding.constants.SOCKET);
@@ -138,7 +266,7 @@ export function openBareHandshake<Owner>(
     closeFd(fd);
     return undefined;
   }
-  const handshake = new BareHandshake(handle, owner, onEnd);
+  const handshake = new BareHandshake(handle, owner, onEnd, family === 4 ? 'IPv4' : 'IPv6', onRead);
   const request = new binding.TCPConnectWrap();
   request.oncomplete = BareHandshake.complete;
   request.handshake = handshake as BareHandshake<unknown>;

@@ -24,12 +24,12 @@ export interface SocketKernel {
    * From now on an ICMP error the kernel accepts for this established socket fails it at once
    * (IP_RECVERR / IPV6_RECVERR), where it would otherwise only be noted until a timeout.
    */
-  reportErrors(socket: Socket): void;
+  reportErrors(socket: KernelSocket): void;
   /**
    * The pending error of a socket that reports errors (SO_ERROR, which reading clears): one that
    * came while a system call held the socket is only noted there. Only on an established socket.
    */
-  takeError(socket: Socket): number | undefined;
+  takeError(socket: KernelSocket): number | undefined;
   /** Bytes that arrived and wait for Node to read them. */
   bytesWaiting(socket: KernelSocket): number | undefined;
 }
@@ -50,7 +50,7 @@ const ask =
 const isIcmp = (e: QueuedError) => e.origin === SO_EE_ORIGIN_ICMP || e.origin === SO_EE_ORIGIN_ICMP6;
 
 /** Sockets with IP_RECVERR / IPV6_RECVERR on: only theirs SO_ERROR is ours to read. */
-const reporting = new WeakSet<Socket>();
+const reporting = new WeakSet<KernelSocket>();
 
 export const linuxSocketKernel: SocketKernel = {
   tcpInfo: ask(readTcpInfo, undefined),

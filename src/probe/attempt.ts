@@ -1,6 +1,6 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import type { KernelFigures, Loss, LossReason, PingResult, Reply, Timing } from '../domain/ping.js';
-import { BareHandshake, type HandshakeEnd } from '../kernel/bare-tcp.js';
+import { BareHandshake, type BareRead, type HandshakeEnd } from '../kernel/bare-tcp.js';
 import type { KernelSocket } from '../kernel/sockets.js';
 import type { TimerHandle } from '../util/clock.js';
 import { err, ok } from '../util/result.js';
@@ -57,7 +57,7 @@ export class Attempt {
   private deadlineMs = 0;
   /** The deadline after a wait for what the kernel already saw (a reply to read, an error to report) is the last. */
   private finalDeadline = false;
-  private socket: Socket | BareHandshake<Attempt> | undefined;
+  private socket: Socket | BareHandshake | undefined;
   private readonly timing: PingTiming;
   private readonly icmp: PingIcmp;
   private readonly onAbort = () => this.fail('error', 'aborted (shutting down)');
@@ -111,17 +111,25 @@ export class Attempt {
    * (`open` then makes a net.Socket). The timeout counts from here, as from 'connectionAttempt'.
    */
   openHandshake(onEnd: HandshakeEnd<Attempt>): boolean {
+    return this.openBare(true, this, onEnd);
+  }
+
+  /**
+   * A connection on a bare handle, as openHandshake, for a probe that also writes and reads
+   * (echo mode): its reads go to `onRead`, and `owner` is what the shared callbacks are told of.
+   */
+  openBare<Owner>(answersOnHandshake: boolean, owner: Owner, onEnd: HandshakeEnd<Owner>, onRead?: BareRead<Owner>): boolean {
     const opener = this.context.handshake;
     if (!opener) return false;
-    this.answersOnHandshake = true;
+    this.answersOnHandshake = answersOnHandshake;
     this.timing.connectIssued();
     this.arm(this.request.timeoutMs);
     const { host, port } = this.request;
-    const socket = opener(host, port, this, onEnd);
+    const socket = opener(host, port, owner, onEnd, onRead);
     if (!socket) return false;
     // Refused before it left (no route, no source address): already failed, and closed.
     if (this.settled) return true;
-    this.socket = socket;
+    this.socket = socket as BareHandshake;
     this.icmp.attempting(socket, host, port);
     return true;
   }
@@ -174,7 +182,7 @@ export class Attempt {
    * Writes the request. Its reply may take what the handshake left of the timeout, counted from
    * the write: time our loop took between the handshake and the write was not the network's.
    */
-  send(socket: Socket, write: () => void): void {
+  send(socket: KernelSocket, write: () => void): void {
     const left = this.request.timeoutMs / 1000 - (this.connectSeconds ?? 0);
     this.context.kernel?.reportErrors(socket);
     this.timing.writing(left);

@@ -1,20 +1,24 @@
 import type { OnReadOpts, Socket } from 'node:net';
+import { type BareHandshake, UV_EOF } from '../kernel/bare-tcp.js';
 import { encodePing, expectedReply } from '../protocol/line.js';
 import { type Attempt, attempt, discard } from './attempt.js';
+import { systemError } from './errno.js';
 import type { KeptConnection, Prober } from './types.js';
 
 /**
  * Echo mode: send `ping <seq> <time>\n`, wait for the upper-cased line. A new connection per ping
- * by default (a fresh source port each time, so ECMP path problems show); with `kept`, one
- * connection is reused across pings and replaced after any failure.
+ * by default (a fresh source port each time, so ECMP path problems show), on a bare handle where
+ * the context offers one (as connect mode's handshakes: no net.Socket and its stream per ping);
+ * with `kept`, one net.Socket is reused across pings and replaced after any failure.
  */
 export const echoProbe: Prober = (request, context) =>
   attempt(request, context, (a) => {
+    const line = encodePing(request.seq, context.clock.wallSeconds());
+    const expected = expectedReply(line.slice(0, -1));
+    if (!request.kept && a.openBare(false, new BarePing(a, line, expected), onBareEnd, onBareRead)) return closeBare;
     const reused = usable(request.kept);
     const socket: ReadingSocket = reused ?? a.open(false, onread);
     if (reused) a.reuse(reused);
-    const line = encodePing(request.seq, context.clock.wallSeconds());
-    const expected = expectedReply(line.slice(0, -1));
     let received = '';
 
     const send = () => a.send(socket, () => socket.write(line));
@@ -22,8 +26,7 @@ export const echoProbe: Prober = (request, context) =>
       received += text;
       checkReply(a, received, expected, at);
     };
-    const onEnd = () =>
-      a.fail('closed', received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`);
+    const onEnd = () => a.fail('closed', closedAfter(received));
     const onError = (error: Error) => a.failWith(error);
     const onConnect = () => {
       if (a.connected()) send();
@@ -59,6 +62,62 @@ export const echoProbe: Prober = (request, context) =>
 
 function ignoreLateError(): void {}
 
+/** One ping on a bare connection: what the callbacks shared by all pings need of it. */
+class BarePing {
+  received = '';
+  constructor(
+    readonly a: Attempt,
+    readonly line: string,
+    readonly expected: string,
+  ) {}
+}
+
+/** How the handshake ended: connected, the line goes out (as 'connect' then write on a net.Socket), or the connect's error. */
+function onBareEnd(connection: BareHandshake<BarePing>, status: number): void {
+  const ping = connection.owner;
+  if (!ping) return;
+  const { a } = ping;
+  if (status !== 0) {
+    if (!connection.destroyed) a.connectFailed(connection);
+    a.failWith(systemError(-status, 'connect'));
+    return;
+  }
+  if (!a.connected()) return;
+  const reading = connection.read();
+  if (reading !== 0) {
+    a.failWith(systemError(-reading, 'read'));
+    return;
+  }
+  // No TCP_NODELAY (net.Socket's path sets it): Nagle never holds the one write of a fresh connection.
+  let written = 0;
+  a.send(connection, () => {
+    written = connection.write(ping.line);
+  });
+  if (written !== 0) a.failWith(systemError(-written, 'write'));
+}
+
+/** What the connection read: the reply so far, or its end (as 'end' on a net.Socket) or error (as 'error'). */
+function onBareRead(
+  connection: BareHandshake<BarePing>,
+  text: string | undefined,
+  status: number,
+  at: number,
+  syscall: 'read' | 'write',
+): void {
+  const ping = connection.owner;
+  if (!ping) return;
+  if (text !== undefined) {
+    ping.received += text;
+    checkReply(ping.a, ping.received, ping.expected, at);
+  } else if (status === UV_EOF) {
+    ping.a.fail('closed', closedAfter(ping.received));
+  } else ping.a.failWith(systemError(-status, syscall));
+}
+
+function closeBare(_ok: boolean, a: Attempt): void {
+  a.discardSocket();
+}
+
 /** The ping a socket's bytes are for (as latin1 text, with when they came); none between a kept connection's pings. */
 const reader = Symbol('reader');
 type ReadingSocket = Socket & { [reader]?: ((text: string, at: number) => void) | undefined };
@@ -78,6 +137,10 @@ const onread: OnReadOpts = {
     return true;
   },
 };
+
+function closedAfter(received: string): string {
+  return received === '' ? 'connection closed without a reply' : `connection closed after partial reply "${received}"`;
+}
 
 function checkReply(a: Attempt, received: string, expected: string, at: number): void {
   const newline = received.indexOf('\n');

@@ -19,7 +19,8 @@ export const kernelTimingUnavailable: string | undefined = 'unavailable' in kern
 
 /** IPv6 handshakes report their ICMP errors at once where the kernel views work (see connectWithErrorQueue). */
 const receiveErrors6 = 'kernel' in kernel;
-const handshake: HandshakeOpener = (address, port, owner, onEnd) => openBareHandshake(address, port, owner, onEnd, receiveErrors6);
+const handshake: HandshakeOpener = (address, port, owner, onEnd, onRead) =>
+  openBareHandshake(address, port, owner, onEnd, receiveErrors6, onRead);
 
 /** Real sockets: the kernel's record of each where it can be asked, node:net alone where not. */
 export const defaultProbeContext: ProbeContext =

@@ -1,6 +1,6 @@
 import type { NetConnectOpts, Socket } from 'node:net';
 import type { IcmpReport, PingResult, UnverifiedIcmpReason } from '../domain/ping.js';
-import type { BareHandshake, HandshakeEnd } from '../kernel/bare-tcp.js';
+import type { BareHandshake, BareRead, HandshakeEnd } from '../kernel/bare-tcp.js';
 import type { SocketKernel } from '../kernel/sockets.js';
 import type { AbortWatch } from '../util/abort-relay.js';
 import type { Clock } from '../util/clock.js';
@@ -35,14 +35,16 @@ export type UnverifiedIcmpListener = (seq: number, report: IcmpReport, reason: U
 export type ConnectFn = (options: NetConnectOpts) => Socket;
 
 /**
- * Opens a handshake-only connection to an IP address on a bare handle and issues its connect(2)
- * (src/kernel/bare-tcp.ts); undefined when it cannot, and `connect` is used instead.
+ * Opens a connection to an IP address on a bare handle and issues its connect(2)
+ * (src/kernel/bare-tcp.ts): handshake-only, or with `onRead` one that also writes and reads (echo
+ * mode); undefined when it cannot, and `connect` is used instead.
  */
 export type HandshakeOpener = <Owner>(
   address: string,
   port: number,
   owner: Owner,
   onEnd: HandshakeEnd<Owner>,
+  onRead?: BareRead<Owner>,
 ) => BareHandshake<Owner> | undefined;
 
 /** ICMP errors about one ping, from the ICMP capture (src/icmp/) when it runs. */
@@ -82,7 +84,7 @@ export interface ProbeContext {
   readonly clock: Clock;
   /** Socket factory (node:net's `connect`, or one whose sockets report ICMP errors at once). */
   readonly connect: ConnectFn;
-  /** Connect mode's cheaper way to a handshake, where Node's handle can be had. */
+  /** The cheaper way to a connection (connect mode's handshake, echo mode's fresh connection), where Node's handle can be had. */
   readonly handshake?: HandshakeOpener;
   /** Present when ICMP capture runs: type and code for errors the socket only has an errno for, and errors counted apart. */
   readonly icmp?: IcmpWatcher;

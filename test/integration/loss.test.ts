@@ -91,24 +91,25 @@ function timeWaitOn(port: number): number {
   return count;
 }
 
-test('1,000 pings leave no TIME_WAIT sockets behind on either side (RST close)', async () => {
+test('1,000 echo pings on net.Sockets leave no TIME_WAIT sockets behind on either side (RST close)', async () => {
   const before = timeWaitOn(cleanPort);
   const outcome = await round(cleanPort, 1000, 2000);
   assert.equal(outcome.summary.received, 1000);
   assert.equal(timeWaitOn(cleanPort) - before, 0);
 });
 
-test('1,000 connect-mode pings on bare handles leave no TIME_WAIT sockets behind either (RST close)', async () => {
-  const before = timeWaitOn(cleanPort);
-  const outcome = await runRound(
-    { host: '127.0.0.1', port: cleanPort, mode: 'connect', count: 1000, pingIntervalMs: 0, timeoutMs: 2000, reuseConnection: false },
-    { clock: systemClock, probers, probeContext: defaultProbeContext },
-    {},
-    { plannedStartMs: systemClock.nowMs() },
-  );
-  assert.equal(outcome.summary.received, 1000);
-  assert.equal(timeWaitOn(cleanPort) - before, 0);
-});
+for (const mode of ['connect', 'echo'] as const)
+  test(`1,000 ${mode}-mode pings on bare handles leave no TIME_WAIT sockets behind either (RST close)`, async () => {
+    const before = timeWaitOn(cleanPort);
+    const outcome = await runRound(
+      { host: '127.0.0.1', port: cleanPort, mode, count: 1000, pingIntervalMs: 0, timeoutMs: 2000, reuseConnection: false },
+      { clock: systemClock, probers, probeContext: defaultProbeContext },
+      {},
+      { plannedStartMs: systemClock.nowMs() },
+    );
+    assert.equal(outcome.summary.received, 1000);
+    assert.equal(timeWaitOn(cleanPort) - before, 0);
+  });
 
 test('the TIME_WAIT count above can see them: 50 FIN-closed connections leave 50', async () => {
   const before = timeWaitOn(cleanPort);

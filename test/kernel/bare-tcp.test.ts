@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getSystemErrorName } from 'node:util';
-import { type BareHandshake, bareHandlesAvailable, openBareHandshake } from '../../src/kernel/bare-tcp.js';
+import { type BareHandshake, bareHandlesAvailable, bareReadsAvailable, openBareHandshake, UV_EOF } from '../../src/kernel/bare-tcp.js';
 import { socketFd } from '../../src/kernel/sockets.js';
 import { closedPort } from '../helpers/servers.js';
 
@@ -119,6 +119,95 @@ describe('bare handshakes on Node’s own TCP handle', { skip }, () => {
     assert.ok(socket);
     assert.equal(heard !== undefined && getSystemErrorName(heard), 'ENETUNREACH');
     assert.equal(socket.destroyed, true);
+  });
+
+  test('with reads: a line written, the bytes read back as text in the order they came, then the end of stream', async () => {
+    assert.ok(bareReadsAvailable, "Node's stream binding can be had wherever its TCP handles can (20, 22, 24)");
+    const echoing = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', (data) => {
+        socket.write(data.toString('latin1').toUpperCase());
+        setTimeout(() => socket.end('é'), 5); // a second read of its own, latin1 as it came
+      });
+    });
+    await new Promise<void>((resolve) => echoing.listen(0, '127.0.0.1', resolve));
+    const heard: [string | undefined, number, string][] = [];
+    let writeStatus: number | undefined;
+    let readStatus: number | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no end of stream within 2 s')), 2000);
+      openBareHandshake(
+        '127.0.0.1',
+        (echoing.address() as { port: number }).port,
+        'me',
+        (connection, status) => {
+          assert.equal(status, 0);
+          readStatus = connection.read();
+          writeStatus = connection.write('ping 1\n');
+        },
+        true,
+        (connection, text, status, at, syscall) => {
+          assert.equal(connection.owner, 'me');
+          assert.ok(at > 0 && at <= performance.now());
+          heard.push([text, status, syscall]);
+          if (text === undefined) {
+            clearTimeout(timer);
+            connection.discard();
+            resolve();
+          }
+        },
+      );
+    });
+    await done;
+    echoing.close();
+    assert.equal(readStatus, 0);
+    assert.equal(writeStatus, 0);
+    const text = heard.flatMap(([t]) => (t === undefined ? [] : [t])).join('');
+    assert.equal(text, 'PING 1\n\u00c3\u00a9', 'the bytes as latin1 text (é is two bytes in UTF-8)');
+    assert.deepEqual(heard.at(-1), [undefined, UV_EOF, 'read']);
+  });
+
+  test('with reads: a reset by the peer is told as the read’s error; a closed connection neither reads nor writes', async () => {
+    const resetting = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    let opened: BareHandshake<string> | undefined;
+    const ended = new Promise<[number, string]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no error within 2 s')), 2000);
+      opened = openBareHandshake(
+        '127.0.0.1',
+        (resetting.address() as { port: number }).port,
+        'me',
+        (connection) => {
+          connection.read();
+          connection.write('ping 1\n');
+        },
+        true,
+        (_connection, text, status, _at, syscall) => {
+          if (text !== undefined) return;
+          clearTimeout(timer);
+          resolve([status, syscall]);
+        },
+      );
+    });
+    const [status, syscall] = await ended;
+    resetting.close();
+    assert.equal(getSystemErrorName(status), 'ECONNRESET');
+    assert.equal(syscall, 'read');
+    assert.ok(opened);
+    opened.discard();
+    assert.equal(getSystemErrorName(opened.read()), 'EBADF');
+    assert.equal(getSystemErrorName(opened.write('ping 2\n')), 'EBADF');
+  });
+
+  test('a handshake alone does not read', async () => {
+    const { opened, ended } = handshake('127.0.0.1', port);
+    assert.equal((await ended).status, 0);
+    assert.ok(opened);
+    assert.equal(getSystemErrorName(opened.read()), 'EBADF');
+    opened.discard();
   });
 
   test('a name is not for a bare handle (undefined: net.Socket looks it up)', () => {
