@@ -1,3 +1,4 @@
+import { float64s } from '../util/slab.js';
 import { NativeHistogram } from './native-histogram.js';
 
 /** The bucket (upper bound inclusive, as Prometheus's `le`) of a value; bounds.length is the +Inf bucket. */
@@ -52,7 +53,7 @@ export class LatencyHistogram {
     if (!Number.isFinite(value)) return;
     // The first observation (count counts nothing else): the histogram's own counts from now on.
     if (this.count === 0) {
-      this.classic = new Float64Array(this.bounds.length + 1);
+      this.classic = float64s(this.bounds.length + 1);
       this.native = new NativeHistogram();
     }
     const i = classicBucketIndex(this.bounds, value);
