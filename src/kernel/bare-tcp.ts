@@ -53,43 +53,38 @@ interface StreamWrapBinding {
   kReadBytesOrError: number;
 }
 
+/** One of Node's own bindings (`process.binding(name)`), its shape not yet checked; undefined where it cannot be had. */
+function nodeBinding<T>(name: string): Partial<T> | undefined {
+  try {
+    return (process as unknown as { binding?: (name: string) => unknown }).binding?.(name) as Partial<T> | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The binding node:net itself connects through (`process.binding('tcp_wrap')`, on Node's list of
  * bindings still given out; 20, 22 and 24 have the same shape). Undefined where it is gone or
  * changed: handshakes then go through net.Socket as before.
  */
 function tcpWrap(): TcpWrapBinding | undefined {
-  try {
-    const binding = (process as unknown as { binding?: (name: string) => unknown }).binding?.('tcp_wrap') as
-      | Partial<TcpWrapBinding>
-      | undefined;
-    const { TCP, TCPConnectWrap, constants } = binding ?? {};
-    if (typeof TCP !== 'function' || typeof TCPConnectWrap !== 'function' || typeof constants?.SOCKET !== 'number') return undefined;
-    const methods = ['open', 'connect', 'connect6', 'getsockname', 'reset', 'close'] as const;
-    if (!methods.every((name) => typeof TCP.prototype[name] === 'function')) return undefined;
-    return { TCP, TCPConnectWrap, constants: { SOCKET: constants.SOCKET } };
-  } catch {
-    return undefined;
-  }
+  const { TCP, TCPConnectWrap, constants } = nodeBinding<TcpWrapBinding>('tcp_wrap') ?? {};
+  if (typeof TCP !== 'function' || typeof TCPConnectWrap !== 'function' || typeof constants?.SOCKET !== 'number') return undefined;
+  const methods = ['open', 'connect', 'connect6', 'getsockname', 'reset', 'close'] as const;
+  if (!methods.every((name) => typeof TCP.prototype[name] === 'function')) return undefined;
+  return { TCP, TCPConnectWrap, constants: { SOCKET: constants.SOCKET } };
 }
 
 const binding = tcpWrap();
 
-/** node:net's stream binding, as tcpWrap; undefined where it is gone or changed (echo mode then reads through net.Socket). */
+/** node:net's stream binding (`process.binding('stream_wrap')`), as tcpWrap; undefined where it is gone or changed (echo mode then reads through net.Socket). */
 function streamWrap(): StreamWrapBinding | undefined {
-  try {
-    const stream = (process as unknown as { binding?: (name: string) => unknown }).binding?.('stream_wrap') as
-      | Partial<StreamWrapBinding>
-      | undefined;
-    const { WriteWrap, streamBaseState, kReadBytesOrError } = stream ?? {};
-    if (typeof WriteWrap !== 'function' || !(streamBaseState instanceof Int32Array) || typeof kReadBytesOrError !== 'number')
-      return undefined;
-    const methods = ['writeLatin1String', 'useUserBuffer', 'readStart'] as const;
-    if (!binding || !methods.every((name) => typeof (binding.TCP.prototype as TcpHandle)[name] === 'function')) return undefined;
-    return { WriteWrap, streamBaseState, kReadBytesOrError };
-  } catch {
+  const { WriteWrap, streamBaseState, kReadBytesOrError } = nodeBinding<StreamWrapBinding>('stream_wrap') ?? {};
+  if (typeof WriteWrap !== 'function' || !(streamBaseState instanceof Int32Array) || typeof kReadBytesOrError !== 'number')
     return undefined;
-  }
+  const methods = ['writeLatin1String', 'useUserBuffer', 'readStart'] as const;
+  if (!binding || !methods.every((name) => typeof (binding.TCP.prototype as TcpHandle)[name] === 'function')) return undefined;
+  return { WriteWrap, streamBaseState, kReadBytesOrError };
 }
 
 const streams = streamWrap();
