@@ -319,6 +319,11 @@ export class Attempt {
   }
 }
 
+/** A probe's cleanup that closes whatever the attempt opened, the RST way (see Attempt.discardSocket); one for every ping. */
+export function discardOpened(_ok: boolean, a: Attempt): void {
+  a.discardSocket();
+}
+
 /**
  * Runs `body` inside an Attempt, already failed if the signal was aborted before the start. The
  * body returns its cleanup: a function made once per probe where it can be (no closure per ping).

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { BareHandshake } from '../kernel/bare-tcp.js';
-import { type Attempt, attempt, attemptOf } from './attempt.js';
+import { type Attempt, attempt, attemptOf, discardOpened } from './attempt.js';
 import { systemError } from './errno.js';
 import type { Prober } from './types.js';
 
@@ -13,11 +13,11 @@ export const connectProbe: Prober = (request, context) => attempt(request, conte
  * without a stream's garbage per ping (README, "Bare handshakes").
  */
 function handshake(a: Attempt): (ok: boolean, a: Attempt) => void {
-  if (a.openHandshake(onHandshakeEnd)) return close;
+  if (a.openHandshake(onHandshakeEnd)) return discardOpened;
   const socket = a.open(true);
   socket.on('connect', onConnect);
   socket.on('error', onError);
-  return close;
+  return discardOpened;
 }
 
 /** How a bare handshake ended: as 'connect', or as 'connectionAttemptFailed' then 'error' with node:net's error. */
@@ -39,8 +39,4 @@ function onConnect(this: Socket): void {
 
 function onError(this: Socket, error: Error): void {
   attemptOf(this)?.failWith(error);
-}
-
-function close(_ok: boolean, a: Attempt): void {
-  a.discardSocket();
 }

@@ -1,7 +1,7 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import { type BareHandshake, UV_EOF } from '../kernel/bare-tcp.js';
 import { encodePing, expectedReply } from '../protocol/line.js';
-import { type Attempt, attempt, discard } from './attempt.js';
+import { type Attempt, attempt, discard, discardOpened } from './attempt.js';
 import { systemError } from './errno.js';
 import type { KeptConnection, Prober } from './types.js';
 
@@ -15,7 +15,7 @@ export const echoProbe: Prober = (request, context) =>
   attempt(request, context, (a) => {
     const line = encodePing(request.seq, context.clock.wallSeconds());
     const expected = expectedReply(line.slice(0, -1));
-    if (!request.kept && a.openBare(false, new BarePing(a, line, expected), onBareEnd, onBareRead)) return closeBare;
+    if (!request.kept && a.openBare(false, new BarePing(a, line, expected), onBareEnd, onBareRead)) return discardOpened;
     const reused = usable(request.kept);
     const socket: ReadingSocket = reused ?? a.open(false, onread);
     if (reused) a.reuse(reused);
@@ -112,10 +112,6 @@ function onBareRead(
   } else if (status === UV_EOF) {
     ping.a.fail('closed', closedAfter(ping.received));
   } else ping.a.failWith(systemError(-status, syscall));
-}
-
-function closeBare(_ok: boolean, a: Attempt): void {
-  a.discardSocket();
 }
 
 /** The ping a socket's bytes are for (as latin1 text, with when they came); none between a kept connection's pings. */
