@@ -1,4 +1,3 @@
-import { float64s } from '../util/slab.js';
 import { NativeHistogram } from './native-histogram.js';
 
 /** The bucket (upper bound inclusive, as Prometheus's `le`) of a value; bounds.length is the +Inf bucket. */
@@ -53,7 +52,7 @@ export class LatencyHistogram {
     if (!Number.isFinite(value)) return;
     // The first observation (count counts nothing else): the histogram's own counts from now on.
     if (this.count === 0) {
-      this.classic = float64s(this.bounds.length + 1);
+      this.classic = new Float64Array(this.bounds.length + 1);
       this.native = new NativeHistogram();
     }
     const i = classicBucketIndex(this.bounds, value);

@@ -1,4 +1,3 @@
-import { float64s } from '../util/slab.js';
 import { bucketIndex, MAX_SCHEMA, MIN_SCHEMA } from './native-buckets.js';
 
 export interface NativeHistogramOptions {
@@ -99,7 +98,7 @@ export class NativeHistogram {
     const last = empty ? index : Math.max(index, this.base + this.hi - 1);
     const slack = Math.max(8, (last - first + 1) >> 1);
     const base = first - slack;
-    const next = float64s(last - first + 1 + 2 * slack);
+    const next = new Float64Array(last - first + 1 + 2 * slack);
     if (empty) this.lo = this.hi = index - base;
     else {
       next.set(this.counts.subarray(this.lo, this.hi), this.base + this.lo - base);
@@ -118,7 +117,7 @@ export class NativeHistogram {
       const last = Math.ceil((this.base + this.hi - 1) / 2);
       const slack = 8;
       const base = first - slack;
-      const next = float64s(last - first + 1 + 2 * slack);
+      const next = new Float64Array(last - first + 1 + 2 * slack);
       for (let k = this.lo; k < this.hi; k++) {
         const count = this.counts[k] as number;
         if (count !== 0) {

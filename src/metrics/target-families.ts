@@ -3,7 +3,6 @@ import type { Target } from '../domain/target.js';
 import type { TargetFamilyName } from '../domain/target-series-names.js';
 import { resolveLiteral } from '../scheduler/resolve.js';
 import { parseHostPort } from '../util/hostport.js';
-import { float64s } from '../util/slab.js';
 import type { MetricType } from './family-writer.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { Prefixes } from './text-writer.js';
@@ -88,7 +87,7 @@ export class Series {
 
   /** One more ping lost for the reason at index `i` of lossReasons. */
   countLoss(i: number): void {
-    if (this.lost === noLoss) this.lost = float64s(lossReasons.length);
+    if (this.lost === noLoss) this.lost = new Float64Array(lossReasons.length);
     this.lost[i] = (this.lost[i] as number) + 1;
     // A reason the target was thought unable to give is served from now on: nothing counted is hidden.
     if (!this.lossShown.includes(i)) this.showLossReasons();

@@ -1,5 +1,4 @@
 import type { RoundSummary } from '../stats/round-summary.js';
-import { float64s, uint32s } from '../util/slab.js';
 
 /** One finished round as the status page and the API keep it. RTTs in seconds, null when nothing came back. */
 export interface RoundPoint {
@@ -43,8 +42,8 @@ export class RoundHistory {
   }
 
   private record(at: number, sent: number, received: number, min: number | null, avg: number | null, max: number | null): void {
-    this.times ??= float64s(this.capacity * 4);
-    this.counts ??= uint32s(this.capacity * 2);
+    this.times ??= new Float64Array(this.capacity * 4);
+    this.counts ??= new Uint32Array(this.capacity * 2);
     const i = this.next;
     this.times[i * 4] = at;
     this.times[i * 4 + 1] = min ?? Number.NaN;
