@@ -158,6 +158,11 @@ export class BareHandshake<Owner = unknown> implements BareSocket {
     return this._handle === null;
   }
 
+  /** Whether its reads have somewhere to go (`read` can start them): a connection opened for echo mode. */
+  get reads(): boolean {
+    return this.onRead !== undefined;
+  }
+
   /** The source port the kernel bound at connect(2), while the handle is open. */
   get localPort(): number | undefined {
     const out: { port?: number } = {};

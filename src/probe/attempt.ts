@@ -129,6 +129,11 @@ export class Attempt {
     if (!socket) return false;
     // Refused before it left (no route, no source address): already failed, and closed.
     if (this.settled) return true;
+    // An opener that dropped `onRead` made a connection that cannot read: net.Socket then, as where none can be had.
+    if (onRead && !socket.reads) {
+      socket.discard();
+      return false;
+    }
     this.socket = socket as BareHandshake;
     this.icmp.attempting(socket, host, port);
     return true;

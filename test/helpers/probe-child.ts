@@ -14,11 +14,17 @@ let localPort: number | undefined;
 const open = defaultProbeContext.handshake;
 const handshake: HandshakeOpener | undefined =
   open &&
-  ((address, port, owner, onEnd) =>
-    open(address, port, owner, (socket, status) => {
-      if (status === 0) localPort = socket.localPort;
-      onEnd(socket, status);
-    }));
+  ((address, port, owner, onEnd, onRead) =>
+    open(
+      address,
+      port,
+      owner,
+      (socket, status) => {
+        if (status === 0) localPort = socket.localPort;
+        onEnd(socket, status);
+      },
+      onRead,
+    ));
 const context: ProbeContext = {
   ...defaultProbeContext,
   connect: (options) => {

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { builtInDefaults } from '../../src/config/load.js';
 import { defaultProbeContext, probers } from '../../src/probe/index.js';
+import type { ProbeContext } from '../../src/probe/types.js';
 import { Responder } from '../../src/responder/responder.js';
 import { runRound } from '../../src/scheduler/round.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -101,13 +102,24 @@ test('1,000 echo pings on net.Sockets leave no TIME_WAIT sockets behind on eithe
 for (const mode of ['connect', 'echo'] as const)
   test(`1,000 ${mode}-mode pings on bare handles leave no TIME_WAIT sockets behind either (RST close)`, async () => {
     const before = timeWaitOn(cleanPort);
+    const open = defaultProbeContext.handshake;
+    assert.ok(open, "Node's handles can be had here");
+    let bare = 0;
+    const probeContext: ProbeContext = {
+      ...defaultProbeContext,
+      handshake: (address, port, owner, onEnd, onRead) => {
+        bare++;
+        return open(address, port, owner, onEnd, onRead);
+      },
+    };
     const outcome = await runRound(
       { host: '127.0.0.1', port: cleanPort, mode, count: 1000, pingIntervalMs: 0, timeoutMs: 2000, reuseConnection: false },
-      { clock: systemClock, probers, probeContext: defaultProbeContext },
+      { clock: systemClock, probers, probeContext },
       {},
       { plannedStartMs: systemClock.nowMs() },
     );
     assert.equal(outcome.summary.received, 1000);
+    assert.equal(bare, 1000, 'every ping went on a bare handle');
     assert.equal(timeWaitOn(cleanPort) - before, 0);
   });
 

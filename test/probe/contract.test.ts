@@ -119,8 +119,25 @@ for (const { name, timing, context, modes } of contexts)
     });
   }
 
+/** The default context, keeping each bare connection its opener makes (`drop`: an opener that forgets where reads go). */
+function recordingBare(drop = false): { context: ProbeContext; opened: BareHandshake[] } {
+  const opened: BareHandshake[] = [];
+  const open = defaultProbeContext.handshake;
+  assert.ok(open, 'Node’s handles can be had here (CI asserts it above)');
+  const context: ProbeContext = {
+    ...defaultProbeContext,
+    handshake: (address, port, owner, onEnd, onRead) => {
+      const connection = open(address, port, owner, onEnd, drop ? undefined : onRead);
+      if (connection) opened.push(connection as BareHandshake);
+      return connection;
+    },
+  };
+  return { context, opened };
+}
+
+const bareWay = bareHandlesAvailable ? recordingBare() : undefined;
 const echoWays: [string, ProbeContext][] = [
-  ['bare handle', defaultProbeContext],
+  ...(bareWay ? [['bare handle', bareWay.context] as [string, ProbeContext]] : []),
   ['net.Socket', netOnly],
 ];
 for (const [way, real] of echoWays)
@@ -138,9 +155,11 @@ for (const [way, real] of echoWays)
       test(name, async () => {
         const server = await listener(behave);
         // A fake clock that never moves: any of these must resolve without waiting for the timeout.
+        const bareBefore = bareWay?.opened.length ?? 0;
         const result = lost(await echo(req(server.port), { ...real, clock: new FakeClock() }));
         assert.equal(result.reason, reason);
         assert.match(result.detail, detail);
+        if (way === 'bare handle') assert.equal(bareWay?.opened.length, bareBefore + 1, 'the ping went on a bare connection');
         await server.close();
       });
     }
@@ -150,17 +169,7 @@ for (const [way, real] of echoWays)
         const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
         const { port } = await responder.listen('127.0.0.1', 0);
         const refusedPort = await closedPort();
-        const opened: BareHandshake[] = [];
-        const open = real.handshake;
-        assert.ok(open, 'Node’s handles can be had here (CI asserts it above)');
-        const recording: ProbeContext = {
-          ...real,
-          handshake: (address, port, owner, onEnd, onRead) => {
-            const connection = open(address, port, owner, onEnd, onRead);
-            if (connection) opened.push(connection as BareHandshake);
-            return connection;
-          },
-        };
+        const { context: recording, opened } = recordingBare();
         const outcomes = [];
         for (const target of [port, refusedPort]) outcomes.push((await echo(req(target), recording)).ok);
         await responder.stop();
@@ -170,6 +179,18 @@ for (const [way, real] of echoWays)
           assert.equal(connection.owner, undefined, 'the ended ping is still its owner');
           assert.ok(connection.destroyed, 'its handle is closed');
         }
+      });
+
+    if (way === 'bare handle')
+      test('an opener that drops where reads go: the ping goes through net.Socket instead, and is answered', async () => {
+        const responder = new Responder({ ...builtInDefaults.responder, dropRate: 0, delayMs: 0, jitterMs: 0 });
+        const { port } = await responder.listen('127.0.0.1', 0);
+        const { context, opened } = recordingBare(true);
+        const result = await echo(req(port), context);
+        await responder.stop();
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.equal(opened.length, 1, 'a bare connection was opened');
+        assert.ok(opened[0]?.destroyed, 'and discarded at once');
       });
 
     if (way === 'net.Socket')
