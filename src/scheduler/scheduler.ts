@@ -185,9 +185,11 @@ export class Scheduler {
     }
     await Promise.all(stopping);
     pace.begin();
-    // Their series and status go a batch at a time too.
+    // Their series and status go a batch at a time too; after stop() none goes (the service is
+    // going, and those who would hear with it), nor does the pace keep pausing.
     for (let from = 0; from < diff.removed.length; from += START_BATCH) {
       if (from > 0) await pace.pause();
+      if (this.stopped) return diff;
       await this.tellEach(diff.removed.slice(from, from + START_BATCH), pace, (observer, name) => observer.targetRemoved?.(name));
     }
     // stop() may have come while the old runners were finishing: start nothing after it.

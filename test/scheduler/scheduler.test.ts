@@ -393,6 +393,20 @@ describe('many targets arriving or leaving are told to one observer at a time', 
     assert.deepEqual(scheduler.targetNames, []);
     assert.equal(clock.pendingTimers, 0, 'a runner started after stop() still had its round queued');
   });
+
+  test('stop() while departures are told: the batch is told to every observer, and no later one', async () => {
+    let stopAtDeparture = false;
+    const { clock, scheduler, log, targets } = telling('t150', (s) => {
+      if (stopAtDeparture) void s.stop();
+    });
+    await scheduler.apply(targets);
+    log.length = 0;
+    stopAtDeparture = true;
+    await scheduler.apply([]);
+    assert.deepEqual(log, ['turn', 'turn', 'a -t0..t99', 'b -t0..t99', 'turn', 'a -t100..t199', 'turn', 'b -t100..t199', 'turn']);
+    assert.deepEqual(scheduler.targetNames, []);
+    assert.equal(clock.pendingTimers, 0);
+  });
 });
 
 describe('names are resolved every round', () => {
