@@ -185,8 +185,8 @@ export class Scheduler {
     }
     await Promise.all(stopping);
     pace.begin();
-    // Their series and status go a batch at a time too; after stop() none goes (the service is
-    // going, and those who would hear with it), nor does the pace keep pausing.
+    // Their series and status go a batch at a time too. After stop() no more batches are told
+    // (the service is going, and the observers with it) and the pace no longer pauses.
     for (let from = 0; from < diff.removed.length; from += START_BATCH) {
       if (from > 0) await pace.pause();
       if (this.stopped) return diff;
