@@ -184,14 +184,15 @@ export class Attempt {
   }
 
   /**
-   * Writes the request. Its reply may take what the handshake left of the timeout, counted from
-   * the write: time our loop took between the handshake and the write was not the network's.
+   * Writes the request (`write` is given `socket`, so a probe's can be one function for every
+   * ping). Its reply may take what the handshake left of the timeout, counted from the write: time
+   * our loop took between the handshake and the write was not the network's.
    */
-  send(socket: KernelSocket, write: () => void): void {
+  send<S extends KernelSocket>(socket: S, write: (socket: S) => void): void {
     const left = this.request.timeoutMs / 1000 - (this.connectSeconds ?? 0);
     this.context.kernel?.reportErrors(socket);
     this.timing.writing(left);
-    write();
+    write(socket);
     // Without the kernel's handshake time the deadline stays where it was: userland cannot tell a stall from the network.
     if (this.timing.kernelTimed) this.arm(left * 1000);
     // An ICMP error for the request that came while write() held the socket is only noted there.

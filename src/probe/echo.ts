@@ -65,6 +65,8 @@ function ignoreLateError(): void {}
 /** One ping on a bare connection: what the callbacks shared by all pings need of it. */
 class BarePing {
   received = '';
+  /** What the write returned: 0, or the negative errno of a write that failed at once. */
+  written = 0;
   constructor(
     readonly a: Attempt,
     readonly line: string,
@@ -89,11 +91,14 @@ function onBareEnd(connection: BareHandshake<BarePing>, status: number): void {
     return;
   }
   // No TCP_NODELAY (net.Socket's path sets it): Nagle never holds the one write of a fresh connection.
-  let written = 0;
-  a.send(connection, () => {
-    written = connection.write(ping.line);
-  });
-  if (written !== 0) a.failWith(systemError(-written, 'write'));
+  a.send(connection, writeLine);
+  if (ping.written !== 0) a.failWith(systemError(-ping.written, 'write'));
+}
+
+/** Attempt.send's write for a bare connection: one function for every ping, no closure each. */
+function writeLine(connection: BareHandshake<BarePing>): void {
+  const ping = connection.owner;
+  if (ping) ping.written = connection.write(ping.line);
 }
 
 /** What the connection read: the reply so far, or its end (as 'end' on a net.Socket) or error (as 'error'). */
