@@ -1,7 +1,7 @@
 import type { Target } from '../domain/target.js';
 import { observerEvents } from '../scheduler/observers.js';
 import { type SchedulerObserver, START_BATCH, samePings, sameSpec, stableHash, type TargetDiff } from '../scheduler/scheduler.js';
-import { Pace, shareCores } from '../util/pace.js';
+import { Pace, type PaceTime, shareCores } from '../util/pace.js';
 import { EVENT_SLOTS, type IcmpPacket } from './messages.js';
 import { Shard } from './shard.js';
 
@@ -32,10 +32,14 @@ export class ShardedScheduler {
   private icmpPackets: IcmpPacket[] = [];
   /** Long work on this thread (a reload, the workers' reports of it) paces itself while the workers run. */
   private readonly unshareCores: () => void;
+  /** Set by stop(): an apply under way tells the observer nothing more after its next pause. */
+  private stopped = false;
 
+  /** `paceTime`: the time of an apply's pauses (util/pace.ts), real unless a test gives its own. */
   constructor(
     options: ShardedOptions,
     private readonly observer: SchedulerObserver,
+    private readonly paceTime?: PaceTime,
   ) {
     this.listeners = observer as Partial<Record<keyof SchedulerObserver, Listener>>;
     this.shards = Array.from(
@@ -62,10 +66,14 @@ export class ShardedScheduler {
     this.specs = new Map(targets.map((target) => [target.name, target]));
     const parts = this.shards.map(() => ({ id: this.nextId++, specs: [] as Target[], kept: [] as Target[], removed: [] as string[] }));
     const diff: TargetDiff = { added: [], removed: [], changed: [], unchanged: [] };
-    const pace = new Pace();
+    const pace = new Pace(this.paceTime);
     for (const [index, target] of targets.entries()) {
       // Compared a batch at a time, as the scheduler does: a reload of 10,000 must not hold the web surface.
-      if (index > 0 && index % START_BATCH === 0) await pace.pause();
+      if (index > 0 && index % START_BATCH === 0) {
+        await pace.pause();
+        // Stopped meanwhile: the workers are going, and nothing is sent to them.
+        if (this.stopped) return diff;
+      }
       const { name } = target;
       const shard = this.shardOf(name);
       const part = parts[shard] as (typeof parts)[number];
@@ -95,10 +103,14 @@ export class ShardedScheduler {
         return part.specs.length === 0 && part.removed.length === 0 ? shard.keep(part.kept) : shard.apply(part);
       }),
     );
+    // A stopping worker answers at once, having applied nothing: after stop() the observer (the
+    // service's metrics and status, going with it) is told nothing more, as the scheduler's diff.
+    if (this.stopped) return diff;
     pace.begin();
     const relabelled = parts.flatMap((part) => part.kept);
     for (const [index, spec] of relabelled.entries()) {
       if (index > 0 && index % START_BATCH === 0) await pace.pause();
+      if (this.stopped) return diff;
       this.announced.set(spec.name, spec);
       this.observer.targetChanged?.(spec);
     }
@@ -108,6 +120,7 @@ export class ShardedScheduler {
     for (const name of diff.removed) {
       if (!this.announced.delete(name)) continue;
       if (said++ > 0 && said % START_BATCH === 0) await pace.pause();
+      if (this.stopped) return diff;
       this.observer.targetRemoved?.(name);
     }
     return diff;
@@ -135,6 +148,7 @@ export class ShardedScheduler {
 
   /** Stops every worker's scheduler (pings in flight get `abortAfterMs`, as the scheduler's stop) and ends the workers. */
   async stop(abortAfterMs = Number.POSITIVE_INFINITY): Promise<void> {
+    this.stopped = true;
     try {
       await Promise.all(this.shards.map((shard) => shard.stop(abortAfterMs)));
     } finally {

@@ -314,6 +314,40 @@ describe('pings on worker threads (scheduler.workers)', () => {
     assert.deepEqual(pauses, ['turn', 'sleep 1', 'turn']);
   });
 
+  test('a stop() while an apply tells its relabelled targets ends it there: no later batch is told', { timeout: 60_000 }, async () => {
+    const seen = recorder();
+    let stopping: Promise<void> | undefined;
+    let sharded: ShardedScheduler | undefined;
+    // Pauses take no time; the first one after a change was told stops the scheduler (as a SIGTERM would).
+    const time: PaceTime = {
+      nowMs: () => 0,
+      turn: async () => {},
+      sleep: async () => {
+        if (stopping === undefined && seen.events.some((e) => e.event === 'changed')) stopping = sharded?.stop(1000);
+      },
+    };
+    sharded = new ShardedScheduler({ workers: 2, icmp: false }, seen.observer, time);
+    const targets = (generation: string) =>
+      loadConfig(
+        {
+          defaults: { count: 1, intervalMs: 60_000, timeoutMs: 2000 },
+          targets: Array.from({ length: 300 }, (_, i) => ({ name: `r${i}`, address: `127.0.0.1:${port}`, labels: { generation } })),
+        },
+        'test',
+        {},
+      ).targets;
+    try {
+      assert.equal((await sharded.apply(targets('1'))).added.length, 300);
+      // Labels alone changed: announced here, a batch of 100 between two pauses; stop() comes in the first pause.
+      const diff = await sharded.apply(targets('2'));
+      assert.ok(stopping !== undefined, 'stopped during the announcements');
+      assert.equal(diff.changed.length, 300, 'the diff was made whole before');
+      assert.equal(seen.events.filter((e) => e.event === 'changed').length, 100, 'the batch in hand told, no later one');
+    } finally {
+      await (stopping ?? sharded.stop(1000));
+    }
+  });
+
   test('a service given its own clock cannot run its pings on worker threads, and says why', async () => {
     write([{ name: 'a', mode: 'echo' }]);
     await assert.rejects(
