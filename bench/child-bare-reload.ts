@@ -1,7 +1,7 @@
 import { bareNewPing, HOST } from './bare.js';
 import { serveCommands } from './child.js';
 import { minorFaults } from './faults.js';
-import { lagSummary } from './stats.js';
+import { lagSummary, RELOAD_WINDOW_MS } from './stats.js';
 
 /**
  * Child: the floor of a reload that makes every target anew. The bare loop of child-bare.ts (one
@@ -91,14 +91,17 @@ function start(shape: StateShape): void {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-/** The pings' lags over `work`, and over the 100 ms after it (what it left to collect is its own). */
+/**
+ * The pings' lags over `work` and after it (what it left to collect is its own): RELOAD_WINDOW_MS
+ * from its start, at least 100 ms past its end, as tcpping's.
+ */
 async function lagsDuring(work: () => Promise<unknown>) {
   lagsMs = [];
   const faultsBefore = minorFaults();
   const t0 = performance.now();
   await work();
   const wallMs = performance.now() - t0;
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(100, RELOAD_WINDOW_MS - wallMs)));
   const lags = lagsMs;
   lagsMs = undefined;
   return { ...lagSummary(lags), wallMs, pageFaults: minorFaults() - faultsBefore };

@@ -6,7 +6,7 @@ import { Service } from '../src/service.js';
 import { HOST } from './bare.js';
 import { serveCommands } from './child.js';
 import { minorFaults } from './faults.js';
-import { lagSummary, largest, percentile } from './stats.js';
+import { lagSummary, largest, percentile, RELOAD_WINDOW_MS } from './stats.js';
 
 /**
  * Child: the Service from a config file of N targets (one ping each every intervalMs, echo mode,
@@ -96,8 +96,9 @@ async function gapsDuring<T>(
   const wallMs = performance.now() - t0;
   // Workers report their pings in batches, up to 10 ms late: the ones sent during the work come in
   // after it. The ticker goes on over that stretch too, so the loop's holds cover the pings' window
-  // (what the work left to do after it, a collection of its garbage, is the work's).
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // (what the work left to do after it, a collection of its garbage, is the work's): at least
+  // 100 ms, and up to RELOAD_WINDOW_MS from the start, as the bare loop's.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(100, RELOAD_WINDOW_MS - wallMs)));
   running = false;
   const pageFaults = minorFaults() - faultsBefore;
   const lags = pingLagsMs;
@@ -144,7 +145,7 @@ serveCommands(
       pingLagsMs = undefined;
       return { ...lagSummary(lags), pageFaults: minorFaults() - faultsBefore };
     },
-    /** Rewrites the file as `variant` and reloads; the quiet floor is taken over the same wall time right after. */
+    /** Rewrites the file as `variant` and reloads; the quiet floor is taken over as long a window right after. */
     reload: async (args) => {
       const svc = service as Service;
       // Writing the file here holds this thread (10–18 ms for 10,000 targets): the pings it held

@@ -3,7 +3,7 @@ import { spawnChild } from './child.js';
 import { faultCostUs } from './faults.js';
 import { printTable, type Row } from './report.js';
 import { buildAlone, builtRows, loadedRows, runLoaded, type ScrapeOptions } from './scrape.js';
-import { median, sleep } from './stats.js';
+import { median, RELOAD_WINDOW_MS, sleep } from './stats.js';
 
 /**
  * (series) /metrics and reloads at 10,000 targets: the scrape benchmark (d) run for the default
@@ -108,7 +108,7 @@ export async function runReloads(options: SeriesOptions, workers = 0): Promise<{
           ours: med((r) => r.reload.maxPingLagMs),
           floor: med((r) => r.quiet.maxPingLagMs),
           ratio: Number.NaN,
-          note: `the most any ping started late during the reload (${med((r) => r.reload.pings).toFixed(0)} pings); p99 ${med((r) => r.reload.p99PingLagMs).toFixed(2)} ms (floor ${med((r) => r.quiet.p99PingLagMs).toFixed(2)}); page faults ${med((r) => r.reload.pageFaults).toFixed(0)} (floor ${med((r) => r.quiet.pageFaults).toFixed(0)}); floor: a quiet stretch as long`,
+          note: `the most any ping started late in the ${RELOAD_WINDOW_MS / 1000} s from the reload's start, and at least 100 ms past its end (${med((r) => r.reload.pings).toFixed(0)} pings); p99 ${med((r) => r.reload.p99PingLagMs).toFixed(2)} ms (floor ${med((r) => r.quiet.p99PingLagMs).toFixed(2)}); page faults ${med((r) => r.reload.pageFaults).toFixed(0)} (floor ${med((r) => r.quiet.pageFaults).toFixed(0)}); floor: a quiet stretch as long`,
         },
         // With workers, process CPU is theirs too: the main thread's holds are the wall row's.
         ...(workers > 0
@@ -249,7 +249,7 @@ async function runBareReloads(
       backgroundMaxPingLagMs: median(background.map((s) => s.maxPingLagMs)),
       note:
         `floor: plain node:net pinging the same targets, making ${(bytes / 1000).toFixed(2)} kB in ${TARGET_STATE.objects} objects a target anew ` +
-        `(tcpping's size, from its heap snapshots) 100 a turn, the old dropped; its p99 ${med(runs, (r) => r.reload.p99PingLagMs).toFixed(2)} ms, ` +
+        `(tcpping's size, from its heap snapshots) 100 a turn, the old dropped, both watched ${RELOAD_WINDOW_MS / 1000} s from the reload's start; its p99 ${med(runs, (r) => r.reload.p99PingLagMs).toFixed(2)} ms, ` +
         `its quiet max ${med(runs, (r) => r.quiet.maxPingLagMs).toFixed(1)} ms, made in ${med(runs, (r) => r.reload.wallMs).toFixed(0)} ms with ${med(runs, (r) => r.reload.pageFaults).toFixed(0)} page faults; ` +
         `${(quarterBytes / 1000).toFixed(2)} kB in ${QUARTER_STATE.objects} objects: max ${med(quarter, (r) => r.reload.maxPingLagMs).toFixed(1)} ms ` +
         `(quiet ${med(quarter, (r) => r.quiet.maxPingLagMs).toFixed(1)}); medians of ${runs.length}`,

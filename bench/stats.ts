@@ -31,6 +31,17 @@ export function pairedRatio(ours: readonly number[], floor: readonly number[]): 
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A reload's pings are watched this long from its start (and at least 100 ms past its end), in
+ * tcpping and in the bare loop alike, and so is the quiet stretch each is compared with. The new
+ * state a reload makes is copied out of the young generation by the collections that come after
+ * it: over 100 ms past a reload of 11 ms (the bare loop making 0.4 kB a target) they were not
+ * seen, and a lighter target read 3.2 ms where over 1 s it read 8.1, as a heavier one (README,
+ * "Every core"). A window of the reload's own length also made tcpping's (300–500 ms) longer
+ * than the bare loop's (about 100 ms), and a longer window holds more of the host's own stalls.
+ */
+export const RELOAD_WINDOW_MS = 1000;
+
 export const nsToUs = (ns: bigint): number => Number(ns) / 1000;
 
 /** Rotates a list so that repetition `rep` starts with a different variant (interleaving). */
