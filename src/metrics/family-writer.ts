@@ -55,13 +55,19 @@ export class ClassicLayout {
   }
 }
 
-/** Native buckets as NativeHistogram keeps them: the counts of consecutive buckets from firstIndex. */
+/**
+ * Native buckets as NativeHistogram keeps them: the counts of consecutive buckets, firstIndex's at
+ * counts[start], read in place (a view of each histogram's counts, made at every scrape, was
+ * 20,000 objects of garbage a scrape at 10,000 targets).
+ */
 export interface NativeBuckets {
   readonly schema: number;
   readonly zeroThreshold: number;
   readonly zeroCount: number;
   readonly firstIndex: number;
-  readonly buckets: ArrayLike<number>;
+  readonly counts: ArrayLike<number>;
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface HistogramData {
@@ -164,9 +170,9 @@ export class MetricFamilyWriter extends ProtoWriter {
     if (n.schema !== 0) this.sintField(5, n.schema);
     this.optDoubleField(6, n.zeroThreshold);
     this.optUintField(7, n.zeroCount);
-    const counts = n.buckets; // once: NativeHistogram's getter makes a view each time
+    const { counts, start } = n;
     const spans = this.spans;
-    if (spans.find(counts) === 0) {
+    if (spans.find(counts, start, n.end) === 0) {
       // An empty span still marks the histogram as native when nothing was observed yet.
       this.begin(12);
       this.end();
@@ -187,7 +193,7 @@ export class MetricFamilyWriter extends ProtoWriter {
       this.ensure(10 * (spans.to(s) - spans.from(s)));
       let p = this.pos;
       for (let i = spans.from(s); i < spans.to(s); i++) {
-        const count = counts[i] as number;
+        const count = counts[start + i] as number;
         p = putVarint(this.buf, p, zigzag(count - previous));
         previous = count;
       }

@@ -1,3 +1,4 @@
+import { zeroCounts } from '../util/counts.js';
 import { NativeHistogram } from './native-histogram.js';
 
 /** The bucket (upper bound inclusive, as Prometheus's `le`) of a value; bounds.length is the +Inf bucket. */
@@ -13,11 +14,11 @@ export function classicBucketIndex(bounds: readonly number[], value: number): nu
 }
 
 /** The shared zero counts of each bucket layout (by its bounds array, one per service). */
-const sharedZeros = new WeakMap<readonly number[], Float64Array>();
-function zerosFor(bounds: readonly number[]): Float64Array {
+const sharedZeros = new WeakMap<readonly number[], number[]>();
+function zerosFor(bounds: readonly number[]): number[] {
   let zeros = sharedZeros.get(bounds);
   if (zeros === undefined) {
-    zeros = new Float64Array(bounds.length + 1);
+    zeros = zeroCounts(bounds.length + 1);
     sharedZeros.set(bounds, zeros);
   }
   return zeros;
@@ -37,7 +38,7 @@ export class LatencyHistogram {
    * shared by every histogram of these bounds (never written): a histogram's own array is made by
    * its first ping, spread over the interval, not by the reload that adds 10,000 targets at once.
    */
-  classic: Float64Array;
+  classic: number[];
   /** Its native buckets: likewise one empty histogram shared by all until the first observation (never written). */
   native = unobserved;
   sum = 0;
@@ -52,7 +53,7 @@ export class LatencyHistogram {
     if (!Number.isFinite(value)) return;
     // The first observation (count counts nothing else): the histogram's own counts from now on.
     if (this.count === 0) {
-      this.classic = new Float64Array(this.bounds.length + 1);
+      this.classic = zeroCounts(this.bounds.length + 1);
       this.native = new NativeHistogram();
     }
     const i = classicBucketIndex(this.bounds, value);

@@ -1,3 +1,4 @@
+import { zeroCounts } from '../util/counts.js';
 import { bucketIndex, MAX_SCHEMA, MIN_SCHEMA } from './native-buckets.js';
 
 export interface NativeHistogramOptions {
@@ -14,7 +15,7 @@ export interface NativeHistogramOptions {
 export const DEFAULT_ZERO_THRESHOLD = 2 ** -128;
 
 /** The counts of every histogram before its first bucket: never written (observe grows a histogram's own first). */
-const noCounts = new Float64Array(0);
+const noCounts: number[] = [];
 
 /**
  * A native histogram of positive observations (RTTs): sparse exponential buckets, kept as dense
@@ -37,13 +38,13 @@ export class NativeHistogram {
   /** Buckets with a count > 0. */
   populated = 0;
   /**
-   * counts[k] is the count of bucket base + k. The shared empty one until the first observation: a
-   * reload that adds 10,000 targets makes no typed array here (two objects of 96 and 88 bytes a
+   * store[k] is the count of bucket base + k. The shared empty one until the first observation: a
+   * reload that adds 10,000 targets makes no array here (two objects of 96 and 88 bytes a
    * histogram that outlived the young generation), and a target that never answers never does.
    */
-  private counts = noCounts;
+  private store = noCounts;
   private base = 0;
-  /** The populated range of counts, [lo, hi); empty when lo === hi. */
+  /** The populated range of store, [lo, hi); empty when lo === hi. */
   private lo = 0;
   private hi = 0;
 
@@ -64,9 +65,22 @@ export class NativeHistogram {
     return this.base + this.lo;
   }
 
-  /** Counts of the buckets firstIndex, firstIndex + 1, ...; zeros between populated ones. */
-  get buckets(): Float64Array {
-    return this.counts.subarray(this.lo, this.hi);
+  /** Counts of the buckets firstIndex, firstIndex + 1, ...; zeros between populated ones. A copy (a writer reads them in place: counts, start, end). */
+  get buckets(): number[] {
+    return this.store.slice(this.lo, this.hi);
+  }
+
+  /** Where the buckets are kept: firstIndex's count is counts[start], the last one's counts[end - 1]. Not to be written. */
+  get counts(): readonly number[] {
+    return this.store;
+  }
+
+  get start(): number {
+    return this.lo;
+  }
+
+  get end(): number {
+    return this.hi;
   }
 
   /** Counts one finite observation; values <= zeroThreshold (negative ones too) go to the zero bucket. */
@@ -76,12 +90,12 @@ export class NativeHistogram {
       return;
     }
     let at = bucketIndex(value, this.schema) - this.base;
-    if (at < 0 || at >= this.counts.length) at = this.grow(at);
-    if (this.counts[at] !== 0) {
-      this.counts[at] = (this.counts[at] as number) + 1;
+    if (at < 0 || at >= this.store.length) at = this.grow(at);
+    if (this.store[at] !== 0) {
+      this.store[at] = (this.store[at] as number) + 1;
       return;
     }
-    this.counts[at] = 1;
+    this.store[at] = 1;
     if (this.lo === this.hi) {
       this.lo = at;
       this.hi = at + 1;
@@ -90,7 +104,7 @@ export class NativeHistogram {
     if (++this.populated > this.maxBuckets && this.schema > this.minSchema) this.reduce();
   }
 
-  /** Makes room for relative position k (outside counts) with some slack on both sides; returns its new position. */
+  /** Makes room for relative position k (outside store) with some slack on both sides; returns its new position. */
   private grow(k: number): number {
     const index = this.base + k;
     const empty = this.lo === this.hi;
@@ -98,14 +112,15 @@ export class NativeHistogram {
     const last = empty ? index : Math.max(index, this.base + this.hi - 1);
     const slack = Math.max(8, (last - first + 1) >> 1);
     const base = first - slack;
-    const next = new Float64Array(last - first + 1 + 2 * slack);
+    const next = zeroCounts(last - first + 1 + 2 * slack);
     if (empty) this.lo = this.hi = index - base;
     else {
-      next.set(this.counts.subarray(this.lo, this.hi), this.base + this.lo - base);
-      this.lo += this.base - base;
-      this.hi += this.base - base;
+      const shift = this.base - base;
+      for (let j = this.lo; j < this.hi; j++) next[j + shift] = this.store[j] as number;
+      this.lo += shift;
+      this.hi += shift;
     }
-    this.counts = next;
+    this.store = next;
     this.base = base;
     return index - base;
   }
@@ -117,9 +132,9 @@ export class NativeHistogram {
       const last = Math.ceil((this.base + this.hi - 1) / 2);
       const slack = 8;
       const base = first - slack;
-      const next = new Float64Array(last - first + 1 + 2 * slack);
+      const next = zeroCounts(last - first + 1 + 2 * slack);
       for (let k = this.lo; k < this.hi; k++) {
-        const count = this.counts[k] as number;
+        const count = this.store[k] as number;
         if (count !== 0) {
           const at = Math.ceil((this.base + k) / 2) - base;
           next[at] = (next[at] as number) + count;
@@ -127,7 +142,7 @@ export class NativeHistogram {
       }
       let populated = 0;
       for (const count of next) if (count !== 0) populated++;
-      this.counts = next;
+      this.store = next;
       this.base = base;
       this.lo = slack;
       this.hi = last - base + 1;

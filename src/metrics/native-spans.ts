@@ -19,12 +19,13 @@ export class Spans {
     return this.bounds[2 * i + 1] as number;
   }
 
-  find(counts: ArrayLike<number>): number {
+  /** The spans of counts[from] to counts[to - 1], as positions from `from`; returns how many. */
+  find(counts: ArrayLike<number>, from = 0, to = counts.length): number {
     this.count = 0;
     let start = -1;
     let last = -1;
-    for (let i = 0; i < counts.length; i++) {
-      if (counts[i] === 0) continue;
+    for (let i = 0; i < to - from; i++) {
+      if (counts[from + i] === 0) continue;
       if (start < 0) start = i;
       else if (i - last - 1 > MAX_GAP_IN_SPAN) {
         this.push(start, last + 1);

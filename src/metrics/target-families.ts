@@ -2,6 +2,7 @@ import { type LossReason, lossReasons, possibleLossReasons } from '../domain/pin
 import type { Target } from '../domain/target.js';
 import type { TargetFamilyName } from '../domain/target-series-names.js';
 import { resolveLiteral } from '../scheduler/resolve.js';
+import { zeroCounts } from '../util/counts.js';
 import { parseHostPort } from '../util/hostport.js';
 import type { MetricType } from './family-writer.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -87,7 +88,7 @@ export class Series {
 
   /** One more ping lost for the reason at index `i` of lossReasons. */
   countLoss(i: number): void {
-    if (this.lost === noLoss) this.lost = new Float64Array(lossReasons.length);
+    if (this.lost === noLoss) this.lost = zeroCounts(lossReasons.length);
     this.lost[i] = (this.lost[i] as number) + 1;
     // A reason the target was thought unable to give is served from now on: nothing counted is hidden.
     if (!this.lossShown.includes(i)) this.showLossReasons();
@@ -128,7 +129,7 @@ export class Series {
 }
 
 /** The loss counts of every target that has lost none: never written (countLoss makes a target's own first). */
-const noLoss = new Float64Array(lossReasons.length);
+const noLoss = zeroCounts(lossReasons.length);
 
 /** One scratch array for every target's shown counts (10,000 targets need not keep 10,000 copies). */
 const shownCounts = new Float64Array(lossReasons.length);

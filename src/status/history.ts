@@ -1,4 +1,5 @@
 import type { RoundSummary } from '../stats/round-summary.js';
+import { zeroCounts, zeroDoubles } from '../util/counts.js';
 
 /** One finished round as the status page and the API keep it. RTTs in seconds, null when nothing came back. */
 export interface RoundPoint {
@@ -14,16 +15,17 @@ export interface RoundPoint {
 export const DEFAULT_HISTORY_ROUNDS = 120;
 
 /**
- * The last `capacity` rounds of one target, oldest first. A ring in two typed arrays (40 bytes a
- * round, allocated at the first round): memory stays bounded however long the service runs, and a
- * round adds no object for the garbage collector to carry (at 10,000 targets a round a second,
- * objects kept for minutes were most of the collector's work).
+ * The last `capacity` rounds of one target, oldest first. A ring in two plain arrays of numbers
+ * (48 bytes a round on V8's heap, allocated at the first round; src/util/counts.ts says why not
+ * typed arrays): memory stays bounded however long the service runs, and a round adds no object
+ * for the garbage collector to carry (at 10,000 targets a round a second, objects kept for minutes
+ * were most of the collector's work).
  */
 export class RoundHistory {
   /** Per slot: at, min, avg, max (NaN: no reply). */
-  private times: Float64Array | undefined;
+  private times: number[] | undefined;
   /** Per slot: sent, received. */
-  private counts: Uint32Array | undefined;
+  private counts: number[] | undefined;
   private next = 0;
   private filled = 0;
 
@@ -42,8 +44,8 @@ export class RoundHistory {
   }
 
   private record(at: number, sent: number, received: number, min: number | null, avg: number | null, max: number | null): void {
-    this.times ??= new Float64Array(this.capacity * 4);
-    this.counts ??= new Uint32Array(this.capacity * 2);
+    this.times ??= zeroDoubles(this.capacity * 4);
+    this.counts ??= zeroCounts(this.capacity * 2);
     const i = this.next;
     this.times[i * 4] = at;
     this.times[i * 4 + 1] = min ?? Number.NaN;

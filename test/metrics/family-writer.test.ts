@@ -183,4 +183,13 @@ test('spans: runs of populated buckets, gaps of up to two empty buckets kept ins
   const many = Array.from({ length: 400 }, (_, i) => (i % 4 === 0 ? 1 : 0)); // 100 spans: the list grows
   assert.equal(spans.find(many), 100);
   assert.deepEqual([spans.from(99), spans.to(99)], [396, 397]);
+  // A histogram's buckets are read where it keeps them: a range of its array, positions counted from the range's start.
+  assert.equal(spans.find([5, 0, 0, 1, 0, 0, 0, 2, 7], 1, 8), 2);
+  assert.deepEqual(
+    Array.from({ length: spans.count }, (_, i) => [spans.from(i), spans.to(i)]),
+    [
+      [2, 3],
+      [6, 7],
+    ],
+  );
 });
