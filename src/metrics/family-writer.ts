@@ -57,8 +57,8 @@ export class ClassicLayout {
 
 /**
  * Native buckets as NativeHistogram keeps them: the counts of consecutive buckets, firstIndex's at
- * counts[start], read in place (a view of each histogram's counts, made at every scrape, was
- * 20,000 objects of garbage a scrape at 10,000 targets).
+ * counts[start], read in place (a view of each histogram's counts, made at every scrape, was up
+ * to 20,000 objects of garbage a scrape at 10,000 targets).
  */
 export interface NativeBuckets {
   readonly schema: number;

@@ -103,7 +103,7 @@ export class ShardedScheduler {
         return part.specs.length === 0 && part.removed.length === 0 ? shard.keep(part.kept) : shard.apply(part);
       }),
     );
-    // A stopping worker answers at once, having applied nothing: after stop() the observer (the
+    // stop() answers every apply its workers had not (applied or not): after it the observer (the
     // service's metrics and status, going with it) is told nothing more, as the scheduler's diff.
     if (this.stopped) return diff;
     pace.begin();
