@@ -98,11 +98,17 @@ export class Namespaces {
     return name;
   }
 
-  /** Makes every namespace named so far, each with its loopback up. */
+  /**
+   * Makes every namespace named so far, each with its loopback up and no duplicate address
+   * detection on the links made after: a router resolves the next hop of a packet it forwards
+   * from its link-local address, and sends no neighbor solicitation while that is tentative
+   * (1-2 s after the link comes up), so what it forwards meanwhile waits or is lost.
+   */
   protected addNamespaces(): void {
     for (const ns of this.names) {
       run('ip', ['netns', 'add', ns]);
       run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0']);
     }
   }
 
